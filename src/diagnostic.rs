@@ -1,0 +1,114 @@
+//! What a check found: rule id, severity, message, span, labels, help and an optional fix.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::Span;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location with its own message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Whether a fix can be applied without a human's judgement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the manifest's intent; applied by `--fix`.
+    Safe,
+    /// Changes behaviour; applied only with `--unsafe-fixes`.
+    Unsafe,
+}
+
+/// One text replacement on a byte span of the original source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A fix: a description and a set of non-overlapping edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub description: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+/// Kind, name and namespace of the object a finding belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// A finding, positioned in its file by byte span.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: Cow<'static, str>,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub span: Span,
+    pub labels: Vec<Label>,
+    pub fix: Option<Fix>,
+    /// 0-based index of the document in its file.
+    pub document: usize,
+    /// Dotted path from the document root, e.g. `spec.template.spec.hostNetwork`.
+    pub path: Option<String>,
+    pub object: Option<ObjectRef>,
+}
+
+impl Diagnostic {
+    #[must_use]
+    pub fn new(rule: impl Into<Cow<'static, str>>, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            help: None,
+            span,
+            labels: Vec::new(),
+            fix: None,
+            document: 0,
+            path: None,
+            object: None,
+        }
+    }
+
+    /// The documentation page of the rule.
+    #[must_use]
+    pub fn docs_url(&self) -> String {
+        crate::rules::docs_url(&self.rule)
+    }
+}

@@ -1,0 +1,287 @@
+//! Views over the span tree: Kubernetes objects, DaemonSets, pod specs and containers, each
+//! exposing the nodes (and so the spans) of the fields the rules read.
+
+use crate::diagnostic::ObjectRef;
+use crate::source::Span;
+use crate::yaml::{Document, Node};
+
+/// A Kubernetes object: a document's root mapping, or one item of a `kind: List`.
+#[derive(Clone, Copy, Debug)]
+pub struct Object<'a> {
+    pub node: Node<'a>,
+    pub kind: &'a str,
+    pub api_version: Option<&'a str>,
+    pub document: usize,
+    /// Position in `items` when the object comes from a `kind: List`.
+    pub list_index: Option<usize>,
+}
+
+impl<'a> Object<'a> {
+    #[must_use]
+    pub fn metadata(&self) -> Option<Node<'a>> {
+        self.node.get("metadata").filter(Node::is_mapping)
+    }
+
+    #[must_use]
+    pub fn name(&self) -> Option<&'a str> {
+        self.metadata()?.get("name")?.as_str()
+    }
+
+    #[must_use]
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.metadata()?.get("namespace")?.as_str()
+    }
+
+    #[must_use]
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            kind: self.kind.to_string(),
+            name: self.name().map(str::to_string),
+            namespace: self.namespace().map(str::to_string),
+        }
+    }
+
+    /// The span to use when a finding is about the whole object: its `kind` value.
+    #[must_use]
+    pub fn anchor_span(&self) -> Span {
+        self.node.entry("kind").map_or(self.node.span(), |(k, _)| k.span())
+    }
+}
+
+/// The objects of a document: the root itself, or the items of a `List`.
+#[must_use]
+pub fn objects<'a>(doc: &'a Document<'a>) -> Vec<Object<'a>> {
+    let mut out = Vec::new();
+    let Some(root) = doc.root() else { return out };
+    if !root.is_mapping() {
+        return out;
+    }
+    let Some(kind) = root.get("kind").and_then(|k| k.as_str()) else {
+        return out;
+    };
+    let api_version = root.get("apiVersion").and_then(|v| v.as_str());
+    if kind == "List" || (kind.ends_with("List") && root.get("items").is_some_and(|i| i.is_sequence())) {
+        for (i, item) in root.get("items").into_iter().flat_map(|items| items.items()).enumerate() {
+            if !item.is_mapping() {
+                continue;
+            }
+            if let Some(kind) = item.get("kind").and_then(|k| k.as_str()) {
+                out.push(Object {
+                    node: item,
+                    kind,
+                    api_version: item.get("apiVersion").and_then(|v| v.as_str()),
+                    document: doc.index,
+                    list_index: Some(i),
+                });
+            }
+        }
+    } else {
+        out.push(Object {
+            node: root,
+            kind,
+            api_version,
+            document: doc.index,
+            list_index: None,
+        });
+    }
+    out
+}
+
+/// Which list of the pod spec a container comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    #[must_use]
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Container => "containers",
+            Self::Init => "initContainers",
+            Self::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    #[must_use]
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Container => "container",
+            Self::Init => "init container",
+            Self::Ephemeral => "ephemeral container",
+        }
+    }
+}
+
+/// One container of the pod template.
+#[derive(Clone, Copy, Debug)]
+pub struct Container<'a> {
+    pub node: Node<'a>,
+    pub kind: ContainerKind,
+    pub index: usize,
+}
+
+impl<'a> Container<'a> {
+    #[must_use]
+    pub fn name(&self) -> Option<&'a str> {
+        self.node.get("name")?.as_str()
+    }
+
+    /// `container "agent"` / `init container "setup"` / `container #2` for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self.name() {
+            Some(name) => format!("{} `{name}`", self.kind.noun()),
+            None => format!("{} #{}", self.kind.noun(), self.index + 1),
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        self.node.get(key)
+    }
+
+    #[must_use]
+    pub fn security_context(&self) -> Option<Node<'a>> {
+        self.node.get("securityContext").filter(Node::is_mapping)
+    }
+
+    /// The span of the container's name value, or the container item itself.
+    #[must_use]
+    pub fn name_span(&self) -> Span {
+        self.node.get("name").map_or(self.node.span(), |n| n.span())
+    }
+}
+
+/// A DaemonSet whose shape is good enough to lint.
+#[derive(Clone, Debug)]
+pub struct DaemonSet<'a> {
+    pub object: Object<'a>,
+    pub spec: Node<'a>,
+    pub template: Node<'a>,
+    /// The pod spec (`spec.template.spec`).
+    pub pod: Node<'a>,
+    /// The key node `spec` of the pod template, for findings about the pod as a whole.
+    pub pod_key: Node<'a>,
+    pub containers: Vec<Container<'a>>,
+}
+
+/// Why a DaemonSet cannot be linted, with the span to blame.
+#[derive(Clone, Debug)]
+pub struct ShapeError {
+    pub span: Span,
+    pub message: String,
+}
+
+fn expect_mapping<'a>(parent: Node<'a>, key: &str, path: &str) -> Result<(Node<'a>, Node<'a>), ShapeError> {
+    match parent.entry(key) {
+        None => Err(ShapeError {
+            span: parent.span(),
+            message: format!("`{path}` is missing"),
+        }),
+        Some((k, v)) if v.is_mapping() => Ok((k, v)),
+        Some((_, v)) => Err(ShapeError {
+            span: v.span(),
+            message: format!("`{path}` must be a mapping, but it is a {}", v.node_type().name()),
+        }),
+    }
+}
+
+impl<'a> DaemonSet<'a> {
+    /// Build the view, or explain why the object is not a lintable DaemonSet.
+    pub fn from_object(object: Object<'a>) -> Result<Self, ShapeError> {
+        let root = object.node;
+        let (_, spec) = expect_mapping(root, "spec", "spec").map_err(|mut e| {
+            if root.get("spec").is_none() {
+                e.span = object.anchor_span();
+            }
+            e
+        })?;
+        let (_, template) = expect_mapping(spec, "template", "spec.template")?;
+        let (pod_key, pod) = expect_mapping(template, "spec", "spec.template.spec")?;
+        let mut containers = Vec::new();
+        for kind in [ContainerKind::Container, ContainerKind::Init, ContainerKind::Ephemeral] {
+            let field = kind.field();
+            match pod.get(field) {
+                None => {
+                    if kind == ContainerKind::Container {
+                        return Err(ShapeError {
+                            span: pod_key.span(),
+                            message: "`spec.template.spec.containers` is missing".into(),
+                        });
+                    }
+                }
+                Some(list) if list.is_sequence() => {
+                    for (index, item) in list.items().enumerate() {
+                        if !item.is_mapping() {
+                            return Err(ShapeError {
+                                span: item.span(),
+                                message: format!(
+                                    "`spec.template.spec.{field}[{index}]` must be a mapping, but it is a {}",
+                                    item.node_type().name()
+                                ),
+                            });
+                        }
+                        containers.push(Container { node: item, kind, index });
+                    }
+                }
+                Some(list) if list.is_null() && kind != ContainerKind::Container => {}
+                Some(other) => {
+                    return Err(ShapeError {
+                        span: other.span(),
+                        message: format!(
+                            "`spec.template.spec.{field}` must be a list, but it is a {}",
+                            other.node_type().name()
+                        ),
+                    });
+                }
+            }
+        }
+        if !containers.iter().any(|c| c.kind == ContainerKind::Container) {
+            let span = pod.get("containers").map_or(pod_key.span(), |n| n.span());
+            return Err(ShapeError {
+                span,
+                message: "`spec.template.spec.containers` is empty: a pod needs at least one container".into(),
+            });
+        }
+        Ok(Self {
+            object,
+            spec,
+            template,
+            pod,
+            pod_key,
+            containers,
+        })
+    }
+
+    /// Regular, init and ephemeral containers.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers.iter()
+    }
+
+    /// Containers that can carry resources (regular and init).
+    pub fn resourced_containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral)
+    }
+
+    #[must_use]
+    pub fn pod_field(&self, key: &str) -> Option<Node<'a>> {
+        self.pod.get(key)
+    }
+
+    /// Names of `volumes` entries that are hostPath volumes, with the volume node.
+    #[must_use]
+    pub fn host_path_volumes(&self) -> Vec<(&'a str, Node<'a>)> {
+        let mut out = Vec::new();
+        for volume in self.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
+            if let (Some(name), Some(hp)) = (volume.get("name").and_then(|n| n.as_str()), volume.get("hostPath")) {
+                if hp.is_mapping() {
+                    out.push((name, volume));
+                }
+            }
+        }
+        out
+    }
+}

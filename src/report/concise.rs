@@ -1,0 +1,18 @@
+//! `file:line:col: severity[rule] message`, one line per finding.
+
+use std::io::{self, Write};
+
+use super::RenderOptions;
+use crate::Report;
+
+pub fn emit(report: &Report, _options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    for (file, d) in report.diagnostics() {
+        let pos = file.source.line_col(d.span.start);
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            file.source.name, pos.line, pos.column, d.severity, d.rule, d.message
+        )?;
+    }
+    Ok(())
+}

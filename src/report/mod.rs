@@ -1,0 +1,73 @@
+//! One emitter per output format. Emitters never re-parse YAML: they read the report and the
+//! line index of each file.
+
+mod concise;
+mod full;
+mod json;
+
+use std::io::{self, Write};
+
+use crate::Report;
+
+/// Every output format; serves clap, the configuration file and the docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Rich excerpts of the source with labels (the default on a terminal).
+    Full,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
+    /// A stable JSON document (see the README for the contract).
+    Json,
+}
+
+/// Options that shape human output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Print the closing summary line.
+    pub summary: bool,
+}
+
+/// Write `report` in `format`.
+pub fn emit(format: OutputFormat, report: &Report, options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Full => full::emit(report, options, out)?,
+        OutputFormat::Concise => concise::emit(report, options, out)?,
+        OutputFormat::Json => return json::emit(report, out),
+    }
+    if options.summary {
+        summary(report, out)?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The closing line of human formats.
+pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    use crate::diagnostic::Severity;
+    let stats = report.stats();
+    let total = report.diagnostics().count();
+    let scope = format!(
+        "{} in {}, {} ({} skipped)",
+        plural(stats.daemonsets, "DaemonSet", "DaemonSets"),
+        plural(stats.files, "file", "files"),
+        plural(stats.documents, "document", "documents"),
+        plural(stats.other_objects, "other object", "other objects"),
+    );
+    if total == 0 {
+        writeln!(out, "No findings: {scope}.")
+    } else {
+        writeln!(
+            out,
+            "Found {} ({} errors, {} warnings, {} info): {scope}.",
+            plural(total, "finding", "findings"),
+            report.count(Severity::Error),
+            report.count(Severity::Warning),
+            report.count(Severity::Info),
+        )
+    }
+}

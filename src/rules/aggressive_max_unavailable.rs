@@ -1,0 +1,84 @@
+//! `aggressive-max-unavailable`: a rolling update that takes the agent off many nodes at once.
+
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::manifest::DaemonSet;
+use crate::yaml::Resolved;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "aggressive-max-unavailable",
+        default_severity: Severity::Warning,
+        category: Category::Reliability,
+        summary: "The rolling update's maxUnavailable takes the agent off too many nodes at once",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.1.0",
+    },
+    check,
+};
+
+/// A parsed `maxUnavailable`: a node count or a percentage of the DaemonSet's nodes.
+pub enum Amount {
+    Count(i64),
+    Percent(u32),
+}
+
+/// Parse an IntOrString `maxUnavailable`/`maxSurge` as Kubernetes does (`"25%"`, `3`).
+#[must_use]
+pub fn parse_amount(value: &Resolved<'_>) -> Option<Amount> {
+    match value {
+        Resolved::Int(i) => Some(Amount::Count(*i)),
+        Resolved::Str(s) => {
+            let digits = s.strip_suffix('%')?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            digits.parse().ok().map(Amount::Percent)
+        }
+        _ => None,
+    }
+}
+
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    let strategy = ds.spec.get("updateStrategy");
+    let default_type = match ds.object.api_version {
+        // extensions/v1beta1 DaemonSets default to OnDelete.
+        Some("extensions/v1beta1") => "OnDelete",
+        _ => "RollingUpdate",
+    };
+    let kind = strategy
+        .and_then(|s| s.get("type"))
+        .and_then(|t| t.scalar_text())
+        .unwrap_or(default_type);
+    if kind != "RollingUpdate" {
+        return;
+    }
+    let Some(value) = strategy.and_then(|s| s.get_path(&["rollingUpdate", "maxUnavailable"])) else {
+        return;
+    };
+    let Some(resolved) = value.resolve() else { return };
+    let options = &cx.settings.options;
+    let message = match parse_amount(&resolved) {
+        Some(Amount::Percent(p)) if p >= 100 => format!(
+            "`maxUnavailable: {p}%` lets an update take the agent down on every node at once: a \
+             bad image leaves the whole cluster without it"
+        ),
+        Some(Amount::Percent(p)) if p > options.max_unavailable_percent => format!(
+            "`maxUnavailable: {p}%` takes the agent off {p}% of its nodes at once during an update \
+             (above the {}% threshold): a bad rollout hits that share of the cluster before it stops",
+            options.max_unavailable_percent
+        ),
+        Some(Amount::Count(n)) if n > options.max_unavailable_count => format!(
+            "`maxUnavailable: {n}` takes the agent off {n} nodes at once during an update (above \
+             the threshold of {}): a bad rollout hits that many nodes before it stops",
+            options.max_unavailable_count
+        ),
+        _ => return,
+    };
+    out.push(Violation::new(value.span(), message).help(format!(
+        "use `maxUnavailable: 1` (the default) or a small percentage (at most {}%); raise it only \
+         for large clusters where one node at a time is too slow",
+        options.max_unavailable_percent
+    )));
+}

@@ -1,0 +1,145 @@
+//! `missing-control-plane-toleration`: the node agent does not tolerate the control-plane taint,
+//! so it silently skips control-plane nodes.
+
+use super::tolerations::{self, Taint};
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::manifest::DaemonSet;
+use crate::yaml::Node;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "missing-control-plane-toleration",
+        default_severity: Severity::Warning,
+        category: Category::Reliability,
+        summary: "The pods do not tolerate the control-plane taint, so the agent skips control-plane nodes",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.1.0",
+    },
+    check,
+};
+
+/// Node labels every node carries: selecting on them excludes no node.
+const UNIVERSAL_LABELS: &[&str] = &[
+    "kubernetes.io/os",
+    "kubernetes.io/arch",
+    "beta.kubernetes.io/os",
+    "beta.kubernetes.io/arch",
+];
+
+const CONTROL_PLANE_ROLES: &[&str] = &["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"];
+
+/// How the pod's placement relates to control-plane nodes.
+enum Placement {
+    /// Nothing in the pod spec keeps it off control-plane nodes.
+    Everywhere,
+    /// The pod explicitly selects control-plane nodes.
+    TargetsControlPlane,
+    /// The pod deliberately stays off control-plane nodes or targets a dedicated pool.
+    Excluded,
+}
+
+fn placement(pod: Node<'_>) -> Placement {
+    let mut targets_cp = false;
+    if let Some(selector) = pod.get("nodeSelector") {
+        for (key, _) in selector.entries() {
+            let Some(key) = key.scalar_text() else { continue };
+            if CONTROL_PLANE_ROLES.contains(&key) {
+                targets_cp = true;
+            } else if !UNIVERSAL_LABELS.contains(&key) {
+                return Placement::Excluded;
+            }
+        }
+    }
+    let terms: Vec<Node<'_>> = pod
+        .get_path(&["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"])
+        .into_iter()
+        .flat_map(|t| t.items())
+        .collect();
+    // Terms are ORed: the pod is kept off control-plane nodes only if every term is.
+    if !terms.is_empty() {
+        let mut all_exclude = true;
+        for term in &terms {
+            let mut excludes = false;
+            let mut term_targets_cp = false;
+            for expr in term.get("matchExpressions").into_iter().flat_map(|e| e.items()) {
+                let key = expr.get("key").and_then(|k| k.scalar_text()).unwrap_or("");
+                let op = expr.get("operator").and_then(|k| k.scalar_text()).unwrap_or("");
+                if CONTROL_PLANE_ROLES.contains(&key) {
+                    match op {
+                        "DoesNotExist" | "NotIn" => excludes = true,
+                        "Exists" | "In" => term_targets_cp = true,
+                        _ => {}
+                    }
+                } else if !UNIVERSAL_LABELS.contains(&key) && matches!(op, "In" | "Exists" | "Gt" | "Lt") {
+                    excludes = true;
+                }
+            }
+            if term.get("matchFields").is_some_and(|f| f.items().next().is_some()) {
+                excludes = true;
+            }
+            targets_cp |= term_targets_cp;
+            all_exclude &= excludes && !term_targets_cp;
+        }
+        if all_exclude {
+            return Placement::Excluded;
+        }
+    }
+    if targets_cp {
+        Placement::TargetsControlPlane
+    } else {
+        Placement::Everywhere
+    }
+}
+
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    let placement = placement(ds.pod);
+    if matches!(placement, Placement::Excluded) {
+        return;
+    }
+    let tolerations = tolerations::of_pod(ds.pod);
+    let missing: Vec<&str> = cx
+        .settings
+        .options
+        .control_plane_taints
+        .iter()
+        .map(String::as_str)
+        .filter(|key| {
+            let taint = Taint {
+                key,
+                value: "",
+                effect: "NoSchedule",
+            };
+            !tolerations.iter().any(|t| t.tolerates(&taint))
+        })
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let taints = missing
+        .iter()
+        .map(|k| format!("`{k}:NoSchedule`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let (span, where_) = match ds.pod.entry("tolerations") {
+        Some((key, _)) => (key.span(), "none of its tolerations matches"),
+        None => (ds.pod_key.span(), "it has no tolerations"),
+    };
+    let message = match placement {
+        Placement::TargetsControlPlane => format!(
+            "the pods select control-plane nodes but do not tolerate the taint {taints} ({where_}), \
+             so they will not run anywhere"
+        ),
+        _ => format!(
+            "the pods do not tolerate the taint {taints} ({where_}), so the agent will silently \
+             skip every control-plane node"
+        ),
+    };
+    let example = missing.first().copied().unwrap_or("node-role.kubernetes.io/control-plane");
+    out.push(Violation::new(span, message).help(format!(
+        "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
+         pods off control-plane nodes on purpose with a required node affinity \
+         `{example}` DoesNotExist"
+    )));
+}

@@ -1,0 +1,223 @@
+//! The rule registry (a static table) and the engine that runs it over a DaemonSet.
+
+mod aggressive_max_unavailable;
+mod host_namespaces;
+mod missing_control_plane_toleration;
+mod missing_resources;
+mod privileged_container;
+mod writable_host_path;
+
+pub mod tolerations;
+
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
+use crate::manifest::DaemonSet;
+use crate::source::Span;
+
+/// The rule families, as shown in `daemonlint rules` and usable in selections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// The manifest is broken: the API server rejects it or it does not do what it says.
+    Correctness,
+    /// The agent may be missing from nodes, evicted or taken down at once.
+    Reliability,
+    /// The agent holds more access to the node than it should.
+    Security,
+    /// Resource accounting across every node.
+    Resources,
+}
+
+impl Category {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Correctness => "correctness",
+            Self::Reliability => "reliability",
+            Self::Security => "security",
+            Self::Resources => "resources",
+        }
+    }
+
+    pub const ALL: [Category; 4] = [Self::Correctness, Self::Reliability, Self::Security, Self::Resources];
+}
+
+/// Whether and how a rule offers fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixKind {
+    None,
+    Safe,
+    Unsafe,
+}
+
+/// A rule's metadata: the single source of truth for docs, `daemonlint rules` and SARIF.
+#[derive(Debug, serde::Serialize)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    pub category: Category,
+    pub summary: &'static str,
+    /// Off unless selected.
+    pub default_enabled: bool,
+    pub fix: FixKind,
+    /// The version that introduced the rule.
+    pub since: &'static str,
+}
+
+/// What a rule reports; the engine stamps rule id, severity, document, path and object.
+#[derive(Debug)]
+pub struct Violation {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    pub labels: Vec<Label>,
+    pub fix: Option<Fix>,
+}
+
+impl Violation {
+    #[must_use]
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Self {
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            fix: None,
+        }
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+}
+
+/// What a rule may read besides the DaemonSet.
+pub struct RuleCx<'a> {
+    pub settings: &'a Settings,
+}
+
+pub type CheckFn = fn(&DaemonSet<'_>, &RuleCx<'_>, &mut Vec<Violation>);
+
+/// A rule: metadata plus its check. Rules never read files, print or know the output format.
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: CheckFn,
+}
+
+/// Rules the engine itself reports (not run per DaemonSet).
+pub static YAML_SYNTAX: RuleMeta = RuleMeta {
+    id: "yaml-syntax",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "The file is not valid YAML (or JSON), is not UTF-8, or exceeds a safety limit",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static INVALID_DAEMONSET: RuleMeta = RuleMeta {
+    id: "invalid-daemonset",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A DaemonSet whose shape makes linting impossible (no pod template, no containers, wrong types)",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static IO_ERROR: RuleMeta = RuleMeta {
+    id: "io-error",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A file could not be read",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+/// Every DaemonSet rule, in documentation order.
+pub static RULES: &[&Rule] = &[
+    &missing_control_plane_toleration::RULE,
+    &missing_resources::REQUESTS,
+    &missing_resources::LIMITS,
+    &writable_host_path::RULE,
+    &privileged_container::RULE,
+    &host_namespaces::HOST_NETWORK,
+    &host_namespaces::HOST_PID,
+    &host_namespaces::HOST_IPC,
+    &aggressive_max_unavailable::RULE,
+];
+
+/// Metadata of every rule, engine rules included.
+pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
+    [&YAML_SYNTAX, &INVALID_DAEMONSET, &IO_ERROR]
+        .into_iter()
+        .chain(RULES.iter().map(|r| &r.meta))
+}
+
+#[must_use]
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    all_meta().find(|m| m.id == id)
+}
+
+/// Where a rule's page is published.
+#[must_use]
+pub fn docs_url(id: &str) -> String {
+    format!("https://github.com/daemonlint/daemonlint/blob/main/rules/{id}.md")
+}
+
+/// The documentation page of a rule (the committed `rules/<id>.md`).
+#[must_use]
+pub fn docs_page(id: &str) -> Option<&'static str> {
+    crate::rules_docs::page(id)
+}
+
+/// Run every enabled rule over a DaemonSet.
+pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    let cx = RuleCx { settings };
+    let mut violations = Vec::new();
+    let root = ds.object.node;
+    let object = ds.object.reference();
+    for rule in RULES {
+        let default = rule.meta.default_enabled.then_some(rule.meta.default_severity);
+        let Some(severity) = settings.severity_of(rule.meta.id, default) else {
+            continue;
+        };
+        (rule.check)(ds, &cx, &mut violations);
+        for v in violations.drain(..) {
+            out.push(Diagnostic {
+                rule: rule.meta.id.into(),
+                severity,
+                message: v.message,
+                help: v.help,
+                path: root.path_to(v.span).map(|p| prefix_path(ds, p)),
+                span: v.span,
+                labels: v.labels,
+                fix: v.fix,
+                document: ds.object.document,
+                object: Some(object.clone()),
+            });
+        }
+    }
+}
+
+/// Paths are reported from the document root: a List item gets its `items[i].` prefix.
+fn prefix_path(ds: &DaemonSet<'_>, path: String) -> String {
+    match ds.object.list_index {
+        Some(i) if path.is_empty() => format!("items[{i}]"),
+        Some(i) => format!("items[{i}].{path}"),
+        None => path,
+    }
+}

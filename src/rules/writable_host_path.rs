@@ -1,0 +1,55 @@
+//! `writable-host-path`: a container mounts a hostPath volume without `readOnly: true`.
+
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::manifest::DaemonSet;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "writable-host-path",
+        default_severity: Severity::Warning,
+        category: Category::Security,
+        summary: "A container mounts a hostPath volume writable, so it can change the node's files",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.1.0",
+    },
+    check,
+};
+
+fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    let host_volumes = ds.host_path_volumes();
+    if host_volumes.is_empty() {
+        return;
+    }
+    for container in ds.all_containers() {
+        for mount in container.get("volumeMounts").into_iter().flat_map(|m| m.items()) {
+            let Some(name) = mount.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let Some((_, volume)) = host_volumes.iter().find(|(v, _)| *v == name) else {
+                continue;
+            };
+            if mount.get("readOnly").and_then(|r| r.as_bool()) == Some(true) {
+                continue;
+            }
+            let host_path = volume
+                .get_path(&["hostPath", "path"])
+                .and_then(|p| p.scalar_text())
+                .unwrap_or("?");
+            let how = if mount.get("readOnly").is_some() { "with `readOnly` not true" } else { "without `readOnly: true`" };
+            out.push(
+                Violation::new(
+                    mount.span(),
+                    format!(
+                        "{} mounts host path `{host_path}` (volume `{name}`) {how}: a compromised or \
+                         buggy agent can change that path on every node",
+                        container.describe()
+                    ),
+                )
+                .label(volume.span(), "the hostPath volume is defined here")
+                .help("add `readOnly: true` to the volumeMount unless the agent must write there; if it must, suppress this finding with a reason"),
+            );
+        }
+    }
+}

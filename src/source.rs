@@ -1,0 +1,227 @@
+//! Source text, byte spans and the line index that turns offsets into human and LSP positions.
+
+use std::sync::OnceLock;
+
+/// A byte range into a source text. Offsets are `u32`: files are size-limited far below 4 GiB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    #[must_use]
+    pub fn new(start: usize, end: usize) -> Self {
+        Self {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end.max(start)).unwrap_or(u32::MAX),
+        }
+    }
+
+    #[must_use]
+    pub fn empty(at: usize) -> Self {
+        Self::new(at, at)
+    }
+
+    #[must_use]
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    #[must_use]
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both.
+    #[must_use]
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A 1-based line and 1-based column (in Unicode scalar values) for humans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Start offsets of every line, built once per file on first use.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        for pos in memchr_newlines(text.as_bytes()) {
+            line_starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
+        }
+        Self { line_starts }
+    }
+
+    /// 0-based line number holding `offset`.
+    #[must_use]
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    #[must_use]
+    pub fn line_start(&self, line: usize) -> u32 {
+        self.line_starts.get(line).copied().unwrap_or(u32::MAX)
+    }
+
+    #[must_use]
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line and character column of a byte offset. Offsets inside a multi-byte
+    /// character or past the end are clamped.
+    #[must_use]
+    pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
+        let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        let line = self.line_of(offset);
+        let start = self.line_start(line) as usize;
+        let end = floor_char_boundary(text, offset as usize);
+        let column = text.get(start..end).map_or(0, |s| s.chars().count());
+        LineCol {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// 0-based line and UTF-16 code unit column, as LSP's default position encoding wants.
+    #[must_use]
+    pub fn utf16_position(&self, text: &str, offset: u32) -> (u32, u32) {
+        let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        let line = self.line_of(offset);
+        let start = self.line_start(line) as usize;
+        let end = floor_char_boundary(text, offset as usize);
+        let col: usize = text
+            .get(start..end)
+            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// Byte offset of a 0-based line and UTF-16 column (the inverse of [`Self::utf16_position`]).
+    #[must_use]
+    pub fn offset_of_utf16(&self, text: &str, line: u32, col: u32) -> usize {
+        let Some(&start) = self.line_starts.get(line as usize) else {
+            return text.len();
+        };
+        let start = start as usize;
+        let mut units = 0u32;
+        for (i, ch) in text[start..].char_indices() {
+            if units >= col || ch == '\n' {
+                return start + i;
+            }
+            units += u32::try_from(ch.len_utf16()).unwrap_or(2);
+        }
+        text.len()
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    if index >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+}
+
+/// A linted text: its display name (a path relative to where the user pointed, or the
+/// `--stdin-filename`) and its contents.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    index: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    #[must_use]
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+            index: OnceLock::new(),
+        }
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    #[must_use]
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.line_index().line_col(&self.text, offset)
+    }
+
+    /// Start and end of a span as 1-based line/column pairs.
+    #[must_use]
+    pub fn span_positions(&self, span: Span) -> (LineCol, LineCol) {
+        (self.line_col(span.start), self.line_col(span.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "a: é\nbb: x\r\nccc: ü\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), LineCol { line: 1, column: 1 });
+        let x = text.find('x').unwrap_or_default();
+        assert_eq!(idx.line_col(text, x as u32), LineCol { line: 2, column: 5 });
+        let after_u = text.find('ü').unwrap_or_default() + 'ü'.len_utf8();
+        assert_eq!(idx.line_col(text, after_u as u32), LineCol { line: 3, column: 7 });
+    }
+
+    #[test]
+    fn utf16_positions_count_surrogate_pairs() {
+        let text = "k: \"𝄞\" # x\nnext: 1\n";
+        let idx = LineIndex::new(text);
+        let hash = text.find('#').unwrap_or_default();
+        assert_eq!(idx.utf16_position(text, hash as u32), (0, 8));
+        assert_eq!(idx.offset_of_utf16(text, 0, 8), hash);
+        let next = text.find("next").unwrap_or_default();
+        assert_eq!(idx.utf16_position(text, next as u32), (1, 0));
+    }
+
+    #[test]
+    fn offsets_past_the_end_are_clamped() {
+        let text = "ab";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 99), LineCol { line: 1, column: 3 });
+    }
+}

@@ -1,0 +1,800 @@
+//! The only module that knows the YAML parser: parser events → a span tree per document.
+//!
+//! Every node keeps the byte span of its source text; mapping keys are nodes too, so a finding
+//! can point at a key or at its value. Aliases share the anchored node and keep the span of the
+//! alias site: a finding reached through an alias points at the alias in the document being
+//! linted. Merge keys (`<<`) are honoured by lookups. Documents are produced one at a time so a
+//! caller can lint and drop each before the next is built.
+
+pub mod scalar;
+
+use std::borrow::Cow;
+
+use granit_parser::{Event, Parser, ScalarStyle, StrInput};
+
+use crate::source::Span;
+pub use scalar::Resolved;
+
+/// Index of a node in its document's arena.
+pub type NodeId = u32;
+
+/// Resource limits that make hostile input harmless.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum nesting of collections (block and flow).
+    pub max_depth: usize,
+    /// Maximum number of alias references in one document.
+    pub max_aliases: usize,
+    /// Maximum number of nodes in one document.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 128,
+            max_aliases: 10_000,
+            max_nodes: 5_000_000,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum NodeKind<'s> {
+    Scalar {
+        value: Cow<'s, str>,
+        plain: bool,
+        tagged_str: bool,
+    },
+    Seq(Vec<NodeId>),
+    Map(Vec<(NodeId, NodeId)>),
+    Alias(NodeId),
+    /// An alias whose anchor is unknown or still open (a recursive alias).
+    Invalid,
+}
+
+#[derive(Debug)]
+struct NodeData<'s> {
+    span: Span,
+    kind: NodeKind<'s>,
+}
+
+/// A comment with its span (covering `#` up to the line break) and text after `#`.
+#[derive(Debug, Clone)]
+pub struct Comment<'s> {
+    pub span: Span,
+    pub text: Cow<'s, str>,
+}
+
+/// One YAML document of a file.
+#[derive(Debug)]
+pub struct Document<'s> {
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    /// From the document's first byte of content to its last.
+    pub span: Span,
+    nodes: Vec<NodeData<'s>>,
+    root: Option<NodeId>,
+    pub comments: Vec<Comment<'s>>,
+}
+
+impl<'s> Document<'s> {
+    #[must_use]
+    pub fn root(&self) -> Option<Node<'_>> {
+        self.root.map(|id| Node {
+            doc: self,
+            id,
+            site: None,
+        })
+    }
+}
+
+/// A YAML syntax or limit error, positioned in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub span: Span,
+    pub message: String,
+    pub document: usize,
+}
+
+/// The type of a node as a user would name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    Null,
+    Bool,
+    Int,
+    Float,
+    String,
+    Sequence,
+    Mapping,
+    Invalid,
+}
+
+impl NodeType {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Bool => "boolean",
+            Self::Int => "integer",
+            Self::Float => "number",
+            Self::String => "string",
+            Self::Sequence => "list",
+            Self::Mapping => "mapping",
+            Self::Invalid => "invalid alias",
+        }
+    }
+}
+
+/// A view of a node. Cheap to copy. `site` is the span of the alias through which the node was
+/// reached, if any: findings inside aliased content point there.
+#[derive(Clone, Copy)]
+pub struct Node<'a> {
+    doc: &'a Document<'a>,
+    id: NodeId,
+    site: Option<Span>,
+}
+
+impl std::fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Node({:?} @ {:?})", self.node_type(), self.span())
+    }
+}
+
+impl<'a> Node<'a> {
+    fn data(&self) -> &'a NodeData<'a> {
+        &self.doc.nodes[self.id as usize]
+    }
+
+    /// Follow an alias to its target, remembering the alias site.
+    fn resolved(self) -> Node<'a> {
+        let data = self.data();
+        if let NodeKind::Alias(target) = data.kind {
+            Node {
+                doc: self.doc,
+                id: target,
+                site: Some(self.site.unwrap_or(data.span)),
+            }
+        } else {
+            self
+        }
+    }
+
+    fn child(&self, id: NodeId) -> Node<'a> {
+        Node {
+            doc: self.doc,
+            id,
+            site: self.site,
+        }
+    }
+
+    /// The span a finding on this node points at: the node's own text, or the alias site when
+    /// the node was reached through an alias.
+    #[must_use]
+    pub fn span(&self) -> Span {
+        self.site.unwrap_or(self.data().span)
+    }
+
+    /// The node's own text span, ignoring any alias site.
+    #[must_use]
+    pub fn own_span(&self) -> Span {
+        self.data().span
+    }
+
+    /// True when the node was reached through an alias.
+    #[must_use]
+    pub fn via_alias(&self) -> bool {
+        self.site.is_some()
+    }
+
+    #[must_use]
+    pub fn node_type(&self) -> NodeType {
+        let node = self.resolved();
+        match &node.data().kind {
+            NodeKind::Scalar {
+                value,
+                plain,
+                tagged_str,
+            } => match scalar::resolve(value, *plain && !tagged_str) {
+                Resolved::Null => NodeType::Null,
+                Resolved::Bool(_) => NodeType::Bool,
+                Resolved::Int(_) => NodeType::Int,
+                Resolved::Float(_) => NodeType::Float,
+                Resolved::Str(_) => NodeType::String,
+            },
+            NodeKind::Seq(_) => NodeType::Sequence,
+            NodeKind::Map(_) => NodeType::Mapping,
+            NodeKind::Alias(_) | NodeKind::Invalid => NodeType::Invalid,
+        }
+    }
+
+    /// The scalar's text after YAML escape processing (any scalar, whatever it resolves to).
+    #[must_use]
+    pub fn scalar_text(&self) -> Option<&'a str> {
+        match &self.resolved().data().kind {
+            NodeKind::Scalar { value, .. } => Some(value.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// True for a plain (unquoted, untagged) scalar.
+    #[must_use]
+    pub fn is_plain_scalar(&self) -> bool {
+        matches!(&self.resolved().data().kind, NodeKind::Scalar { plain: true, tagged_str: false, .. })
+    }
+
+    /// The scalar resolved as Kubernetes reads it.
+    #[must_use]
+    pub fn resolve(&self) -> Option<Resolved<'a>> {
+        match &self.resolved().data().kind {
+            NodeKind::Scalar {
+                value,
+                plain,
+                tagged_str,
+            } => Some(scalar::resolve(value, *plain && !tagged_str)),
+            _ => None,
+        }
+    }
+
+    /// A string value (quoted, or plain that resolves to a string).
+    #[must_use]
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self.resolve()? {
+            Resolved::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.resolve()? {
+            Resolved::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.resolve()? {
+            Resolved::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(self.resolve(), Some(Resolved::Null))
+    }
+
+    #[must_use]
+    pub fn is_mapping(&self) -> bool {
+        matches!(self.resolved().data().kind, NodeKind::Map(_))
+    }
+
+    #[must_use]
+    pub fn is_sequence(&self) -> bool {
+        matches!(self.resolved().data().kind, NodeKind::Seq(_))
+    }
+
+    /// Items of a sequence (empty for anything else).
+    pub fn items(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        let node = self.resolved();
+        let ids: &'a [NodeId] = match &node.data().kind {
+            NodeKind::Seq(items) => items,
+            _ => &[],
+        };
+        ids.iter().map(move |&id| node.child(id).resolved())
+    }
+
+    /// Key/value pairs of a mapping in source order, with merge keys (`<<`) expanded after the
+    /// mapping's own entries; an own key hides a merged one.
+    pub fn entries(&self) -> Vec<(Node<'a>, Node<'a>)> {
+        let mut out = Vec::new();
+        self.collect_entries(&mut out, 0);
+        out
+    }
+
+    fn own_pairs(&self) -> &'a [(NodeId, NodeId)] {
+        match &self.resolved().data().kind {
+            NodeKind::Map(pairs) => pairs,
+            _ => &[],
+        }
+    }
+
+    fn collect_entries(&self, out: &mut Vec<(Node<'a>, Node<'a>)>, depth: usize) {
+        let node = self.resolved();
+        let pairs = node.own_pairs();
+        let mut merges = Vec::new();
+        for &(k, v) in pairs {
+            let key = node.child(k).resolved();
+            let value = node.child(v).resolved();
+            if key.is_plain_scalar() && key.scalar_text() == Some("<<") {
+                merges.push(node.child(v));
+                continue;
+            }
+            out.push((key, value));
+        }
+        if depth > 16 {
+            return;
+        }
+        for merge in merges {
+            let mut merged = Vec::new();
+            let target = merge.resolved();
+            if target.is_sequence() {
+                for item in merge.items() {
+                    item.collect_entries(&mut merged, depth + 1);
+                }
+            } else {
+                target.collect_entries(&mut merged, depth + 1);
+            }
+            for (k, v) in merged {
+                let key_text = k.scalar_text();
+                if key_text.is_some() && !out.iter().any(|(ok, _)| ok.scalar_text() == key_text) {
+                    out.push((k, v));
+                }
+            }
+        }
+    }
+
+    /// The key and value for `key` in a mapping.
+    #[must_use]
+    pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
+        let node = self.resolved();
+        let mut has_merge = false;
+        for &(k, v) in node.own_pairs() {
+            let key_node = node.child(k).resolved();
+            match key_node.scalar_text() {
+                Some(text) if text == key => return Some((key_node, node.child(v).resolved())),
+                Some("<<") if key_node.is_plain_scalar() => has_merge = true,
+                _ => {}
+            }
+        }
+        if has_merge {
+            return self
+                .entries()
+                .into_iter()
+                .find(|(k, _)| k.scalar_text() == Some(key));
+        }
+        None
+    }
+
+    /// The value for `key` in a mapping.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Follow a path of mapping keys.
+    #[must_use]
+    pub fn get_path(&self, path: &[&str]) -> Option<Node<'a>> {
+        let mut node = *self;
+        for key in path {
+            node = node.get(key)?;
+        }
+        Some(node)
+    }
+
+    /// The dotted path (`spec.template.spec.containers[1].name`) from this node to the node or
+    /// key whose span is `target`, searching own content (aliases are leaves).
+    #[must_use]
+    pub fn path_to(&self, target: Span) -> Option<String> {
+        let mut segments = Vec::new();
+        if self.find_path(target, &mut segments, 0) {
+            let mut out = String::new();
+            for seg in segments {
+                match seg {
+                    PathSeg::Key(k) => {
+                        if !out.is_empty() {
+                            out.push('.');
+                        }
+                        out.push_str(k);
+                    }
+                    PathSeg::Index(i) => {
+                        out.push('[');
+                        out.push_str(&i.to_string());
+                        out.push(']');
+                    }
+                }
+            }
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    fn find_path(&self, target: Span, segs: &mut Vec<PathSeg<'a>>, depth: usize) -> bool {
+        let data = self.data();
+        if data.span == target {
+            return true;
+        }
+        if depth > 256 || !(data.span.start <= target.start && target.end <= data.span.end) {
+            return false;
+        }
+        match &data.kind {
+            NodeKind::Seq(items) => {
+                for (i, &id) in items.iter().enumerate() {
+                    segs.push(PathSeg::Index(i));
+                    if self.child(id).find_path(target, segs, depth + 1) {
+                        return true;
+                    }
+                    segs.pop();
+                }
+            }
+            NodeKind::Map(pairs) => {
+                for &(k, v) in pairs {
+                    let key = self.child(k);
+                    let name = key.scalar_text().unwrap_or("?");
+                    segs.push(PathSeg::Key(name));
+                    if key.data().span == target || self.child(v).find_path(target, segs, depth + 1)
+                    {
+                        return true;
+                    }
+                    segs.pop();
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+}
+
+enum PathSeg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Parses a text into documents one at a time.
+pub struct Documents<'s> {
+    text: &'s str,
+    parser: Parser<'s, StrInput<'s>>,
+    limits: Limits,
+    index: usize,
+    pending_comments: Vec<Comment<'s>>,
+    done: bool,
+    last_error_at: Option<usize>,
+}
+
+/// Parse `text` (YAML or JSON) into a stream of documents and errors.
+#[must_use]
+pub fn documents(text: &str, limits: Limits) -> Documents<'_> {
+    let options = granit_parser::options! {
+        emit_anchor_events: false,
+        emit_unresolved_aliases: true,
+        block_nesting_limit: limits.max_depth,
+        flow_nesting_limit: limits.max_depth,
+    };
+    Documents {
+        text,
+        parser: Parser::new_from_str_with_options(text, options),
+        limits,
+        index: 0,
+        pending_comments: Vec::new(),
+        done: false,
+        last_error_at: None,
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<NodeId>,
+        flow_end: Option<usize>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        pairs: Vec<(NodeId, NodeId)>,
+        key: Option<NodeId>,
+    },
+}
+
+struct Builder<'s> {
+    nodes: Vec<NodeData<'s>>,
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, NodeId)>,
+    aliases: usize,
+    root: Option<NodeId>,
+    start: Option<usize>,
+    end: usize,
+}
+
+impl<'s> Builder<'s> {
+    fn new() -> Self {
+        Self {
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            aliases: 0,
+            root: None,
+            start: None,
+            end: 0,
+        }
+    }
+
+    fn push(&mut self, span: Span, kind: NodeKind<'s>, anchor: usize) -> NodeId {
+        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        self.nodes.push(NodeData { span, kind });
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
+        }
+        self.start.get_or_insert(span.start as usize);
+        self.end = self.end.max(span.end as usize);
+        self.attach(id);
+        id
+    }
+
+    fn attach(&mut self, id: NodeId) {
+        match self.stack.last_mut() {
+            None => self.root = Some(id),
+            Some(Frame::Seq { items, .. }) => items.push(id),
+            Some(Frame::Map { pairs, key, .. }) => match key.take() {
+                None => *key = Some(id),
+                Some(k) => pairs.push((k, id)),
+            },
+        }
+    }
+
+    fn child_end(&self, id: NodeId) -> usize {
+        self.nodes[id as usize].span.end as usize
+    }
+}
+
+impl<'s> Iterator for Documents<'s> {
+    type Item = Result<Document<'s>, YamlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut builder: Option<Builder<'s>> = None;
+        let mut comments: Vec<Comment<'s>> = std::mem::take(&mut self.pending_comments);
+        loop {
+            let event = match self.parser.next_event() {
+                None => {
+                    self.done = true;
+                    return None;
+                }
+                Some(Ok(ev)) => ev,
+                Some(Err(err)) => {
+                    let at = err.marker().byte_offset().unwrap_or(self.text.len());
+                    let error = YamlError {
+                        span: error_span(self.text, at),
+                        message: err.info(),
+                        document: self.index.saturating_sub(usize::from(builder.is_some())),
+                    };
+                    self.recover(at);
+                    return Some(Err(error));
+                }
+            };
+            let (event, span) = event;
+            let range = span.byte_range().unwrap_or(0..0);
+            let sp = Span::new(range.start, range.end);
+            match event {
+                Event::StreamStart | Event::StreamEnd => {}
+                Event::DocumentStart(..) => {
+                    builder = Some(Builder::new());
+                    self.index += 1;
+                }
+                Event::DocumentEnd => {
+                    let Some(b) = builder.take() else { continue };
+                    let start = b.start.unwrap_or(range.start);
+                    return Some(Ok(Document {
+                        index: self.index - 1,
+                        span: Span::new(start, b.end.max(start)),
+                        nodes: b.nodes,
+                        root: b.root,
+                        comments,
+                    }));
+                }
+                Event::Comment(text, _) => {
+                    let c = Comment { span: sp, text };
+                    if builder.is_some() {
+                        comments.push(c);
+                    } else {
+                        self.pending_comments.push(c);
+                    }
+                }
+                other => {
+                    let Some(b) = builder.as_mut() else { continue };
+                    if let Err(message) = self.node_event(b, other, sp) {
+                        let error = YamlError {
+                            span: sp,
+                            message,
+                            document: self.index - 1,
+                        };
+                        self.recover(range.start);
+                        return Some(Err(error));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<'s> Documents<'s> {
+    fn recover(&mut self, at: usize) {
+        if self.last_error_at == Some(at) {
+            self.done = true;
+            return;
+        }
+        self.last_error_at = Some(at);
+        match self.parser.proceed_next_document() {
+            Ok(true) => {}
+            _ => self.done = true,
+        }
+    }
+
+    fn node_event(&self, b: &mut Builder<'s>, event: Event<'s>, sp: Span) -> Result<(), String> {
+        if b.nodes.len() >= self.limits.max_nodes {
+            return Err(format!(
+                "document has more than {} nodes; daemonlint stops here to bound memory",
+                self.limits.max_nodes
+            ));
+        }
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let tagged_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                b.push(
+                    sp,
+                    NodeKind::Scalar {
+                        value,
+                        plain: matches!(style, ScalarStyle::Plain),
+                        tagged_str,
+                    },
+                    anchor,
+                );
+            }
+            Event::SequenceStart(style, anchor, _) => {
+                if b.stack.len() >= self.limits.max_depth {
+                    return Err(format!("nesting deeper than {} levels", self.limits.max_depth));
+                }
+                b.start.get_or_insert(sp.start as usize);
+                b.stack.push(Frame::Seq {
+                    start: sp.start as usize,
+                    anchor,
+                    items: Vec::new(),
+                    flow_end: matches!(style, granit_parser::StructureStyle::Flow).then_some(0),
+                });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                if b.stack.len() >= self.limits.max_depth {
+                    return Err(format!("nesting deeper than {} levels", self.limits.max_depth));
+                }
+                b.start.get_or_insert(sp.start as usize);
+                b.stack.push(Frame::Map {
+                    start: sp.start as usize,
+                    anchor,
+                    pairs: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                    flow_end,
+                }) = b.stack.pop()
+                {
+                    let end = if flow_end.is_some() {
+                        sp.end as usize
+                    } else {
+                        items.last().map_or(start, |&id| b.child_end(id))
+                    };
+                    b.push(Span::new(start, end), NodeKind::Seq(items), anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    start,
+                    anchor,
+                    pairs,
+                    key,
+                }) = b.stack.pop()
+                {
+                    let flow = self.text.as_bytes().get(start) == Some(&b'{');
+                    let mut end = if flow {
+                        sp.end as usize
+                    } else {
+                        pairs.last().map_or(start, |&(_, v)| b.child_end(v))
+                    };
+                    if let Some(k) = key {
+                        end = end.max(b.child_end(k));
+                    }
+                    b.push(Span::new(start, end), NodeKind::Map(pairs), anchor);
+                }
+            }
+            Event::Alias(anchor) => {
+                b.aliases += 1;
+                if b.aliases > self.limits.max_aliases {
+                    return Err(format!(
+                        "more than {} aliases in one document; daemonlint stops here \
+                         (an alias bomb?)",
+                        self.limits.max_aliases
+                    ));
+                }
+                let target = b.anchors.iter().rev().find(|(a, _)| *a == anchor).map(|&(_, id)| id);
+                let kind = target.map_or(NodeKind::Invalid, NodeKind::Alias);
+                b.push(sp, kind, 0);
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(format!("unknown anchor `{name}`: no `&{name}` before this alias"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A one-character span at `at` (or empty at the end of the text).
+fn error_span(text: &str, at: usize) -> Span {
+    let at = at.min(text.len());
+    let len = text[at..].chars().next().map_or(0, |c| if c == '\n' || c == '\r' { 0 } else { c.len_utf8() });
+    Span::new(at, at + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
+        documents(text, Limits::default()).collect()
+    }
+
+    #[test]
+    fn keys_and_values_keep_their_spans() {
+        let text = "a:\n  b: [1, \"two\"]\n";
+        let all = docs(text);
+        let doc = all[0].as_ref().expect("parses");
+        let root = doc.root().expect("root");
+        let (key, value) = root.get("a").and_then(|a| a.entry("b")).expect("a.b");
+        assert_eq!(&text[key.span().range()], "b");
+        assert_eq!(&text[value.span().range()], "[1, \"two\"]");
+        let two = value.items().nth(1).expect("item");
+        assert_eq!(two.as_str(), Some("two"));
+        assert_eq!(root.path_to(two.span()).as_deref(), Some("a.b[1]"));
+        assert_eq!(root.path_to(key.span()).as_deref(), Some("a.b"));
+    }
+
+    #[test]
+    fn aliases_point_at_the_alias_site_and_merge_keys_merge() {
+        let text = "base: &b\n  x: 1\n  y: 2\nuse: *b\nmerged:\n  <<: *b\n  y: 3\n";
+        let all = docs(text);
+        let doc = all[0].as_ref().expect("parses");
+        let root = doc.root().expect("root");
+        let x = root.get_path(&["use", "x"]).expect("use.x");
+        assert_eq!(x.as_i64(), Some(1));
+        assert_eq!(&text[x.span().range()], "*b");
+        let merged = root.get("merged").expect("merged");
+        assert_eq!(merged.get("y").and_then(|n| n.as_i64()), Some(3));
+        assert_eq!(merged.get("x").and_then(|n| n.as_i64()), Some(1));
+        assert_eq!(merged.entries().len(), 2);
+    }
+
+    #[test]
+    fn syntax_errors_recover_at_the_next_document() {
+        let text = "a: 1\n---\nb: [\n---\nc: 3\n";
+        let all = docs(text);
+        assert_eq!(all.len(), 3);
+        assert!(all[0].is_ok());
+        let err = all[1].as_ref().expect_err("error");
+        assert_eq!(err.document, 1);
+        let last = all[2].as_ref().expect("third parses");
+        assert_eq!(last.index, 2);
+        assert_eq!(last.root().and_then(|r| r.get("c")).and_then(|n| n.as_i64()), Some(3));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let all = docs(&text);
+        assert!(all.iter().any(Result::is_err));
+    }
+
+    #[test]
+    fn unknown_anchor_is_an_error() {
+        let all = docs("a: *nope\n");
+        assert!(all[0].as_ref().is_err_and(|e| e.message.contains("nope")));
+    }
+}
