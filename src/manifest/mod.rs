@@ -175,15 +175,20 @@ pub struct ShapeError {
     pub message: String,
 }
 
-fn expect_mapping<'a>(parent: Node<'a>, key: &str, path: &str) -> Result<(Node<'a>, Node<'a>), ShapeError> {
+fn expect_mapping<'a>(
+    parent: Node<'a>,
+    parent_key: Span,
+    key: &str,
+    path: &str,
+) -> Result<(Node<'a>, Node<'a>), ShapeError> {
     match parent.entry(key) {
         None => Err(ShapeError {
-            span: parent.span(),
+            span: parent_key,
             message: format!("`{path}` is missing"),
         }),
         Some((k, v)) if v.is_mapping() => Ok((k, v)),
-        Some((_, v)) => Err(ShapeError {
-            span: v.span(),
+        Some((k, v)) => Err(ShapeError {
+            span: if v.is_null() && v.span().is_empty() { k.span() } else { v.span() },
             message: format!("`{path}` must be a mapping, but it is a {}", v.node_type().name()),
         }),
     }
@@ -193,14 +198,14 @@ impl<'a> DaemonSet<'a> {
     /// Build the view, or explain why the object is not a lintable DaemonSet.
     pub fn from_object(object: Object<'a>) -> Result<Self, ShapeError> {
         let root = object.node;
-        let (_, spec) = expect_mapping(root, "spec", "spec").map_err(|mut e| {
-            if root.get("spec").is_none() {
-                e.span = object.anchor_span();
-            }
-            e
-        })?;
-        let (_, template) = expect_mapping(spec, "template", "spec.template")?;
-        let (pod_key, pod) = expect_mapping(template, "spec", "spec.template.spec")?;
+        Self::shape(object).map_err(|err| lost_indentation(root).unwrap_or(err))
+    }
+
+    fn shape(object: Object<'a>) -> Result<Self, ShapeError> {
+        let root = object.node;
+        let (spec_key, spec) = expect_mapping(root, object.anchor_span(), "spec", "spec")?;
+        let (template_key, template) = expect_mapping(spec, spec_key.span(), "template", "spec.template")?;
+        let (pod_key, pod) = expect_mapping(template, template_key.span(), "spec", "spec.template.spec")?;
         let mut containers = Vec::new();
         for kind in [ContainerKind::Container, ContainerKind::Init, ContainerKind::Ephemeral] {
             let field = kind.field();
@@ -284,4 +289,37 @@ impl<'a> DaemonSet<'a> {
         }
         out
     }
+}
+
+/// Keys that belong inside a DaemonSet, never at its top level.
+const NESTED_KEYS: &[&str] = &[
+    "name", "namespace", "labels", "annotations", "selector", "matchLabels", "template",
+    "containers", "initContainers", "image", "volumes", "volumeMounts", "updateStrategy",
+    "tolerations", "nodeSelector", "hostNetwork", "serviceAccountName", "resources",
+];
+
+/// A DaemonSet whose nested keys sit at the top level was pasted with its indentation lost:
+/// say so once instead of reporting each missing piece.
+fn lost_indentation(root: Node<'_>) -> Option<ShapeError> {
+    let stray: Vec<(&str, Span)> = root
+        .entries()
+        .into_iter()
+        .filter_map(|(k, _)| {
+            let key = k.scalar_text()?;
+            NESTED_KEYS.contains(&key).then_some((key, k.span()))
+        })
+        .collect();
+    if stray.len() < 2 {
+        return None;
+    }
+    let names: Vec<String> = stray.iter().take(4).map(|(k, _)| format!("`{k}`")).collect();
+    let more = if stray.len() > 4 { format!(" and {} more", stray.len() - 4) } else { String::new() };
+    Some(ShapeError {
+        span: stray[0].1,
+        message: format!(
+            "{}{more} sit at the top level of the document, where they do not belong: this looks \
+             like YAML pasted with its indentation lost",
+            names.join(", ")
+        ),
+    })
 }

@@ -61,13 +61,22 @@ pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if total == 0 {
         writeln!(out, "No findings: {scope}.")
     } else {
+        let parts: Vec<String> = [
+            (Severity::Error, "error", "errors"),
+            (Severity::Warning, "warning", "warnings"),
+            (Severity::Info, "info", "info"),
+        ]
+        .into_iter()
+        .filter_map(|(sev, one, many)| {
+            let n = report.count(sev);
+            (n > 0).then(|| plural(n, one, many))
+        })
+        .collect();
         writeln!(
             out,
-            "Found {} ({} errors, {} warnings, {} info): {scope}.",
+            "Found {} ({}): {scope}.",
             plural(total, "finding", "findings"),
-            report.count(Severity::Error),
-            report.count(Severity::Warning),
-            report.count(Severity::Info),
+            parts.join(", ")
         )
     }
 }

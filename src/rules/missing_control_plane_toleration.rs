@@ -40,11 +40,19 @@ enum Placement {
     Excluded,
 }
 
+/// Control-plane nodes run Linux: a pod limited to Windows nodes never lands on them.
+fn is_windows_os<'a>(key: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
+    matches!(key, "kubernetes.io/os" | "beta.kubernetes.io/os") && values.all(|v| v == "windows")
+}
+
 fn placement(pod: Node<'_>) -> Placement {
     let mut targets_cp = false;
     if let Some(selector) = pod.get("nodeSelector") {
         for (key, _) in selector.entries() {
             let Some(key) = key.scalar_text() else { continue };
+            if is_windows_os(key, selector.get(key).and_then(|v| v.scalar_text()).into_iter()) {
+                return Placement::Excluded;
+            }
             if CONTROL_PLANE_ROLES.contains(&key) {
                 targets_cp = true;
             } else if !UNIVERSAL_LABELS.contains(&key) {
@@ -66,7 +74,10 @@ fn placement(pod: Node<'_>) -> Placement {
             for expr in term.get("matchExpressions").into_iter().flat_map(|e| e.items()) {
                 let key = expr.get("key").and_then(|k| k.scalar_text()).unwrap_or("");
                 let op = expr.get("operator").and_then(|k| k.scalar_text()).unwrap_or("");
-                if CONTROL_PLANE_ROLES.contains(&key) {
+                let values = expr.get("values").into_iter().flat_map(|v| v.items()).filter_map(|v| v.scalar_text());
+                if op == "In" && is_windows_os(key, values) {
+                    excludes = true;
+                } else if CONTROL_PLANE_ROLES.contains(&key) {
                     match op {
                         "DoesNotExist" | "NotIn" => excludes = true,
                         "Exists" | "In" => term_targets_cp = true,
@@ -135,6 +146,21 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             "the pods do not tolerate the taint {taints} ({where_}), so the agent will silently \
              skip every control-plane node"
         ),
+    };
+    let legacy_only = tolerations.iter().any(|t| {
+        t.tolerates(&Taint {
+            key: "node-role.kubernetes.io/master",
+            value: "",
+            effect: "NoSchedule",
+        })
+    });
+    let message = if legacy_only {
+        format!(
+            "{message}; the pods tolerate only the legacy `node-role.kubernetes.io/master` taint, \
+             which kubeadm stopped applying in Kubernetes 1.25"
+        )
+    } else {
+        message
     };
     let example = missing.first().copied().unwrap_or("node-role.kubernetes.io/control-plane");
     out.push(Violation::new(span, message).help(format!(
