@@ -21,11 +21,18 @@ fn main() {
     pages.sort();
     let mut code = String::from("pub static PAGES: &[(&str, &str)] = &[\n");
     for id in &pages {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").join(format!("{id}.md"));
-        let _ = writeln!(code, "    ({id:?}, include_str!({:?})),", path.display().to_string());
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(format!("{id}.md"));
+        let _ = writeln!(
+            code,
+            "    ({id:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("rule_pages.rs");
+    let out =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("rule_pages.rs");
     if let Err(e) = std::fs::write(&out, code) {
         println!("cargo:warning=could not write {}: {e}", out.display());
     }

@@ -11,7 +11,11 @@ use crate::report::{self, OutputFormat, RenderOptions};
 use crate::rules;
 
 #[derive(Debug, Parser)]
-#[command(name = "daemonlint", version, about = "A linter and policy checker for Kubernetes DaemonSet manifests")]
+#[command(
+    name = "daemonlint",
+    version,
+    about = "A linter and policy checker for Kubernetes DaemonSet manifests"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -131,21 +135,38 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         return Ok(2);
     }
     let mut report = crate::Report::default();
-    let files: Vec<PathBuf> = paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     if !files.is_empty() {
         report = crate::lint_paths(&files, &settings);
     }
     if stdin_count == 1 {
         let mut bytes = Vec::new();
-        if let Err(e) = io::stdin().lock().take(settings.max_file_size + 1).read_to_end(&mut bytes) {
+        if let Err(e) = io::stdin()
+            .lock()
+            .take(settings.max_file_size + 1)
+            .read_to_end(&mut bytes)
+        {
             writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
             return Ok(2);
         }
-        let name = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
-        report.files.push(crate::lint_bytes(&name, bytes, &settings));
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".into());
+        report
+            .files
+            .push(crate::lint_bytes(&name, bytes, &settings));
     }
     let terminal = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal { OutputFormat::Full } else { OutputFormat::Concise });
+    let format = args.format.unwrap_or(if terminal {
+        OutputFormat::Full
+    } else {
+        OutputFormat::Concise
+    });
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -216,7 +237,11 @@ fn show_rule(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
                 "{} ({}, {}, default severity {})\n",
                 meta.id,
                 meta.category.as_str(),
-                if meta.default_enabled { "enabled by default" } else { "off by default" },
+                if meta.default_enabled {
+                    "enabled by default"
+                } else {
+                    "off by default"
+                },
                 meta.default_severity
             )?;
             stdout.write_all(body.as_bytes())?;
@@ -231,7 +256,10 @@ fn show_rule(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
                 .filter(|(d, _)| *d <= 3)
                 .map(|(_, c)| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default();
-            writeln!(stderr, "daemonlint: unknown rule `{id}`{suggestion}; `daemonlint rules` lists them")?;
+            writeln!(
+                stderr,
+                "daemonlint: unknown rule `{id}`{suggestion}; `daemonlint rules` lists them"
+            )?;
             Ok(2)
         }
     }

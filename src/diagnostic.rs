@@ -91,7 +91,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     #[must_use]
-    pub fn new(rule: impl Into<Cow<'static, str>>, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: impl Into<Cow<'static, str>>,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             rule: rule.into(),
             severity,

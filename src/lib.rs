@@ -67,12 +67,16 @@ impl Report {
     }
 
     pub fn diagnostics(&self) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
-        self.files.iter().flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
+        self.files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
     }
 
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics().filter(|(_, d)| d.severity == severity).count()
+        self.diagnostics()
+            .filter(|(_, d)| d.severity == severity)
+            .count()
     }
 
     /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read.
@@ -80,7 +84,10 @@ impl Report {
     pub fn exit_code(&self, settings: &Settings) -> i32 {
         if self.files.iter().any(|f| f.io_error) {
             2
-        } else if self.diagnostics().any(|(_, d)| settings.fail_on.fails(d.severity)) {
+        } else if self
+            .diagnostics()
+            .any(|(_, d)| settings.fail_on.fails(d.severity))
+        {
             1
         } else {
             0
@@ -88,7 +95,12 @@ impl Report {
     }
 }
 
-fn engine_diagnostic(meta: &rules::RuleMeta, span: Span, document: usize, message: String) -> Diagnostic {
+fn engine_diagnostic(
+    meta: &rules::RuleMeta,
+    span: Span,
+    document: usize,
+    message: String,
+) -> Diagnostic {
     let mut d = Diagnostic::new(meta.id, meta.default_severity, span, message);
     d.document = document;
     d
@@ -128,7 +140,12 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     }
 }
 
-fn check_document(doc: &yaml::Document<'_>, settings: &Settings, stats: &mut Stats, out: &mut Vec<Diagnostic>) {
+fn check_document(
+    doc: &yaml::Document<'_>,
+    settings: &Settings,
+    stats: &mut Stats,
+    out: &mut Vec<Diagnostic>,
+) {
     for object in manifest::objects(doc) {
         if object.kind != "DaemonSet" {
             stats.other_objects += 1;
@@ -176,14 +193,23 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Box<Diagnostic>
             .chunks(2)
             .map(|c| {
                 let pair = [c[0], c.get(1).copied().unwrap_or(0)];
-                if le { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
             })
             .collect();
         return match String::from_utf16(&units) {
             Ok(text) => (SourceFile::new(name, text), None),
             Err(_) => {
                 let text = String::from_utf16_lossy(&units);
-                let d = engine_diagnostic(&rules::YAML_SYNTAX, Span::empty(0), 0, "the file starts with a UTF-16 byte order mark but is not valid UTF-16".into());
+                let d = engine_diagnostic(
+                    &rules::YAML_SYNTAX,
+                    Span::empty(0),
+                    0,
+                    "the file starts with a UTF-16 byte order mark but is not valid UTF-16".into(),
+                );
                 (SourceFile::new(name, text), Some(Box::new(d)))
             }
         };
@@ -264,7 +290,9 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Err(std::io::Error::other(format!("the file grew over the {limit}-byte limit while being read")));
+        return Err(std::io::Error::other(format!(
+            "the file grew over the {limit}-byte limit while being read"
+        )));
     }
     Ok(bytes)
 }
@@ -296,7 +324,12 @@ pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
         .map(|t| match &t.error {
             Some(message) => FileReport {
                 source: SourceFile::new(t.display.clone(), String::new()),
-                diagnostics: vec![engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, message.clone())],
+                diagnostics: vec![engine_diagnostic(
+                    &rules::IO_ERROR,
+                    Span::empty(0),
+                    0,
+                    message.clone(),
+                )],
                 stats: Stats::default(),
                 io_error: true,
             },

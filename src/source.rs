@@ -204,7 +204,10 @@ mod tests {
         let x = text.find('x').unwrap_or_default();
         assert_eq!(idx.line_col(text, x as u32), LineCol { line: 2, column: 5 });
         let after_u = text.find('ü').unwrap_or_default() + 'ü'.len_utf8();
-        assert_eq!(idx.line_col(text, after_u as u32), LineCol { line: 3, column: 7 });
+        assert_eq!(
+            idx.line_col(text, after_u as u32),
+            LineCol { line: 3, column: 7 }
+        );
     }
 
     #[test]

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Runs every fixture under `fixtures/<rule-id>/`:
 //! - `fail-*` files must fire their rule exactly at the positions they list (`# expect: rule
 //!   line:col-line:col` comments, or a sibling `<file>.expect` for JSON and files that cannot
@@ -13,7 +14,9 @@ use std::path::Path;
 fn expectations(path: &Path) -> Vec<String> {
     let sidecar = path.with_file_name(format!(
         "{}.expect",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
     ));
     let text = if sidecar.exists() {
         std::fs::read_to_string(&sidecar).unwrap_or_default()
@@ -21,11 +24,18 @@ fn expectations(path: &Path) -> Vec<String> {
         std::fs::read_to_string(path)
             .unwrap_or_default()
             .lines()
-            .filter_map(|l| l.trim_end_matches('\r').strip_prefix("# expect: ").map(str::to_string))
+            .filter_map(|l| {
+                l.trim_end_matches('\r')
+                    .strip_prefix("# expect: ")
+                    .map(str::to_string)
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
-    text.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    text.lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn fixture_files() -> Vec<std::path::PathBuf> {
@@ -34,8 +44,14 @@ fn fixture_files() -> Vec<std::path::PathBuf> {
         let dir = dir.expect("entry").path();
         for file in std::fs::read_dir(&dir).expect("rule dir") {
             let file = file.expect("entry").path();
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            if (name.starts_with("fail-") || name.starts_with("pass-")) && !name.ends_with(".expect") {
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if (name.starts_with("fail-") || name.starts_with("pass-"))
+                && !name.ends_with(".expect")
+            {
                 files.push(file);
             }
         }
@@ -54,7 +70,11 @@ fn fixtures_fire_exactly_where_they_say() {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let report = common::lint(&file);
         let found = common::positions(&report);
         let expected = expectations(&file);
@@ -68,8 +88,12 @@ fn fixtures_fire_exactly_where_they_say() {
             .filter(|f| rules_named.contains(f.split_whitespace().next().unwrap_or_default()))
             .collect();
         let expected_refs: Vec<&String> = expected.iter().collect();
-        if name.starts_with("fail-") && expected.iter().all(|e| !e.starts_with(&format!("{rule} "))) {
-            failures.push(format!("{}: a fail fixture must expect at least one `{rule}`", file.display()));
+        if name.starts_with("fail-") && expected.iter().all(|e| !e.starts_with(&format!("{rule} ")))
+        {
+            failures.push(format!(
+                "{}: a fail fixture must expect at least one `{rule}`",
+                file.display()
+            ));
         }
         if actual != expected_refs {
             failures.push(format!(
@@ -78,15 +102,28 @@ fn fixtures_fire_exactly_where_they_say() {
             ));
         }
     }
-    assert!(failures.is_empty(), "fixture mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn fixture_snapshots() {
     for file in fixture_files() {
-        let rel = file.strip_prefix(common::root()).expect("inside the project");
-        let report = daemonlint::lint_paths(&[rel.to_path_buf()], &daemonlint::config::Settings::default());
-        let rule = rel.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
+        let rel = file
+            .strip_prefix(common::root())
+            .expect("inside the project");
+        let report = daemonlint::lint_paths(
+            &[rel.to_path_buf()],
+            &daemonlint::config::Settings::default(),
+        );
+        let rule = rel
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_suffix(format!("{rule}__{name}"));

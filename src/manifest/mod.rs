@@ -44,7 +44,9 @@ impl<'a> Object<'a> {
     /// The span to use when a finding is about the whole object: its `kind` value.
     #[must_use]
     pub fn anchor_span(&self) -> Span {
-        self.node.entry("kind").map_or(self.node.span(), |(k, _)| k.span())
+        self.node
+            .entry("kind")
+            .map_or(self.node.span(), |(k, _)| k.span())
     }
 }
 
@@ -60,8 +62,15 @@ pub fn objects<'a>(doc: &'a Document<'a>) -> Vec<Object<'a>> {
         return out;
     };
     let api_version = root.get("apiVersion").and_then(|v| v.as_str());
-    if kind == "List" || (kind.ends_with("List") && root.get("items").is_some_and(|i| i.is_sequence())) {
-        for (i, item) in root.get("items").into_iter().flat_map(|items| items.items()).enumerate() {
+    if kind == "List"
+        || (kind.ends_with("List") && root.get("items").is_some_and(|i| i.is_sequence()))
+    {
+        for (i, item) in root
+            .get("items")
+            .into_iter()
+            .flat_map(|items| items.items())
+            .enumerate()
+        {
             if !item.is_mapping() {
                 continue;
             }
@@ -188,8 +197,15 @@ fn expect_mapping<'a>(
         }),
         Some((k, v)) if v.is_mapping() => Ok((k, v)),
         Some((k, v)) => Err(ShapeError {
-            span: if v.is_null() && v.span().is_empty() { k.span() } else { v.span() },
-            message: format!("`{path}` must be a mapping, but it is a {}", v.node_type().name()),
+            span: if v.is_null() && v.span().is_empty() {
+                k.span()
+            } else {
+                v.span()
+            },
+            message: format!(
+                "`{path}` must be a mapping, but it is a {}",
+                v.node_type().name()
+            ),
         }),
     }
 }
@@ -204,10 +220,16 @@ impl<'a> DaemonSet<'a> {
     fn shape(object: Object<'a>) -> Result<Self, ShapeError> {
         let root = object.node;
         let (spec_key, spec) = expect_mapping(root, object.anchor_span(), "spec", "spec")?;
-        let (template_key, template) = expect_mapping(spec, spec_key.span(), "template", "spec.template")?;
-        let (pod_key, pod) = expect_mapping(template, template_key.span(), "spec", "spec.template.spec")?;
+        let (template_key, template) =
+            expect_mapping(spec, spec_key.span(), "template", "spec.template")?;
+        let (pod_key, pod) =
+            expect_mapping(template, template_key.span(), "spec", "spec.template.spec")?;
         let mut containers = Vec::new();
-        for kind in [ContainerKind::Container, ContainerKind::Init, ContainerKind::Ephemeral] {
+        for kind in [
+            ContainerKind::Container,
+            ContainerKind::Init,
+            ContainerKind::Ephemeral,
+        ] {
             let field = kind.field();
             match pod.get(field) {
                 None => {
@@ -229,7 +251,11 @@ impl<'a> DaemonSet<'a> {
                                 ),
                             });
                         }
-                        containers.push(Container { node: item, kind, index });
+                        containers.push(Container {
+                            node: item,
+                            kind,
+                            index,
+                        });
                     }
                 }
                 Some(list) if list.is_null() && kind != ContainerKind::Container => {}
@@ -244,11 +270,16 @@ impl<'a> DaemonSet<'a> {
                 }
             }
         }
-        if !containers.iter().any(|c| c.kind == ContainerKind::Container) {
+        if !containers
+            .iter()
+            .any(|c| c.kind == ContainerKind::Container)
+        {
             let span = pod.get("containers").map_or(pod_key.span(), |n| n.span());
             return Err(ShapeError {
                 span,
-                message: "`spec.template.spec.containers` is empty: a pod needs at least one container".into(),
+                message:
+                    "`spec.template.spec.containers` is empty: a pod needs at least one container"
+                        .into(),
             });
         }
         Ok(Self {
@@ -268,7 +299,9 @@ impl<'a> DaemonSet<'a> {
 
     /// Containers that can carry resources (regular and init).
     pub fn resourced_containers(&self) -> impl Iterator<Item = &Container<'a>> {
-        self.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral)
+        self.containers
+            .iter()
+            .filter(|c| c.kind != ContainerKind::Ephemeral)
     }
 
     #[must_use]
@@ -281,7 +314,10 @@ impl<'a> DaemonSet<'a> {
     pub fn host_path_volumes(&self) -> Vec<(&'a str, Node<'a>)> {
         let mut out = Vec::new();
         for volume in self.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
-            if let (Some(name), Some(hp)) = (volume.get("name").and_then(|n| n.as_str()), volume.get("hostPath")) {
+            if let (Some(name), Some(hp)) = (
+                volume.get("name").and_then(|n| n.as_str()),
+                volume.get("hostPath"),
+            ) {
                 if hp.is_mapping() {
                     out.push((name, volume));
                 }
@@ -293,9 +329,24 @@ impl<'a> DaemonSet<'a> {
 
 /// Keys that belong inside a DaemonSet, never at its top level.
 const NESTED_KEYS: &[&str] = &[
-    "name", "namespace", "labels", "annotations", "selector", "matchLabels", "template",
-    "containers", "initContainers", "image", "volumes", "volumeMounts", "updateStrategy",
-    "tolerations", "nodeSelector", "hostNetwork", "serviceAccountName", "resources",
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "selector",
+    "matchLabels",
+    "template",
+    "containers",
+    "initContainers",
+    "image",
+    "volumes",
+    "volumeMounts",
+    "updateStrategy",
+    "tolerations",
+    "nodeSelector",
+    "hostNetwork",
+    "serviceAccountName",
+    "resources",
 ];
 
 /// A DaemonSet whose nested keys sit at the top level was pasted with its indentation lost:
@@ -312,8 +363,16 @@ fn lost_indentation(root: Node<'_>) -> Option<ShapeError> {
     if stray.len() < 2 {
         return None;
     }
-    let names: Vec<String> = stray.iter().take(4).map(|(k, _)| format!("`{k}`")).collect();
-    let more = if stray.len() > 4 { format!(" and {} more", stray.len() - 4) } else { String::new() };
+    let names: Vec<String> = stray
+        .iter()
+        .take(4)
+        .map(|(k, _)| format!("`{k}`"))
+        .collect();
+    let more = if stray.len() > 4 {
+        format!(" and {} more", stray.len() - 4)
+    } else {
+        String::new()
+    };
     Some(ShapeError {
         span: stray[0].1,
         message: format!(

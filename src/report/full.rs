@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use miette::{
-    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
+    MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::RenderOptions;
@@ -31,7 +31,8 @@ impl SourceCode for Indexed<'_> {
             return Err(MietteError::OutOfBounds);
         }
         let first_line = index.line_of(u32::try_from(start).unwrap_or(u32::MAX));
-        let last_line = index.line_of(u32::try_from(end.saturating_sub(1).max(start)).unwrap_or(u32::MAX));
+        let last_line =
+            index.line_of(u32::try_from(end.saturating_sub(1).max(start)).unwrap_or(u32::MAX));
         let ctx_first = first_line.saturating_sub(before);
         let ctx_last = (last_line + after).min(index.line_count().saturating_sub(1));
         let data_start = index.line_start(ctx_first) as usize;
@@ -40,7 +41,11 @@ impl SourceCode for Indexed<'_> {
         } else {
             text.len()
         };
-        let column = if before == 0 { start - index.line_start(first_line) as usize } else { 0 };
+        let column = if before == 0 {
+            start - index.line_start(first_line) as usize
+        } else {
+            0
+        };
         let data_start = data_start.min(start);
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
@@ -93,7 +98,10 @@ impl MietteDiagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
@@ -110,18 +118,23 @@ impl MietteDiagnostic for Rendered<'_> {
             Some(self.d.path.clone().unwrap_or_else(|| "here".into())),
             clamp(self.d.span, len),
         );
-        let secondary = self
-            .d
-            .labels
-            .iter()
-            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, len)));
+        let secondary =
+            self.d.labels.iter().map(move |l| {
+                LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, len))
+            });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
 
 pub fn emit(report: &Report, options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     for (file, d) in report.diagnostics() {
         let rendered = Rendered {
             d,
@@ -131,7 +144,10 @@ pub fn emit(report: &Report, options: RenderOptions, out: &mut dyn Write) -> io:
         let mut buf = String::new();
         if file.source.text.is_empty() {
             let pos = file.source.line_col(d.span.start);
-            buf = format!("{}[{}]: {}: {}\n", d.severity, d.rule, file.source.name, d.message);
+            buf = format!(
+                "{}[{}]: {}: {}\n",
+                d.severity, d.rule, file.source.name, d.message
+            );
             let _ = pos;
         } else if handler.render_report(&mut buf, &rendered).is_err() {
             buf = format!("{}[{}]: {}\n", d.severity, d.rule, d.message);

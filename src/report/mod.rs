@@ -10,7 +10,9 @@ use std::io::{self, Write};
 use crate::Report;
 
 /// Every output format; serves clap, the configuration file and the docs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     /// Rich excerpts of the source with labels (the default on a terminal).
@@ -30,7 +32,12 @@ pub struct RenderOptions {
 }
 
 /// Write `report` in `format`.
-pub fn emit(format: OutputFormat, report: &Report, options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit(
+    format: OutputFormat,
+    report: &Report,
+    options: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Full => full::emit(report, options, out)?,
         OutputFormat::Concise => concise::emit(report, options, out)?,

@@ -54,10 +54,13 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if kind != "RollingUpdate" {
         return;
     }
-    let Some(value) = strategy.and_then(|s| s.get_path(&["rollingUpdate", "maxUnavailable"])) else {
+    let Some(value) = strategy.and_then(|s| s.get_path(&["rollingUpdate", "maxUnavailable"]))
+    else {
         return;
     };
-    let Some(resolved) = value.resolve() else { return };
+    let Some(resolved) = value.resolve() else {
+        return;
+    };
     let options = &cx.settings.options;
     let message = match parse_amount(&resolved) {
         Some(Amount::Percent(p)) if p >= 100 => format!(

@@ -23,7 +23,8 @@ macro_rules! host_namespace_rule {
             if let Some(value) = ds.pod_field($field) {
                 if value.as_bool() == Some(true) {
                     out.push(
-                        Violation::new(value.span(), concat!("`", $field, ": true`: ", $why)).help($help),
+                        Violation::new(value.span(), concat!("`", $field, ": true`: ", $why))
+                            .help($help),
                     );
                 }
             }

@@ -28,7 +28,10 @@ const UNIVERSAL_LABELS: &[&str] = &[
     "beta.kubernetes.io/arch",
 ];
 
-const CONTROL_PLANE_ROLES: &[&str] = &["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"];
+const CONTROL_PLANE_ROLES: &[&str] = &[
+    "node-role.kubernetes.io/control-plane",
+    "node-role.kubernetes.io/master",
+];
 
 /// How the pod's placement relates to control-plane nodes.
 enum Placement {
@@ -49,8 +52,13 @@ fn placement(pod: Node<'_>) -> Placement {
     let mut targets_cp = false;
     if let Some(selector) = pod.get("nodeSelector") {
         for (key, _) in selector.entries() {
-            let Some(key) = key.scalar_text() else { continue };
-            if is_windows_os(key, selector.get(key).and_then(|v| v.scalar_text()).into_iter()) {
+            let Some(key) = key.scalar_text() else {
+                continue;
+            };
+            if is_windows_os(
+                key,
+                selector.get(key).and_then(|v| v.scalar_text()).into_iter(),
+            ) {
                 return Placement::Excluded;
             }
             if CONTROL_PLANE_ROLES.contains(&key) {
@@ -61,7 +69,12 @@ fn placement(pod: Node<'_>) -> Placement {
         }
     }
     let terms: Vec<Node<'_>> = pod
-        .get_path(&["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"])
+        .get_path(&[
+            "affinity",
+            "nodeAffinity",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            "nodeSelectorTerms",
+        ])
         .into_iter()
         .flat_map(|t| t.items())
         .collect();
@@ -71,10 +84,21 @@ fn placement(pod: Node<'_>) -> Placement {
         for term in &terms {
             let mut excludes = false;
             let mut term_targets_cp = false;
-            for expr in term.get("matchExpressions").into_iter().flat_map(|e| e.items()) {
+            for expr in term
+                .get("matchExpressions")
+                .into_iter()
+                .flat_map(|e| e.items())
+            {
                 let key = expr.get("key").and_then(|k| k.scalar_text()).unwrap_or("");
-                let op = expr.get("operator").and_then(|k| k.scalar_text()).unwrap_or("");
-                let values = expr.get("values").into_iter().flat_map(|v| v.items()).filter_map(|v| v.scalar_text());
+                let op = expr
+                    .get("operator")
+                    .and_then(|k| k.scalar_text())
+                    .unwrap_or("");
+                let values = expr
+                    .get("values")
+                    .into_iter()
+                    .flat_map(|v| v.items())
+                    .filter_map(|v| v.scalar_text());
                 if op == "In" && is_windows_os(key, values) {
                     excludes = true;
                 } else if CONTROL_PLANE_ROLES.contains(&key) {
@@ -83,11 +107,16 @@ fn placement(pod: Node<'_>) -> Placement {
                         "Exists" | "In" => term_targets_cp = true,
                         _ => {}
                     }
-                } else if !UNIVERSAL_LABELS.contains(&key) && matches!(op, "In" | "Exists" | "Gt" | "Lt") {
+                } else if !UNIVERSAL_LABELS.contains(&key)
+                    && matches!(op, "In" | "Exists" | "Gt" | "Lt")
+                {
                     excludes = true;
                 }
             }
-            if term.get("matchFields").is_some_and(|f| f.items().next().is_some()) {
+            if term
+                .get("matchFields")
+                .is_some_and(|f| f.items().next().is_some())
+            {
                 excludes = true;
             }
             targets_cp |= term_targets_cp;
@@ -162,7 +191,10 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     } else {
         message
     };
-    let example = missing.first().copied().unwrap_or("node-role.kubernetes.io/control-plane");
+    let example = missing
+        .first()
+        .copied()
+        .unwrap_or("node-role.kubernetes.io/control-plane");
     out.push(Violation::new(span, message).help(format!(
         "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
          pods off control-plane nodes on purpose with a required node affinity \

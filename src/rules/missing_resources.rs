@@ -23,7 +23,8 @@ pub static LIMITS: Rule = Rule {
         id: "missing-resource-limits",
         default_severity: Severity::Warning,
         category: Category::Resources,
-        summary: "A container has no CPU or memory limit, so a misbehaving agent can starve every node",
+        summary:
+            "A container has no CPU or memory limit, so a misbehaving agent can starve every node",
         default_enabled: true,
         fix: FixKind::None,
         since: "0.1.0",

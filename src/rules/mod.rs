@@ -39,7 +39,12 @@ impl Category {
         }
     }
 
-    pub const ALL: [Category; 4] = [Self::Correctness, Self::Reliability, Self::Security, Self::Resources];
+    pub const ALL: [Category; 4] = [
+        Self::Correctness,
+        Self::Reliability,
+        Self::Security,
+        Self::Resources,
+    ];
 }
 
 /// Whether and how a rule offers fixes.
@@ -191,7 +196,10 @@ pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Di
     let root = ds.object.node;
     let object = ds.object.reference();
     for rule in RULES {
-        let default = rule.meta.default_enabled.then_some(rule.meta.default_severity);
+        let default = rule
+            .meta
+            .default_enabled
+            .then_some(rule.meta.default_severity);
         let Some(severity) = settings.severity_of(rule.meta.id, default) else {
             continue;
         };
@@ -220,4 +228,35 @@ fn prefix_path(ds: &DaemonSet<'_>, path: String) -> String {
         Some(i) => format!("items[{i}].{path}"),
         None => path,
     }
+}
+
+/// The generated rule reference (`docs/rules.md`), built from the registry.
+#[must_use]
+pub fn reference_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "<!-- Generated from the rule registry by `DAEMONLINT_BLESS=1 cargo test --test registry`; do not edit. -->\n\
+         # Rules\n\n| id | severity | category | fix | summary |\n|---|---|---|---|---|\n",
+    );
+    for meta in all_meta() {
+        let fix = match meta.fix {
+            FixKind::None => "",
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+        };
+        let enabled = if meta.default_enabled {
+            ""
+        } else {
+            " (off by default)"
+        };
+        let _ = writeln!(
+            out,
+            "| [`{id}`](../rules/{id}.md) | {}{enabled} | {} | {fix} | {} |",
+            meta.default_severity,
+            meta.category.as_str(),
+            meta.summary,
+            id = meta.id
+        );
+    }
+    out
 }

@@ -19,7 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     for container in ds.all_containers() {
-        let Some(value) = container.security_context().and_then(|sc| sc.get("privileged")) else {
+        let Some(value) = container
+            .security_context()
+            .and_then(|sc| sc.get("privileged"))
+        else {
             continue;
         };
         if value.as_bool() == Some(true) {

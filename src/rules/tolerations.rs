@@ -93,12 +93,30 @@ mod tests {
         assert!(tolerates("operator: Exists\n", &CP));
         assert!(tolerates("operator: Exists\neffect: NoSchedule\n", &CP));
         assert!(!tolerates("operator: Exists\neffect: NoExecute\n", &CP));
-        assert!(tolerates("key: node-role.kubernetes.io/control-plane\noperator: Exists\n", &CP));
-        assert!(tolerates("key: node-role.kubernetes.io/control-plane\n", &CP));
-        assert!(tolerates("key: node-role.kubernetes.io/control-plane\noperator: Equal\nvalue: \"\"\n", &CP));
-        assert!(!tolerates("key: node-role.kubernetes.io/control-plane\nvalue: \"true\"\n", &CP));
-        assert!(!tolerates("key: node-role.kubernetes.io/master\noperator: Exists\n", &CP));
+        assert!(tolerates(
+            "key: node-role.kubernetes.io/control-plane\noperator: Exists\n",
+            &CP
+        ));
+        assert!(tolerates(
+            "key: node-role.kubernetes.io/control-plane\n",
+            &CP
+        ));
+        assert!(tolerates(
+            "key: node-role.kubernetes.io/control-plane\noperator: Equal\nvalue: \"\"\n",
+            &CP
+        ));
+        assert!(!tolerates(
+            "key: node-role.kubernetes.io/control-plane\nvalue: \"true\"\n",
+            &CP
+        ));
+        assert!(!tolerates(
+            "key: node-role.kubernetes.io/master\noperator: Exists\n",
+            &CP
+        ));
         assert!(!tolerates("operator: Equal\n", &CP));
-        assert!(!tolerates("key: node-role.kubernetes.io/control-plane\noperator: Bogus\n", &CP));
+        assert!(!tolerates(
+            "key: node-role.kubernetes.io/control-plane\noperator: Bogus\n",
+            &CP
+        ));
     }
 }

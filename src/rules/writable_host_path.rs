@@ -23,7 +23,11 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         return;
     }
     for container in ds.all_containers() {
-        for mount in container.get("volumeMounts").into_iter().flat_map(|m| m.items()) {
+        for mount in container
+            .get("volumeMounts")
+            .into_iter()
+            .flat_map(|m| m.items())
+        {
             let Some(name) = mount.get("name").and_then(|n| n.as_str()) else {
                 continue;
             };
@@ -37,7 +41,11 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 .get_path(&["hostPath", "path"])
                 .and_then(|p| p.scalar_text())
                 .unwrap_or("?");
-            let how = if mount.get("readOnly").is_some() { "with `readOnly` not true" } else { "without `readOnly: true`" };
+            let how = if mount.get("readOnly").is_some() {
+                "with `readOnly` not true"
+            } else {
+                "without `readOnly: true`"
+            };
             out.push(
                 Violation::new(
                     mount.span(),

@@ -220,7 +220,14 @@ impl<'a> Node<'a> {
     /// True for a plain (unquoted, untagged) scalar.
     #[must_use]
     pub fn is_plain_scalar(&self) -> bool {
-        matches!(&self.resolved().data().kind, NodeKind::Scalar { plain: true, tagged_str: false, .. })
+        matches!(
+            &self.resolved().data().kind,
+            NodeKind::Scalar {
+                plain: true,
+                tagged_str: false,
+                ..
+            }
+        )
     }
 
     /// The scalar resolved as Kubernetes reads it.
@@ -634,7 +641,9 @@ impl<'s> Documents<'s> {
         }
         match event {
             Event::Scalar(value, style, anchor, tag) => {
-                let tagged_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                let tagged_str = tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                 b.push(
                     sp,
                     NodeKind::Scalar {
@@ -647,7 +656,10 @@ impl<'s> Documents<'s> {
             }
             Event::SequenceStart(style, anchor, _) => {
                 if b.stack.len() >= self.limits.max_depth {
-                    return Err(format!("nesting deeper than {} levels", self.limits.max_depth));
+                    return Err(format!(
+                        "nesting deeper than {} levels",
+                        self.limits.max_depth
+                    ));
                 }
                 b.start.get_or_insert(sp.start as usize);
                 b.stack.push(Frame::Seq {
@@ -659,7 +671,10 @@ impl<'s> Documents<'s> {
             }
             Event::MappingStart(_, anchor, _) => {
                 if b.stack.len() >= self.limits.max_depth {
-                    return Err(format!("nesting deeper than {} levels", self.limits.max_depth));
+                    return Err(format!(
+                        "nesting deeper than {} levels",
+                        self.limits.max_depth
+                    ));
                 }
                 b.start.get_or_insert(sp.start as usize);
                 b.stack.push(Frame::Map {
@@ -714,12 +729,19 @@ impl<'s> Documents<'s> {
                         self.limits.max_aliases
                     ));
                 }
-                let target = b.anchors.iter().rev().find(|(a, _)| *a == anchor).map(|&(_, id)| id);
+                let target = b
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == anchor)
+                    .map(|&(_, id)| id);
                 let kind = target.map_or(NodeKind::Invalid, NodeKind::Alias);
                 b.push(sp, kind, 0);
             }
             Event::UnresolvedAlias(name) => {
-                return Err(format!("unknown anchor `{name}`: no `&{name}` before this alias"));
+                return Err(format!(
+                    "unknown anchor `{name}`: no `&{name}` before this alias"
+                ));
             }
             _ => {}
         }
@@ -730,7 +752,13 @@ impl<'s> Documents<'s> {
 /// A one-character span at `at` (or empty at the end of the text).
 fn error_span(text: &str, at: usize) -> Span {
     let at = at.min(text.len());
-    let len = text[at..].chars().next().map_or(0, |c| if c == '\n' || c == '\r' { 0 } else { c.len_utf8() });
+    let len = text[at..].chars().next().map_or(0, |c| {
+        if c == '\n' || c == '\r' {
+            0
+        } else {
+            c.len_utf8()
+        }
+    });
     Span::new(at, at + len)
 }
 
@@ -782,7 +810,12 @@ mod tests {
         assert_eq!(err.document, 1);
         let last = all[2].as_ref().expect("third parses");
         assert_eq!(last.index, 2);
-        assert_eq!(last.root().and_then(|r| r.get("c")).and_then(|n| n.as_i64()), Some(3));
+        assert_eq!(
+            last.root()
+                .and_then(|r| r.get("c"))
+                .and_then(|n| n.as_i64()),
+            Some(3)
+        );
     }
 
     #[test]

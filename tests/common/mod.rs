@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests.
+#![allow(clippy::print_stderr, clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -43,7 +44,12 @@ pub fn concise(report: &Report) -> String {
         color: false,
         summary: true,
     };
-    daemonlint::report::emit(daemonlint::report::OutputFormat::Concise, report, options, &mut out)
-        .expect("render");
+    daemonlint::report::emit(
+        daemonlint::report::OutputFormat::Concise,
+        report,
+        options,
+        &mut out,
+    )
+    .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
