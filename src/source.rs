@@ -151,10 +151,7 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+    memchr::memchr_iter(b'\n', bytes)
 }
 
 /// A linted text: its display name (a path relative to where the user pointed, or the

@@ -141,6 +141,6 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         diagnostics,
     };
-    serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, &output).map_err(io::Error::other)?;
     writeln!(out)
 }
