@@ -2,13 +2,15 @@
 //! library never prints by itself.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{FailOn, Settings};
+use crate::config::{self, ConfigError, FailOn, Level, Overrides, Resolver, Selector};
 use crate::report::{self, OutputFormat, RenderOptions};
 use crate::rules;
+use crate::source::SourceFile;
+use crate::{FileReport, Report, SettingsSource, Stats};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,14 +34,8 @@ pub enum Command {
         /// The rule id, e.g. `writable-host-path`.
         id: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOnArg {
-    Error,
-    Warning,
-    Info,
-    Never,
+    /// Print the resolved settings for a path, to see why a rule did or did not run.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,28 +45,67 @@ pub enum ColorArg {
     Never,
 }
 
+/// Flags that select settings, shared by `check` and `config`.
+#[derive(Debug, Args, Default)]
+pub struct SettingsArgs {
+    /// Use this configuration file (on top of the one found by walking up from each file).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Rules or categories to run, replacing the default set (comma-separated; `all`).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Rules or categories not to run (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Set a rule's severity: `RULE=off|info|warning|error` (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL")]
+    pub severity: Vec<String>,
+    /// The lowest severity that makes the run fail (exit code 1) [default: warning].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Exit 0 even when there are findings (same as `--fail-on never`).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Globs of files or directories to skip (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or directories to lint; `-` reads stdin. Defaults to the current directory.
     pub paths: Vec<PathBuf>,
-    /// Output format [default: full on a terminal, concise otherwise].
+    /// Output format [default: the config file's, else full on a terminal, concise otherwise].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// The file name to report for stdin input.
+    /// The file name to report for stdin input; its configuration applies.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// The lowest severity that makes the run fail (exit code 1).
-    #[arg(long, value_enum, default_value = "warning")]
-    pub fail_on: FailOnArg,
-    /// Exit 0 even when there are findings (same as `--fail-on never`).
+    /// Apply excludes to files named on the command line too (what pre-commit needs).
     #[arg(long)]
-    pub exit_zero: bool,
+    pub force_exclude: bool,
+    /// Also show findings silenced by suppressions.
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Do not print the closing summary line.
     #[arg(long)]
     pub no_summary: bool,
     /// When to use colors in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The file whose settings to show (default: the working directory).
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,24 +120,46 @@ pub struct RulesArgs {
     pub format: ListFormat,
 }
 
-impl CheckArgs {
-    /// Turn the flags into settings.
-    #[must_use]
-    pub fn settings(&self) -> Settings {
-        let fail_on = if self.exit_zero {
-            FailOn::Never
-        } else {
-            match self.fail_on {
-                FailOnArg::Error => FailOn::Error,
-                FailOnArg::Warning => FailOn::Warning,
-                FailOnArg::Info => FailOn::Info,
-                FailOnArg::Never => FailOn::Never,
-            }
+impl SettingsArgs {
+    /// The command-line layer of the settings, or a usage error.
+    pub fn overrides(&self) -> Result<Overrides, String> {
+        let parse = |list: &[String]| -> Result<Vec<Selector>, String> {
+            list.iter().map(|s| Selector::parse(s.trim())).collect()
         };
-        Settings {
-            fail_on,
-            ..Settings::default()
+        let mut severity = Vec::new();
+        for item in &self.severity {
+            let (rule, level) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`--severity {item}`: expected RULE=LEVEL"))?;
+            if rules::find(rule).is_none() {
+                return Err(config::unknown_rule_message(rule));
+            }
+            let level = Level::parse(level).ok_or_else(|| {
+                format!("`--severity {item}`: the level must be off, info, warning or error")
+            })?;
+            severity.push((rule.to_string(), level));
         }
+        Ok(Overrides {
+            select: if self.select.is_empty() {
+                None
+            } else {
+                Some(parse(&self.select)?)
+            },
+            ignore: parse(&self.ignore)?,
+            severity,
+            fail_on: if self.exit_zero {
+                Some(FailOn::Never)
+            } else {
+                self.fail_on
+            },
+            exclude: self.exclude.clone(),
+            ..Overrides::default()
+        })
+    }
+
+    fn resolver(&self) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
+        let overrides = self.overrides().map_err(Err)?;
+        Resolver::new(overrides, self.config.as_deref(), self.isolated).map_err(Ok)
     }
 }
 
@@ -112,6 +169,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Check(args) => check(&args, stdout, stderr),
         Command::Rules(args) => list_rules(&args, stdout),
         Command::Rule { id } => show_rule(&id, stdout, stderr),
+        Command::Config(args) => show_config(&args, stdout, stderr),
     };
     match result {
         Ok(code) => code,
@@ -123,46 +181,32 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     }
 }
 
-fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let settings = args.settings();
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        paths.push(PathBuf::from("."));
-    }
-    let stdin_count = paths.iter().filter(|p| p.as_os_str() == "-").count();
-    if stdin_count > 1 {
-        writeln!(stderr, "daemonlint: `-` (stdin) can be given only once")?;
-        return Ok(2);
-    }
-    let mut report = crate::Report::default();
-    let files: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| p.as_os_str() != "-")
-        .cloned()
-        .collect();
-    if !files.is_empty() {
-        report = crate::lint_paths(&files, &settings);
-    }
-    if stdin_count == 1 {
-        let mut bytes = Vec::new();
-        if let Err(e) = io::stdin()
-            .lock()
-            .take(settings.max_file_size + 1)
-            .read_to_end(&mut bytes)
-        {
-            writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
-            return Ok(2);
+/// Configuration errors as file reports, so every format shows them with their spans.
+fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
+    let mut files: Vec<FileReport> = Vec::new();
+    for e in errors {
+        let d = e.to_diagnostic();
+        match files.iter_mut().find(|f| f.source.name == e.source.name) {
+            Some(f) => f.diagnostics.push(d),
+            None => files.push(FileReport {
+                source: SourceFile::new(e.source.name.clone(), e.source.text.clone()),
+                diagnostics: vec![d],
+                stats: Stats::default(),
+                io_error: false,
+            }),
         }
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "<stdin>".into());
-        report
-            .files
-            .push(crate::lint_bytes(&name, bytes, &settings));
     }
+    files
+}
+
+fn render(
+    report: &Report,
+    args: &CheckArgs,
+    format: Option<OutputFormat>,
+    stdout: &mut dyn Write,
+) -> io::Result<()> {
     let terminal = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
+    let format = args.format.or(format).unwrap_or(if terminal {
         OutputFormat::Full
     } else {
         OutputFormat::Concise
@@ -176,9 +220,131 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         color,
         summary: !args.no_summary,
     };
-    report::emit(format, &report, options, stdout)?;
-    stdout.flush()?;
-    Ok(report.exit_code(&settings))
+    report::emit(format, report, options, stdout)?;
+    stdout.flush()
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    let resolver = match args.settings.resolver() {
+        Ok(r) => r,
+        Err(Err(usage)) => {
+            writeln!(stderr, "daemonlint: {usage}")?;
+            return Ok(2);
+        }
+        Err(Ok(errors)) => {
+            let report = Report {
+                files: config_reports(errors),
+                config_error: true,
+                ..Report::default()
+            };
+            render(&report, args, None, stdout)?;
+            return Ok(2);
+        }
+    };
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let stdin_count = paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        writeln!(stderr, "daemonlint: `-` (stdin) can be given only once")?;
+        return Ok(2);
+    }
+    let files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let mut report = if files.is_empty() {
+        Report::default()
+    } else {
+        crate::lint_paths_with(&files, &resolver, args.force_exclude)
+    };
+    if stdin_count == 1 {
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".into());
+        let named = args.stdin_filename.as_deref().map(Path::new);
+        let settings = resolver.for_path(named);
+        let excluded = args.force_exclude && named.is_some_and(|p| settings.is_excluded(p));
+        let mut bytes = Vec::new();
+        if let Err(e) = io::stdin()
+            .lock()
+            .take(settings.max_file_size + 1)
+            .read_to_end(&mut bytes)
+        {
+            writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
+            return Ok(2);
+        }
+        if !excluded {
+            report
+                .files
+                .push(crate::lint_bytes(&name, bytes, &settings));
+        }
+    }
+    let errors = resolver.take_errors();
+    if !errors.is_empty() {
+        report.config_error = true;
+        let mut files = config_reports(errors);
+        files.append(&mut report.files);
+        report.files = files;
+    }
+    report.show_suppressed = args.show_suppressed;
+    let base = resolver.settings_for(None);
+    render(&report, args, base.format, stdout)?;
+    Ok(report.exit_code(base.fail_on))
+}
+
+fn show_config(
+    args: &ConfigArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
+    let resolver = match args.settings.resolver() {
+        Ok(r) => r,
+        Err(Err(usage)) => {
+            writeln!(stderr, "daemonlint: {usage}")?;
+            return Ok(2);
+        }
+        Err(Ok(errors)) => {
+            for e in errors {
+                let pos = e.source.line_col(e.span.start);
+                writeln!(
+                    stderr,
+                    "{}:{}:{}: error[invalid-config] {}",
+                    e.source.name, pos.line, pos.column, e.message
+                )?;
+            }
+            return Ok(2);
+        }
+    };
+    let settings = resolver.settings_for(args.path.as_deref());
+    let errors = resolver.take_errors();
+    for e in &errors {
+        let pos = e.source.line_col(e.span.start);
+        writeln!(
+            stderr,
+            "{}:{}:{}: error[invalid-config] {}",
+            e.source.name, pos.line, pos.column, e.message
+        )?;
+    }
+    let rules: Vec<serde_json::Value> = rules::all_meta()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id,
+                "severity": settings.severity_of(m).map_or("off", |s| s.as_str()),
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "path": args.path.as_ref().map(|p| p.display().to_string()),
+        "settings": settings,
+        "rules": rules,
+    });
+    serde_json::to_writer_pretty(&mut *stdout, &value).map_err(io::Error::other)?;
+    writeln!(stdout)?;
+    Ok(if errors.is_empty() { 0 } else { 2 })
 }
 
 #[derive(serde::Serialize)]
@@ -248,17 +414,10 @@ fn show_rule(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
             Ok(0)
         }
         _ => {
-            let ids: Vec<&str> = rules::all_meta().map(|m| m.id).collect();
-            let suggestion = ids
-                .iter()
-                .map(|c| (strsim::levenshtein(id, c), c))
-                .min()
-                .filter(|(d, _)| *d <= 3)
-                .map(|(_, c)| format!(" (did you mean `{c}`?)"))
-                .unwrap_or_default();
             writeln!(
                 stderr,
-                "daemonlint: unknown rule `{id}`{suggestion}; `daemonlint rules` lists them"
+                "daemonlint: {}",
+                config::unknown_rule_message(id).replace("rule or category", "rule")
             )?;
             Ok(2)
         }

@@ -87,6 +87,10 @@ pub struct Diagnostic {
     /// Dotted path from the document root, e.g. `spec.template.spec.hostNetwork`.
     pub path: Option<String>,
     pub object: Option<ObjectRef>,
+    /// The container the finding is about, when it is about one.
+    pub container: Option<String>,
+    /// Set when a suppression silenced the finding.
+    pub suppressed: Option<crate::suppress::Suppressed>,
 }
 
 impl Diagnostic {
@@ -108,6 +112,8 @@ impl Diagnostic {
             document: 0,
             path: None,
             object: None,
+            container: None,
+            suppressed: None,
         }
     }
 

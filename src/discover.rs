@@ -12,22 +12,20 @@ pub struct Target {
     pub error: Option<String>,
 }
 
-const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
-
-fn is_manifest(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-/// Expand paths into files, sorted and deduplicated.
+/// Expand paths into files, sorted and deduplicated. Directory walks take the files that the
+/// applicable settings include and do not exclude; explicit files are always taken unless
+/// `force_exclude` and excluded.
 #[must_use]
-pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
+pub fn discover(
+    paths: &[PathBuf],
+    source: &dyn crate::SettingsSource,
+    force_exclude: bool,
+) -> Vec<Target> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -38,7 +36,11 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
             for entry in walker {
                 match entry {
                     Ok(e) => {
-                        if e.file_type().is_some_and(|t| t.is_file()) && is_manifest(e.path()) {
+                        if !e.file_type().is_some_and(|t| t.is_file()) {
+                            continue;
+                        }
+                        let settings = source.for_path(Some(e.path()));
+                        if settings.is_included(e.path()) && !settings.is_excluded(e.path()) {
                             out.push(Target {
                                 path: e.path().to_path_buf(),
                                 display: display(e.path()),
@@ -46,13 +48,18 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
                             });
                         }
                     }
-                    Err(err) => out.push(Target {
-                        path: path.clone(),
-                        display: display(path),
-                        error: Some(format!("cannot walk: {err}")),
-                    }),
+                    Err(err) => {
+                        let at = walk_error_path(&err).unwrap_or_else(|| path.clone());
+                        out.push(Target {
+                            display: display(&at),
+                            path: at,
+                            error: Some(format!("cannot read: {}", walk_error_message(&err))),
+                        });
+                    }
                 }
             }
+        } else if force_exclude && source.for_path(Some(path)).is_excluded(path) {
+            continue;
         } else {
             out.push(Target {
                 path: path.clone(),
@@ -64,4 +71,28 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Target> {
     out.sort_by(|a, b| a.display.cmp(&b.display));
     out.dedup_by(|a, b| a.path == b.path && a.error.is_none() && b.error.is_none());
     out
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn walk_error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_message(err),
+        ignore::Error::Loop { ancestor, child } => format!(
+            "a symlink loop: {} points back to {}",
+            display(child),
+            display(ancestor)
+        ),
+        other => other.to_string(),
+    }
 }

@@ -12,11 +12,13 @@ pub mod report;
 pub mod rules;
 pub mod rules_docs;
 pub mod source;
+pub mod suppress;
 pub mod yaml;
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use config::Settings;
+use config::{Resolver, Settings};
 use diagnostic::{Diagnostic, Severity};
 use manifest::DaemonSet;
 use source::{SourceFile, Span};
@@ -54,6 +56,10 @@ pub struct FileReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<FileReport>,
+    /// Show suppressed findings too (`--show-suppressed`).
+    pub show_suppressed: bool,
+    /// A configuration or policy file was broken (exit code 2).
+    pub config_error: bool,
 }
 
 impl Report {
@@ -66,28 +72,46 @@ impl Report {
         total
     }
 
+    /// The findings to show: active ones, and suppressed ones with `--show-suppressed`.
     pub fn diagnostics(&self) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
+        let show = self.show_suppressed;
         self.files
             .iter()
             .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
+            .filter(move |(_, d)| show || d.suppressed.is_none())
+    }
+
+    /// Findings that are not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
+            .filter(|(_, d)| d.suppressed.is_none())
     }
 
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics()
+        self.active()
             .filter(|(_, d)| d.severity == severity)
+            .count()
+    }
+
+    /// Findings silenced by suppressions.
+    #[must_use]
+    pub fn suppressed(&self) -> usize {
+        self.files
+            .iter()
+            .flat_map(|f| &f.diagnostics)
+            .filter(|d| d.suppressed.is_some())
             .count()
     }
 
     /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read.
     #[must_use]
-    pub fn exit_code(&self, settings: &Settings) -> i32 {
-        if self.files.iter().any(|f| f.io_error) {
+    pub fn exit_code(&self, fail_on: config::FailOn) -> i32 {
+        if self.config_error || self.files.iter().any(|f| f.io_error) {
             2
-        } else if self
-            .diagnostics()
-            .any(|(_, d)| settings.fail_on.fails(d.severity))
-        {
+        } else if self.active().any(|(_, d)| fail_on.fails(d.severity)) {
             1
         } else {
             0
@@ -129,7 +153,12 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
             }
         };
         stats.documents += 1;
-        check_document(&doc, settings, &mut stats, &mut diagnostics);
+        let start = diagnostics.len();
+        let mut suppressions = suppress::Suppressions::default();
+        suppressions.add_comments(&source.text, &doc.comments);
+        check_document(&doc, &source.text, settings, &mut stats, &mut diagnostics);
+        suppressions.apply(&mut diagnostics[start..]);
+        suppressions.report(settings, doc.index, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FileReport {
@@ -142,6 +171,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
 
 fn check_document(
     doc: &yaml::Document<'_>,
+    text: &str,
     settings: &Settings,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
@@ -153,7 +183,14 @@ fn check_document(
         }
         stats.daemonsets += 1;
         match DaemonSet::from_object(object) {
-            Ok(ds) => rules::check_daemonset(&ds, settings, out),
+            Ok(ds) => {
+                let start = out.len();
+                rules::check_daemonset(&ds, settings, out);
+                let mut suppressions = suppress::Suppressions::default();
+                suppressions.add_annotations(text, &ds);
+                suppressions.apply(&mut out[start..]);
+                suppressions.report(settings, doc.index, out);
+            }
             Err(shape) => {
                 let mut d = engine_diagnostic(
                     &rules::INVALID_DAEMONSET,
@@ -168,7 +205,7 @@ fn check_document(
                 );
                 d.object = Some(object.reference());
                 d.path = doc.root().and_then(|r| r.path_to(shape.span));
-                if let Some(sev) = settings.severity_of(d.rule.as_ref(), Some(d.severity)) {
+                if let Some(sev) = settings.severity_of(&rules::INVALID_DAEMONSET) {
                     d.severity = sev;
                     out.push(d);
                 }
@@ -314,11 +351,37 @@ pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
     }
 }
 
+/// Where the settings of each file come from: one fixed set, or configuration discovery.
+pub trait SettingsSource: Sync {
+    /// The settings for a file (`None`: the working directory, e.g. for stdin without a name).
+    fn for_path(&self, path: Option<&Path>) -> Cow<'_, Settings>;
+}
+
+impl SettingsSource for Settings {
+    fn for_path(&self, path: Option<&Path>) -> Cow<'_, Settings> {
+        match path {
+            Some(p) if !self.per_path.is_empty() => Cow::Owned(self.for_file(p)),
+            _ => Cow::Borrowed(self),
+        }
+    }
+}
+
+impl SettingsSource for Resolver {
+    fn for_path(&self, path: Option<&Path>) -> Cow<'_, Settings> {
+        Cow::Owned(self.settings_for(path))
+    }
+}
+
 /// Discover and lint files and directories, in parallel; results are in path order.
+/// `force_exclude` applies excludes to explicitly named files too (pre-commit passes files).
 #[must_use]
-pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
+pub fn lint_paths_with(
+    paths: &[std::path::PathBuf],
+    source: &dyn SettingsSource,
+    force_exclude: bool,
+) -> Report {
     use rayon::prelude::*;
-    let targets = discover::discover(paths);
+    let targets = discover::discover(paths, source, force_exclude);
     let files = targets
         .par_iter()
         .map(|t| match &t.error {
@@ -333,8 +396,20 @@ pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
                 stats: Stats::default(),
                 io_error: true,
             },
-            None => lint_file(&t.path, &t.display, settings),
+            None => {
+                let settings = source.for_path(Some(&t.path));
+                lint_file(&t.path, &t.display, &settings)
+            }
         })
         .collect();
-    Report { files }
+    Report {
+        files,
+        ..Report::default()
+    }
+}
+
+/// Lint with fixed settings (no configuration discovery).
+#[must_use]
+pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
+    lint_paths_with(paths, settings, false)
 }

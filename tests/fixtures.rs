@@ -115,10 +115,7 @@ fn fixture_snapshots() {
         let rel = file
             .strip_prefix(common::root())
             .expect("inside the project");
-        let report = daemonlint::lint_paths(
-            &[rel.to_path_buf()],
-            &daemonlint::config::Settings::default(),
-        );
+        let report = common::lint(rel);
         let rule = rel
             .parent()
             .and_then(|p| p.file_name())

@@ -166,6 +166,23 @@ fn page_examples_fire_and_stay_silent() {
         if meta.id != "io-error" {
             assert!(!bad.is_empty(), "{}: no `yaml bad` example", meta.id);
         }
+        if meta.id == "invalid-config" {
+            for example in &bad {
+                assert!(daemonlint::config::parse_layer(
+                    std::path::Path::new("bad.yaml"),
+                    example.clone()
+                )
+                .is_err());
+            }
+            for example in &good {
+                assert!(daemonlint::config::parse_layer(
+                    std::path::Path::new("good.yaml"),
+                    example.clone()
+                )
+                .is_ok());
+            }
+            continue;
+        }
         for example in &bad {
             let report = daemonlint::lint_source(
                 daemonlint::source::SourceFile::new("bad.yaml", example.clone()),
@@ -210,4 +227,23 @@ fn generated_rule_reference_is_up_to_date() {
         actual == expected,
         "docs/rules.md is stale: run `DAEMONLINT_BLESS=1 cargo test --test registry` and commit it"
     );
+}
+
+#[test]
+fn config_json_schema_is_up_to_date() {
+    let expected = daemonlint::config::json_schema();
+    let path = common::root().join("docs/daemonlint.schema.json");
+    if std::env::var_os("DAEMONLINT_BLESS").is_some() {
+        std::fs::write(&path, &expected).expect("write the schema");
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/daemonlint.schema.json is stale: run `DAEMONLINT_BLESS=1 cargo test --test registry` and commit it"
+    );
+    // The README's complete example validates against the published schema.
+    let schema: serde_json::Value = serde_json::from_str(&actual).expect("schema is JSON");
+    assert_eq!(schema["title"], "daemonlint configuration");
+    assert!(schema["properties"]["select"].is_object());
 }

@@ -8,11 +8,20 @@ use crate::Report;
 pub fn emit(report: &Report, _options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     for (file, d) in report.diagnostics() {
         let pos = file.source.line_col(d.span.start);
-        writeln!(
+        write!(
             out,
             "{}:{}:{}: {}[{}] {}",
             file.source.name, pos.line, pos.column, d.severity, d.rule, d.message
         )?;
+        match &d.suppressed {
+            Some(s) => writeln!(
+                out,
+                " (suppressed by {}: {})",
+                s.kind,
+                s.reason.as_deref().unwrap_or("no reason")
+            )?,
+            None => writeln!(out)?,
+        }
     }
     Ok(())
 }

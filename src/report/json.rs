@@ -24,6 +24,7 @@ struct Summary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -74,6 +75,8 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel<'a>>,
     fix: Option<JsonFix<'a>>,
     url: String,
+    container: Option<&'a str>,
+    suppressed: Option<&'a crate::suppress::Suppressed>,
 }
 
 pub(crate) fn position(source: &crate::source::SourceFile, span: crate::source::Span) -> Position {
@@ -124,6 +127,8 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     .collect(),
             }),
             url: d.docs_url(),
+            container: d.container.as_deref(),
+            suppressed: d.suppressed.as_ref(),
         })
         .collect();
     let stats = report.stats();
@@ -134,10 +139,11 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             documents: stats.documents,
             daemonsets: stats.daemonsets,
             other_objects: stats.other_objects,
-            findings: diagnostics.len(),
+            findings: report.active().count(),
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             infos: report.count(Severity::Info),
+            suppressed: report.suppressed(),
         },
         diagnostics,
     };

@@ -11,7 +11,15 @@ use crate::Report;
 
 /// Every output format; serves clap, the configuration file and the docs.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
@@ -57,7 +65,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     use crate::diagnostic::Severity;
     let stats = report.stats();
-    let total = report.diagnostics().count();
+    let total = report.active().count();
+    let suppressed = match report.suppressed() {
+        0 => String::new(),
+        n => format!("; {n} suppressed"),
+    };
     let scope = format!(
         "{} in {}, {} ({} skipped)",
         plural(stats.daemonsets, "DaemonSet", "DaemonSets"),
@@ -66,7 +78,7 @@ pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(stats.other_objects, "other object", "other objects"),
     );
     if total == 0 {
-        writeln!(out, "No findings: {scope}.")
+        writeln!(out, "No findings{suppressed}: {scope}.")
     } else {
         let parts: Vec<String> = [
             (Severity::Error, "error", "errors"),
@@ -81,7 +93,7 @@ pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .collect();
         writeln!(
             out,
-            "Found {} ({}): {scope}.",
+            "Found {} ({}{suppressed}): {scope}.",
             plural(total, "finding", "findings"),
             parts.join(", ")
         )

@@ -152,6 +152,37 @@ pub static IO_ERROR: RuleMeta = RuleMeta {
     since: "0.1.0",
 };
 
+pub static INVALID_CONFIG: RuleMeta = RuleMeta {
+    id: "invalid-config",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary:
+        "The configuration file has an unknown key, a wrong type, an unknown rule id or a bad glob",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "unused-suppression",
+    default_severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A suppression comment or annotation that silences no finding",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static INVALID_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "invalid-suppression",
+    default_severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A suppression without a reason, with an unknown rule id, or malformed",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
@@ -167,9 +198,16 @@ pub static RULES: &[&Rule] = &[
 
 /// Metadata of every rule, engine rules included.
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
-    [&YAML_SYNTAX, &INVALID_DAEMONSET, &IO_ERROR]
-        .into_iter()
-        .chain(RULES.iter().map(|r| &r.meta))
+    [
+        &YAML_SYNTAX,
+        &INVALID_DAEMONSET,
+        &IO_ERROR,
+        &INVALID_CONFIG,
+        &UNUSED_SUPPRESSION,
+        &INVALID_SUPPRESSION,
+    ]
+    .into_iter()
+    .chain(RULES.iter().map(|r| &r.meta))
 }
 
 #[must_use]
@@ -196,11 +234,7 @@ pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Di
     let root = ds.object.node;
     let object = ds.object.reference();
     for rule in RULES {
-        let default = rule
-            .meta
-            .default_enabled
-            .then_some(rule.meta.default_severity);
-        let Some(severity) = settings.severity_of(rule.meta.id, default) else {
+        let Some(severity) = settings.severity_of(&rule.meta) else {
             continue;
         };
         (rule.check)(ds, &cx, &mut violations);
@@ -216,6 +250,14 @@ pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Di
                 fix: v.fix,
                 document: ds.object.document,
                 object: Some(object.clone()),
+                container: ds
+                    .all_containers()
+                    .find(|c| {
+                        let own = c.node.own_span();
+                        own.start <= v.span.start && v.span.end <= own.end
+                    })
+                    .and_then(|c| c.name().map(str::to_string)),
+                suppressed: None,
             });
         }
     }

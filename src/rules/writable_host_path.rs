@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let host_volumes = ds.host_path_volumes();
     if host_volumes.is_empty() {
         return;
@@ -41,6 +41,13 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 .get_path(&["hostPath", "path"])
                 .and_then(|p| p.scalar_text())
                 .unwrap_or("?");
+            if cx
+                .settings
+                .options
+                .host_path_allowed(ds.object.name(), host_path, false)
+            {
+                continue;
+            }
             let how = if mount.get("readOnly").is_some() {
                 "with `readOnly` not true"
             } else {

@@ -6,6 +6,7 @@
 //! linted. Merge keys (`<<`) are honoured by lookups. Documents are produced one at a time so a
 //! caller can lint and drop each before the next is built.
 
+pub mod json;
 pub mod scalar;
 
 use std::borrow::Cow;
@@ -239,6 +240,19 @@ impl<'a> Node<'a> {
                 plain,
                 tagged_str,
             } => Some(scalar::resolve(value, *plain && !tagged_str)),
+            _ => None,
+        }
+    }
+
+    /// The scalar resolved with the YAML 1.2 core schema.
+    #[must_use]
+    pub fn resolve12(&self) -> Option<Resolved<'a>> {
+        match &self.resolved().data().kind {
+            NodeKind::Scalar {
+                value,
+                plain,
+                tagged_str,
+            } => Some(scalar::resolve12(value, *plain && !tagged_str)),
             _ => None,
         }
     }
@@ -581,6 +595,7 @@ impl<'s> Iterator for Documents<'s> {
                 Event::StreamStart | Event::StreamEnd => {}
                 Event::DocumentStart(..) => {
                     builder = Some(Builder::new());
+                    comments.append(&mut self.pending_comments);
                     self.index += 1;
                 }
                 Event::DocumentEnd => {

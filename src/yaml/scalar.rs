@@ -37,6 +37,25 @@ pub fn resolve(text: &str, plain: bool) -> Resolved<'_> {
     Resolved::Str(text)
 }
 
+/// Resolve a scalar with the YAML 1.2 core schema (for daemonlint's own files, where
+/// `off` must stay a string).
+#[must_use]
+pub fn resolve12(text: &str, plain: bool) -> Resolved<'_> {
+    if !plain {
+        return Resolved::Str(text);
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Resolved::Null,
+        "true" | "True" | "TRUE" => Resolved::Bool(true),
+        "false" | "False" | "FALSE" => Resolved::Bool(false),
+        _ => match resolve(text, true) {
+            Resolved::Bool(_) => Resolved::Str(text),
+            Resolved::Int(_) if yaml12_disagreement(text).is_some() => Resolved::Str(text),
+            other => other,
+        },
+    }
+}
+
 fn yaml11_bool(text: &str) -> Option<bool> {
     match text {
         "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {

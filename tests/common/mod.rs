@@ -22,8 +22,34 @@ pub fn shared_corpus() -> Option<PathBuf> {
     }
 }
 
+/// Lint a fixture. Files under `fixtures/invalid-config/` are configuration files: they are
+/// parsed as such and their errors reported like findings.
 pub fn lint(path: &Path) -> Report {
+    if path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "invalid-config")
+    {
+        return lint_config(path);
+    }
     daemonlint::lint_paths(&[path.to_path_buf()], &Settings::default())
+}
+
+pub fn lint_config(path: &Path) -> Report {
+    let text = std::fs::read_to_string(path).expect("config fixture");
+    let mut report = Report::default();
+    let mut file = daemonlint::FileReport {
+        source: daemonlint::source::SourceFile::new(path.display().to_string(), text.clone()),
+        diagnostics: Vec::new(),
+        stats: daemonlint::Stats::default(),
+        io_error: false,
+    };
+    if let Err(errors) = daemonlint::config::parse_layer(path, text) {
+        file.diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
+        report.config_error = true;
+    }
+    report.files.push(file);
+    report
 }
 
 /// `rule line:col-line:col` for every finding, in file order.
