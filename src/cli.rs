@@ -87,6 +87,15 @@ pub struct CheckArgs {
     /// Apply excludes to files named on the command line too (what pre-commit needs).
     #[arg(long)]
     pub force_exclude: bool,
+    /// Apply safe fixes in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply fixes that change behaviour (with `--fix` or `--diff`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing (exit 1 when there are changes).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
     /// Also show findings silenced by suppressions.
     #[arg(long)]
     pub show_suppressed: bool,
@@ -193,6 +202,7 @@ fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
                 diagnostics: vec![d],
                 stats: Stats::default(),
                 io_error: false,
+                path: None,
             }),
         }
     }
@@ -278,9 +288,20 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             return Ok(2);
         }
         if !excluded {
-            report
-                .files
-                .push(crate::lint_bytes(&name, bytes, &settings));
+            let file = crate::lint_bytes(&name, bytes, &settings);
+            if args.fix {
+                // Editors pipe a buffer through `--fix -`: print the fixed text, nothing else.
+                let mut one = Report {
+                    files: vec![file],
+                    ..Report::default()
+                };
+                crate::fix_report(&mut one, &resolver, args.unsafe_fixes, false);
+                let fixed = one.files.pop().map(|f| f.source.text).unwrap_or_default();
+                stdout.write_all(fixed.as_bytes())?;
+                stdout.flush()?;
+                return Ok(0);
+            }
+            report.files.push(file);
         }
     }
     let errors = resolver.take_errors();
@@ -292,6 +313,39 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     }
     report.show_suppressed = args.show_suppressed;
     let base = resolver.settings_for(None);
+    if args.diff {
+        let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, false);
+        for d in &summary.diffs {
+            stdout.write_all(d.as_bytes())?;
+        }
+        writeln!(
+            stderr,
+            "{} fix{} would change {} file{}",
+            summary.fixed,
+            if summary.fixed == 1 { "" } else { "es" },
+            summary.files,
+            if summary.files == 1 { "" } else { "s" }
+        )?;
+        stdout.flush()?;
+        return Ok(if report.config_error {
+            2
+        } else {
+            i32::from(summary.fixed > 0)
+        });
+    }
+    if args.fix {
+        let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, true);
+        render(&report, args, base.format, stdout)?;
+        writeln!(
+            stderr,
+            "Fixed {} finding{} in {} file{}.",
+            summary.fixed,
+            if summary.fixed == 1 { "" } else { "s" },
+            summary.files,
+            if summary.files == 1 { "" } else { "s" }
+        )?;
+        return Ok(report.exit_code(base.fail_on));
+    }
     render(&report, args, base.format, stdout)?;
     Ok(report.exit_code(base.fail_on))
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod manifest;
 pub mod report;
 pub mod rules;
@@ -50,6 +51,8 @@ pub struct FileReport {
     pub stats: Stats,
     /// The file could not be read (exit code 2).
     pub io_error: bool,
+    /// Where the file was read from (`None` for stdin and in-memory sources).
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// The findings of a whole run.
@@ -166,6 +169,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
         diagnostics,
         stats,
         io_error: false,
+        path: None,
     }
 }
 
@@ -185,7 +189,7 @@ fn check_document(
         match DaemonSet::from_object(object) {
             Ok(ds) => {
                 let start = out.len();
-                rules::check_daemonset(&ds, settings, out);
+                rules::check_daemonset(&ds, text, settings, out);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
                 suppressions.apply(&mut out[start..]);
@@ -294,6 +298,7 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
                 ..Stats::default()
             },
             io_error,
+            path: None,
         }
     };
     match std::fs::metadata(path) {
@@ -318,7 +323,9 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
         Ok(b) => b,
         Err(e) => return failed(format!("cannot read: {e}"), true),
     };
-    lint_bytes(name, bytes, settings)
+    let mut report = lint_bytes(name, bytes, settings);
+    report.path = Some(path.to_path_buf());
+    report
 }
 
 fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -347,6 +354,7 @@ pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
                 ..Stats::default()
             },
             io_error: false,
+            path: None,
         },
     }
 }
@@ -395,6 +403,7 @@ pub fn lint_paths_with(
                 )],
                 stats: Stats::default(),
                 io_error: true,
+                path: None,
             },
             None => {
                 let settings = source.for_path(Some(&t.path));
@@ -412,4 +421,90 @@ pub fn lint_paths_with(
 #[must_use]
 pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
     lint_paths_with(paths, settings, false)
+}
+
+/// What `--fix` / `--diff` did.
+#[derive(Debug, Default)]
+pub struct FixSummary {
+    /// Fixes applied (or that would be applied with `--diff`).
+    pub fixed: usize,
+    /// Files changed (or that would change).
+    pub files: usize,
+    /// Unified diffs, with `--diff`.
+    pub diffs: Vec<String>,
+}
+
+/// Apply fixes to every file of `report` and re-lint the results, so the report lists what
+/// remains. With `write`, files are written atomically; without, diffs are collected. Passes
+/// repeat (at most four) while fixes that overlapped an earlier one become applicable.
+pub fn fix_report(
+    report: &mut Report,
+    source: &dyn SettingsSource,
+    unsafe_fixes: bool,
+    write: bool,
+) -> FixSummary {
+    let mut summary = FixSummary::default();
+    for file in &mut report.files {
+        if file.io_error {
+            continue;
+        }
+        let settings = source.for_path(file.path.as_deref());
+        let original = file.source.text.clone();
+        let mut text = original.clone();
+        let mut current = std::mem::replace(
+            file,
+            FileReport {
+                source: SourceFile::new(String::new(), String::new()),
+                diagnostics: Vec::new(),
+                stats: Stats::default(),
+                io_error: false,
+                path: None,
+            },
+        );
+        let mut applied = 0;
+        for _ in 0..4 {
+            let diags: Vec<&Diagnostic> = current.diagnostics.iter().collect();
+            let (next, n) = fix::apply(&text, &diags, unsafe_fixes);
+            if n == 0 || next == text {
+                break;
+            }
+            applied += n;
+            text = next;
+            let path = current.path.take();
+            current = lint_source(
+                SourceFile::new(current.source.name.clone(), text.clone()),
+                &settings,
+            );
+            current.path = path;
+        }
+        if applied > 0 {
+            summary.fixed += applied;
+            summary.files += 1;
+            if write {
+                if let Some(path) = current.path.clone() {
+                    if let Err(e) = fix::write_atomic(&path, &original, &text) {
+                        // Keep the original findings: nothing was written.
+                        let mut d =
+                            engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, e.to_string());
+                        d.path = None;
+                        current = lint_source(
+                            SourceFile::new(current.source.name.clone(), original.clone()),
+                            &settings,
+                        );
+                        current.path = Some(path);
+                        current.diagnostics.insert(0, d);
+                        current.io_error = true;
+                        summary.fixed -= applied;
+                        summary.files -= 1;
+                    }
+                }
+            } else {
+                summary
+                    .diffs
+                    .push(fix::unified_diff(&current.source.name, &original, &text));
+            }
+        }
+        *file = current;
+    }
+    summary
 }

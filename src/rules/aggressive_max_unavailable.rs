@@ -1,7 +1,7 @@
 //! `aggressive-max-unavailable`: a rolling update that takes the agent off many nodes at once.
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::DaemonSet;
 use crate::yaml::Resolved;
 
@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         category: Category::Reliability,
         summary: "The rolling update's maxUnavailable takes the agent off too many nodes at once",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Safe,
         since: "0.1.0",
     },
     check,
@@ -79,9 +79,18 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         ),
         _ => return,
     };
-    out.push(Violation::new(value.span(), message).help(format!(
+    let fix = crate::fix::replace_value(value, "1").map(|edit| Fix {
+        description: "set `maxUnavailable: 1`".into(),
+        applicability: Applicability::Safe,
+        edits: vec![edit],
+    });
+    out.push(
+        Violation::new(value.span(), message)
+            .with_fix(fix)
+            .help(format!(
         "use `maxUnavailable: 1` (the default) or a small percentage (at most {}%); raise it only \
          for large clusters where one node at a time is too slow",
         options.max_unavailable_percent
-    )));
+    )),
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::DaemonSet;
 use crate::yaml::Node;
 
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         category: Category::Reliability,
         summary: "The pods do not tolerate the control-plane taint, so the agent skips control-plane nodes",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Safe,
         since: "0.1.0",
     },
     check,
@@ -191,13 +191,68 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     } else {
         message
     };
+    let fix = toleration_fix(ds, cx.text, &missing);
     let example = missing
         .first()
         .copied()
         .unwrap_or("node-role.kubernetes.io/control-plane");
-    out.push(Violation::new(span, message).help(format!(
+    out.push(Violation::new(span, message).with_fix(fix).help(format!(
         "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
          pods off control-plane nodes on purpose with a required node affinity \
          `{example}` DoesNotExist"
     )));
+}
+
+/// Add a toleration per missing taint: appended to `tolerations`, or a new `tolerations` key.
+fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fix> {
+    let items: Vec<String> = missing
+        .iter()
+        .map(|key| format!("key: {key}\noperator: Exists\neffect: NoSchedule"))
+        .collect();
+    let mut edits = Vec::new();
+    match ds.pod.get("tolerations") {
+        Some(list) if list.is_sequence() => {
+            // One edit holding every item keeps them in order at one insertion point.
+            let mut combined: Option<crate::diagnostic::Edit> = None;
+            for item in &items {
+                let edit = crate::fix::append_item(text, list, item)?;
+                match &mut combined {
+                    Some(c) => c.replacement.push_str(&edit.replacement),
+                    None => combined = Some(edit),
+                }
+            }
+            edits.extend(combined);
+        }
+        Some(_) => return None,
+        None => {
+            let value = items
+                .iter()
+                .map(|item| {
+                    item.lines()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            if i == 0 {
+                                format!("- {l}")
+                            } else {
+                                format!("  {l}")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            edits.push(crate::fix::insert_entry(
+                text,
+                ds.pod,
+                "tolerations",
+                &value,
+            )?);
+        }
+    }
+    Some(Fix {
+        description: "tolerate the control-plane taint".into(),
+        applicability: Applicability::Safe,
+        edits,
+    })
 }

@@ -99,6 +99,12 @@ impl Violation {
     }
 
     #[must_use]
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    #[must_use]
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
@@ -111,6 +117,8 @@ impl Violation {
 /// What a rule may read besides the DaemonSet.
 pub struct RuleCx<'a> {
     pub settings: &'a Settings,
+    /// The file's text, for fixes that follow its style.
+    pub text: &'a str,
 }
 
 pub type CheckFn = fn(&DaemonSet<'_>, &RuleCx<'_>, &mut Vec<Violation>);
@@ -228,8 +236,13 @@ pub fn docs_page(id: &str) -> Option<&'static str> {
 }
 
 /// Run every enabled rule over a DaemonSet.
-pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Diagnostic>) {
-    let cx = RuleCx { settings };
+pub fn check_daemonset(
+    ds: &DaemonSet<'_>,
+    text: &str,
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) {
+    let cx = RuleCx { settings, text };
     let mut violations = Vec::new();
     let root = ds.object.node;
     let object = ds.object.reference();

@@ -1,7 +1,7 @@
 //! `writable-host-path`: a container mounts a hostPath volume without `readOnly: true`.
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::DaemonSet;
 
 pub static RULE: Rule = Rule {
@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
         category: Category::Security,
         summary: "A container mounts a hostPath volume writable, so it can change the node's files",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Unsafe,
         since: "0.1.0",
     },
     check,
@@ -53,6 +53,15 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             } else {
                 "without `readOnly: true`"
             };
+            let edit = match mount.get("readOnly") {
+                Some(value) => crate::fix::replace_value(value, "true"),
+                None => crate::fix::insert_entry(cx.text, mount, "readOnly", "true"),
+            };
+            let fix = edit.map(|edit| Fix {
+                description: "mount it with `readOnly: true`".into(),
+                applicability: Applicability::Unsafe,
+                edits: vec![edit],
+            });
             out.push(
                 Violation::new(
                     mount.span(),
@@ -63,6 +72,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                     ),
                 )
                 .label(volume.span(), "the hostPath volume is defined here")
+                .with_fix(fix)
                 .help("add `readOnly: true` to the volumeMount unless the agent must write there; if it must, suppress this finding with a reason"),
             );
         }

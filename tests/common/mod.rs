@@ -43,6 +43,7 @@ pub fn lint_config(path: &Path) -> Report {
         diagnostics: Vec::new(),
         stats: daemonlint::Stats::default(),
         io_error: false,
+        path: None,
     };
     if let Err(errors) = daemonlint::config::parse_layer(path, text) {
         file.diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();

@@ -1,0 +1,421 @@
+//! Fixes as text edits on byte spans of the original source: building them in the file's own
+//! style (indentation, sequence style, flow or block, line endings), applying them in one pass
+//! with deterministic conflict resolution, and writing files atomically.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::source::Span;
+use crate::yaml::Node;
+
+// ---------------------------------------------------------------------------------------------
+// Reading the file's style.
+
+/// The line ending the file uses.
+#[must_use]
+pub fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// End of the line holding `offset` (the position of its line break, or the end of the text).
+fn line_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if end > 0 && text.as_bytes().get(end - 1) == Some(&b'\r') {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// 0-based column (in bytes; indentation is ASCII) of `offset`.
+#[must_use]
+pub fn column(text: &str, offset: usize) -> usize {
+    offset - line_start(text, offset)
+}
+
+fn is_flow(text: &str, node: Node<'_>) -> bool {
+    matches!(
+        text.as_bytes().get(node.own_span().start as usize),
+        Some(b'{' | b'[')
+    )
+}
+
+/// Column of the `-` of a block sequence item starting at `item_start`.
+fn dash_column(text: &str, item_start: usize) -> Option<usize> {
+    let start = line_start(text, item_start);
+    let before = &text[start..item_start];
+    before.rfind('-')
+}
+
+/// The indentation unit and sequence style of a block mapping: (unit, sequences indented under
+/// their key?). Read from the mapping's own children where possible.
+fn style(text: &str, map: Node<'_>) -> (usize, bool) {
+    let mut unit = None;
+    let mut indented = None;
+    for (key, value) in map.entries() {
+        let key_col = column(text, key.own_span().start as usize);
+        if value.is_mapping() && !is_flow(text, value) {
+            if let Some((child, _)) = value.entries().first() {
+                let c = column(text, child.own_span().start as usize);
+                if c > key_col && unit.is_none() {
+                    unit = Some(c - key_col);
+                }
+            }
+        }
+        if value.is_sequence() && !is_flow(text, value) && indented.is_none() {
+            if let Some(first) = value.items().next() {
+                if let Some(dash) = dash_column(text, first.own_span().start as usize) {
+                    indented = Some(dash > key_col);
+                }
+            }
+        }
+    }
+    (unit.unwrap_or(2), indented.unwrap_or(true))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building edits.
+
+/// Replace a scalar's text. No edit through an alias: that would change every user of the anchor.
+#[must_use]
+pub fn replace_value(node: Node<'_>, replacement: &str) -> Option<Edit> {
+    (!node.via_alias()).then(|| Edit {
+        span: node.own_span(),
+        replacement: replacement.to_string(),
+    })
+}
+
+/// Indent every line of `block` (lines joined with `\n`) by `indent` spaces, with `nl` endings.
+fn indent_lines(block: &str, indent: usize, nl: &str) -> String {
+    block
+        .lines()
+        .map(|l| format!("{}{l}", " ".repeat(indent)))
+        .collect::<Vec<_>>()
+        .join(nl)
+}
+
+/// Where to insert a new line after a node: the end of the line holding its last byte.
+fn after_line_of(text: &str, node_end: usize) -> usize {
+    line_end(text, node_end.saturating_sub(1))
+}
+
+/// Add `key: value` to a mapping. `value` is YAML for the value: one line for a scalar or flow
+/// collection, or several `\n`-separated lines for a block collection (written relative to
+/// column 0; sequences as `- ...`).
+#[must_use]
+pub fn insert_entry(text: &str, map: Node<'_>, key: &str, value: &str) -> Option<Edit> {
+    if map.via_alias() || !map.is_mapping() {
+        return None;
+    }
+    let nl = newline(text);
+    let span = map.own_span();
+    if is_flow(text, map) {
+        let close = span.end as usize - 1;
+        let empty = map.entries().is_empty();
+        let one_line = value.lines().count() == 1;
+        let value = if one_line {
+            value.to_string()
+        } else {
+            to_flow(value)?
+        };
+        let sep = if empty { "" } else { ", " };
+        return Some(Edit {
+            span: Span::new(close, close),
+            replacement: format!("{sep}{key}: {value}"),
+        });
+    }
+    let (first_key, _) = *map.entries().first()?;
+    let key_col = column(text, first_key.own_span().start as usize);
+    let (unit, seq_indented) = style(text, map);
+    let at = after_line_of(text, span.end as usize);
+    let body = if value.lines().count() == 1 && !value.starts_with("- ") {
+        format!("{}{key}: {value}", " ".repeat(key_col))
+    } else {
+        let child_indent = if value.starts_with("- ") && !seq_indented {
+            key_col
+        } else {
+            key_col + unit
+        };
+        format!(
+            "{}{key}:{nl}{}",
+            " ".repeat(key_col),
+            indent_lines(value, child_indent, nl)
+        )
+    };
+    Some(Edit {
+        span: Span::new(at, at),
+        replacement: format!("{nl}{body}"),
+    })
+}
+
+/// Append an item to a sequence. `item` is YAML for the item relative to column 0 (a mapping
+/// written as `key: value` lines).
+#[must_use]
+pub fn append_item(text: &str, seq: Node<'_>, item: &str) -> Option<Edit> {
+    if seq.via_alias() || !seq.is_sequence() {
+        return None;
+    }
+    let nl = newline(text);
+    let span = seq.own_span();
+    if is_flow(text, seq) {
+        let close = span.end as usize - 1;
+        let empty = seq.items().next().is_none();
+        let item = if item.lines().count() == 1 && !item.contains(": ") {
+            item.to_string()
+        } else {
+            to_flow(item)?
+        };
+        let sep = if empty { "" } else { ", " };
+        return Some(Edit {
+            span: Span::new(close, close),
+            replacement: format!("{sep}{item}"),
+        });
+    }
+    let last = seq.items().last()?;
+    let dash = dash_column(text, last.own_span().start as usize)?;
+    let first_col = column(text, last.own_span().start as usize);
+    let gap = first_col.saturating_sub(dash).max(2);
+    let mut lines = item.lines();
+    let first = lines.next()?;
+    let mut out = format!("{}-{}{first}", " ".repeat(dash), " ".repeat(gap - 1));
+    for l in lines {
+        out.push_str(nl);
+        out.push_str(&" ".repeat(dash + gap));
+        out.push_str(l);
+    }
+    let at = after_line_of(text, span.end as usize);
+    Some(Edit {
+        span: Span::new(at, at),
+        replacement: format!("{nl}{out}"),
+    })
+}
+
+/// `a: 1\nb: x` → `{a: 1, b: x}` for simple one-level mappings.
+fn to_flow(block: &str) -> Option<String> {
+    let parts: Vec<&str> = block.lines().map(str::trim).collect();
+    if parts.iter().any(|p| p.starts_with('-') || p.ends_with(':')) {
+        return None;
+    }
+    Some(format!("{{{}}}", parts.join(", ")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying.
+
+/// Apply the fixes of `diagnostics` allowed by `unsafe_fixes`, in one pass. Fixes are taken in
+/// order of their first edit (then rule id); a fix whose edits overlap an accepted one is left
+/// for the next pass. Returns the new text and the number of fixes applied.
+#[must_use]
+pub fn apply(text: &str, diagnostics: &[&Diagnostic], unsafe_fixes: bool) -> (String, usize) {
+    let mut fixes: Vec<(&Fix, &str)> = diagnostics
+        .iter()
+        .filter(|d| d.suppressed.is_none())
+        .filter_map(|d| d.fix.as_ref().map(|f| (f, d.rule.as_ref())))
+        .filter(|(f, _)| unsafe_fixes || f.applicability == Applicability::Safe)
+        .filter(|(f, _)| !f.edits.is_empty())
+        .collect();
+    fixes.sort_by_key(|(f, rule)| {
+        (
+            f.edits.iter().map(|e| e.span.start).min().unwrap_or(0),
+            *rule,
+        )
+    });
+    let mut accepted: Vec<&Edit> = Vec::new();
+    let mut count = 0;
+    for (fix, _) in fixes {
+        let overlaps = fix.edits.iter().any(|e| {
+            accepted.iter().any(|a| {
+                let (s1, e1, s2, e2) = (e.span.start, e.span.end, a.span.start, a.span.end);
+                // Two insertions at the same point conflict too: their order would be arbitrary.
+                (s1 < e2 && s2 < e1) || (s1 == s2) || (e1 == e2 && s1 != e1 && s2 != e2)
+            })
+        });
+        let in_bounds = fix.edits.iter().all(|e| {
+            (e.span.end as usize) <= text.len()
+                && text.is_char_boundary(e.span.start as usize)
+                && text.is_char_boundary(e.span.end as usize)
+        });
+        if overlaps || !in_bounds {
+            continue;
+        }
+        accepted.extend(fix.edits.iter());
+        count += 1;
+    }
+    accepted.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
+    let mut out = text.to_string();
+    for e in accepted {
+        out.replace_range(e.span.range(), &e.replacement);
+    }
+    (out, count)
+}
+
+fn diff_name(side: &str, name: &str) -> String {
+    if name.starts_with('/') {
+        name.to_string()
+    } else {
+        format!("{side}/{name}")
+    }
+}
+
+/// A unified diff between two versions of a file.
+#[must_use]
+pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&diff_name("a", name), &diff_name("b", name))
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing.
+
+/// Why a fixed file was not written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file changed on disk after it was read.
+    Changed,
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Changed => {
+                f.write_str("the file changed on disk since it was read; not overwritten")
+            }
+            Self::Io(e) => write!(
+                f,
+                "cannot write the fixed file: {e}; the original is intact"
+            ),
+        }
+    }
+}
+
+/// Write `new_text` over `path` atomically: a temporary file beside the target (symlinks are
+/// followed: the target is fixed, the link kept), fsync, the original permissions, then a
+/// rename. `original` is the text that was read; if the file no longer holds it, nothing is
+/// written. A UTF-8 byte order mark is kept.
+pub fn write_atomic(path: &Path, original: &str, new_text: &str) -> Result<(), WriteError> {
+    let target: PathBuf = std::fs::canonicalize(path).map_err(WriteError::Io)?;
+    let current = std::fs::read(&target).map_err(WriteError::Io)?;
+    let (bom, body) = match current.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, current.as_slice()),
+    };
+    if body != original.as_bytes() {
+        return Err(WriteError::Changed);
+    }
+    let dir = target.parent().unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".daemonlint-fix-")
+        .tempfile_in(dir)
+        .map_err(WriteError::Io)?;
+    if bom {
+        tmp.write_all(b"\xEF\xBB\xBF").map_err(WriteError::Io)?;
+    }
+    tmp.write_all(new_text.as_bytes()).map_err(WriteError::Io)?;
+    tmp.as_file().sync_all().map_err(WriteError::Io)?;
+    let permissions = std::fs::metadata(&target)
+        .map_err(WriteError::Io)?
+        .permissions();
+    std::fs::set_permissions(tmp.path(), permissions).map_err(WriteError::Io)?;
+    tmp.persist(&target).map_err(|e| WriteError::Io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{documents, Limits};
+
+    fn with_root(text: &str, f: impl Fn(Node<'_>) -> Option<Edit>) -> String {
+        let docs: Vec<_> = documents(text, Limits::default()).collect();
+        let root = docs[0].as_ref().expect("doc").root().expect("root");
+        let edit = f(root).expect("edit");
+        let mut out = text.to_string();
+        out.replace_range(edit.span.range(), &edit.replacement);
+        out
+    }
+
+    #[test]
+    fn insert_into_block_mapping_keeps_style() {
+        let text = "spec:\n    a: 1  # c\n    b:\n    - x\nnext: 1\n";
+        let out = with_root(text, |r| {
+            insert_entry(
+                text,
+                r.get("spec")?,
+                "tolerations",
+                "- key: k\n  operator: Exists",
+            )
+        });
+        assert_eq!(out, "spec:\n    a: 1  # c\n    b:\n    - x\n    tolerations:\n    - key: k\n      operator: Exists\nnext: 1\n");
+    }
+
+    #[test]
+    fn insert_into_flow_mapping_and_crlf() {
+        let text = "spec: {a: 1}\r\n";
+        let out = with_root(text, |r| insert_entry(text, r.get("spec")?, "b", "2"));
+        assert_eq!(out, "spec: {a: 1, b: 2}\r\n");
+        let text = "spec:\r\n  a: 1\r\n";
+        let out = with_root(text, |r| insert_entry(text, r.get("spec")?, "b", "2"));
+        assert_eq!(out, "spec:\r\n  a: 1\r\n  b: 2\r\n");
+    }
+
+    #[test]
+    fn append_to_block_and_flow_sequences() {
+        let text = "l:\n  - a: 1\n    b: 2\n";
+        let out = with_root(text, |r| append_item(text, r.get("l")?, "c: 3\nd: 4"));
+        assert_eq!(out, "l:\n  - a: 1\n    b: 2\n  - c: 3\n    d: 4\n");
+        let text = "l: [{a: 1}]\n";
+        let out = with_root(text, |r| append_item(text, r.get("l")?, "c: 3\nd: 4"));
+        assert_eq!(out, "l: [{a: 1}, {c: 3, d: 4}]\n");
+    }
+
+    #[test]
+    fn no_edits_through_aliases() {
+        let text = "a: &x 1\nb: *x\n";
+        let docs: Vec<_> = documents(text, Limits::default()).collect();
+        let root = docs[0].as_ref().expect("doc").root().expect("root");
+        assert!(replace_value(root.get("b").expect("b"), "2").is_none());
+        assert!(replace_value(root.get("a").expect("a"), "2").is_some());
+    }
+
+    #[test]
+    fn overlapping_fixes_resolve_deterministically() {
+        let mk = |rule: &'static str, start: usize, end: usize, rep: &str| {
+            let mut d = Diagnostic::new(
+                rule,
+                crate::diagnostic::Severity::Warning,
+                Span::new(start, end),
+                "m",
+            );
+            d.fix = Some(Fix {
+                description: "f".into(),
+                applicability: Applicability::Safe,
+                edits: vec![Edit {
+                    span: Span::new(start, end),
+                    replacement: rep.into(),
+                }],
+            });
+            d
+        };
+        let a = mk("b-rule", 0, 3, "XXX");
+        let b = mk("a-rule", 2, 5, "YYY");
+        let c = mk("c-rule", 6, 7, "Z");
+        let (out, n) = apply("0123456789", &[&a, &b, &c], false);
+        assert_eq!((out.as_str(), n), ("XXX345Z789", 2));
+    }
+}
