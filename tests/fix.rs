@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 //! `--fix`, `--unsafe-fixes` and `--diff`: whole-file snapshots in several formatting styles,
 //! re-parse and re-lint of the result, idempotence, atomic writing and its failure modes.
 
