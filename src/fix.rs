@@ -12,13 +12,18 @@ use crate::yaml::Node;
 // ---------------------------------------------------------------------------------------------
 // Reading the file's style.
 
-/// The line ending the file uses.
+/// The line ending used around `offset` (files use one style throughout; looking locally
+/// keeps this O(line) on huge files).
 #[must_use]
-pub fn newline(text: &str) -> &'static str {
-    if text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
+pub fn newline_at(text: &str, offset: usize) -> &'static str {
+    let offset = offset.min(text.len());
+    let next = text[offset..]
+        .find('\n')
+        .map(|i| offset + i)
+        .or_else(|| text[..offset].rfind('\n'));
+    match next {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
     }
 }
 
@@ -119,8 +124,8 @@ pub fn insert_entry(text: &str, map: Node<'_>, key: &str, value: &str) -> Option
     if map.via_alias() || !map.is_mapping() {
         return None;
     }
-    let nl = newline(text);
     let span = map.own_span();
+    let nl = newline_at(text, span.start as usize);
     if is_flow(text, map) {
         let close = span.end as usize - 1;
         let empty = map.entries().is_empty();
@@ -167,8 +172,8 @@ pub fn append_item(text: &str, seq: Node<'_>, item: &str) -> Option<Edit> {
     if seq.via_alias() || !seq.is_sequence() {
         return None;
     }
-    let nl = newline(text);
     let span = seq.own_span();
+    let nl = newline_at(text, span.start as usize);
     if is_flow(text, seq) {
         let close = span.end as usize - 1;
         let empty = seq.items().next().is_none();

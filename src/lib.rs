@@ -136,32 +136,39 @@ fn engine_diagnostic(
 /// Lint one in-memory source.
 #[must_use]
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
+    use rayon::prelude::*;
+    let text = source.text.as_str();
+    let threads = rayon::current_num_threads();
+    let ranges = if text.len() >= PARALLEL_FILE_SIZE && threads > 1 {
+        yaml::split_documents(text, threads * 4)
+    } else {
+        vec![0..text.len()]
+    };
+    let parts: Vec<(Vec<Diagnostic>, Stats)> = if ranges.len() > 1 {
+        ranges
+            .into_par_iter()
+            .map(|r| lint_range(text, r, settings))
+            .collect()
+    } else {
+        ranges
+            .into_iter()
+            .map(|r| lint_range(text, r, settings))
+            .collect()
+    };
     let mut diagnostics = Vec::new();
     let mut stats = Stats {
         files: 1,
         ..Stats::default()
     };
-    for doc in yaml::documents(&source.text, settings.limits) {
-        let doc = match doc {
-            Ok(doc) => doc,
-            Err(err) => {
-                stats.documents += 1;
-                diagnostics.push(engine_diagnostic(
-                    &rules::YAML_SYNTAX,
-                    err.span,
-                    err.document,
-                    format!("invalid YAML: {}", err.message),
-                ));
-                continue;
-            }
-        };
-        stats.documents += 1;
-        let start = diagnostics.len();
-        let mut suppressions = suppress::Suppressions::default();
-        suppressions.add_comments(&source.text, &doc.comments);
-        check_document(&doc, &source.text, settings, &mut stats, &mut diagnostics);
-        suppressions.apply(&mut diagnostics[start..]);
-        suppressions.report(settings, doc.index, &mut diagnostics);
+    for (mut part, part_stats) in parts {
+        // Document indices count from the top of the file.
+        for d in &mut part {
+            d.document += stats.documents;
+        }
+        diagnostics.append(&mut part);
+        stats.documents += part_stats.documents;
+        stats.other_objects += part_stats.other_objects;
+        stats.daemonsets += part_stats.daemonsets;
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FileReport {
@@ -171,6 +178,42 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
         io_error: false,
         path: None,
     }
+}
+
+/// Files at least this large are split at document markers and linted in parallel.
+const PARALLEL_FILE_SIZE: usize = 256 * 1024;
+
+/// Lint the documents of `text[range]`; document indices are local to the range.
+fn lint_range(
+    text: &str,
+    range: std::ops::Range<usize>,
+    settings: &Settings,
+) -> (Vec<Diagnostic>, Stats) {
+    let mut diagnostics = Vec::new();
+    let mut stats = Stats::default();
+    let mut docs = yaml::documents_in(text, range, settings.limits);
+    for doc in docs.by_ref() {
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(err) => {
+                diagnostics.push(engine_diagnostic(
+                    &rules::YAML_SYNTAX,
+                    err.span,
+                    err.document,
+                    format!("invalid YAML: {}", err.message),
+                ));
+                continue;
+            }
+        };
+        let start = diagnostics.len();
+        let mut suppressions = suppress::Suppressions::default();
+        suppressions.add_comments(text, &doc.comments);
+        check_document(&doc, text, settings, &mut stats, &mut diagnostics);
+        suppressions.apply(&mut diagnostics[start..]);
+        suppressions.report(settings, doc.index, &mut diagnostics);
+    }
+    stats.documents = docs.started();
+    (diagnostics, stats)
 }
 
 fn check_document(

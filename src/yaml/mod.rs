@@ -466,7 +466,10 @@ enum PathSeg<'a> {
 
 /// Parses a text into documents one at a time.
 pub struct Documents<'s> {
+    /// The whole text; spans are offsets into it.
     text: &'s str,
+    /// Offset of the parsed part in `text`.
+    base: usize,
     parser: Parser<'s, StrInput<'s>>,
     limits: Limits,
     index: usize,
@@ -478,6 +481,15 @@ pub struct Documents<'s> {
 /// Parse `text` (YAML or JSON) into a stream of documents and errors.
 #[must_use]
 pub fn documents(text: &str, limits: Limits) -> Documents<'_> {
+    documents_in(text, 0..text.len(), limits)
+}
+
+/// Parse the documents of `text[range]`, with spans into the whole `text`. `range` must start
+/// at a document boundary (see [`split_documents`]).
+#[must_use]
+pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -> Documents<'_> {
+    let base = range.start;
+    let slice = text.get(range).unwrap_or("");
     let options = granit_parser::options! {
         emit_anchor_events: false,
         emit_unresolved_aliases: true,
@@ -486,7 +498,8 @@ pub fn documents(text: &str, limits: Limits) -> Documents<'_> {
     };
     Documents {
         text,
-        parser: Parser::new_from_str_with_options(text, options),
+        base,
+        parser: Parser::new_from_str_with_options(slice, options),
         limits,
         index: 0,
         pending_comments: Vec::new(),
@@ -578,7 +591,10 @@ impl<'s> Iterator for Documents<'s> {
                 }
                 Some(Ok(ev)) => ev,
                 Some(Err(err)) => {
-                    let at = err.marker().byte_offset().unwrap_or(self.text.len());
+                    let at = err
+                        .marker()
+                        .byte_offset()
+                        .map_or(self.text.len(), |o| o + self.base);
                     let error = YamlError {
                         span: error_span(self.text, at),
                         message: err.info(),
@@ -590,6 +606,7 @@ impl<'s> Iterator for Documents<'s> {
             };
             let (event, span) = event;
             let range = span.byte_range().unwrap_or(0..0);
+            let range = range.start + self.base..range.end + self.base;
             let sp = Span::new(range.start, range.end);
             match event {
                 Event::StreamStart | Event::StreamEnd => {}
@@ -635,6 +652,12 @@ impl<'s> Iterator for Documents<'s> {
 }
 
 impl<'s> Documents<'s> {
+    /// How many documents have started so far (all of them once the iterator is exhausted).
+    #[must_use]
+    pub fn started(&self) -> usize {
+        self.index
+    }
+
     fn recover(&mut self, at: usize) {
         if self.last_error_at == Some(at) {
             self.done = true;
@@ -844,5 +867,71 @@ mod tests {
     fn unknown_anchor_is_an_error() {
         let all = docs("a: *nope\n");
         assert!(all[0].as_ref().is_err_and(|e| e.message.contains("nope")));
+    }
+}
+
+/// Split a multi-document text into about `parts` ranges of similar size, each starting at a
+/// `---` document marker at the start of a line (never one that follows a directive). In YAML
+/// such a line always starts a document, so each range parses on its own.
+#[must_use]
+pub fn split_documents(text: &str, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let target = (text.len() / parts.max(1)).max(1);
+    let bytes = text.as_bytes();
+    let mut cuts = vec![0];
+    let mut next_cut = target;
+    let mut prev_line_is_directive = false;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        let line = &bytes[line_start..line_end];
+        if line_start >= next_cut
+            && line.starts_with(b"---")
+            && line.get(3).is_none_or(|b| b.is_ascii_whitespace())
+            && !prev_line_is_directive
+        {
+            cuts.push(line_start);
+            next_cut = line_start + target;
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            prev_line_is_directive = line.first() == Some(&b'%');
+        }
+        line_start = line_end + 1;
+    }
+    let mut ranges: Vec<_> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    ranges.push(cuts.last().copied().unwrap_or(0)..text.len());
+    ranges
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn split_parts_parse_like_the_whole() {
+        let mut text = String::from("# header\n");
+        for i in 0..50 {
+            text.push_str(&format!(
+                "---\na{i}: |\n  block {i}\n  --- not a marker inside a block\nb: [1, 2]\n"
+            ));
+        }
+        let whole: Vec<String> = documents(&text, Limits::default())
+            .map(|d| {
+                d.map(|d| format!("{:?}", d.root().map(|r| r.span())))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let ranges = split_documents(&text, 7);
+        assert!(ranges.len() > 3, "{ranges:?}");
+        let mut parts = Vec::new();
+        for r in ranges {
+            for d in documents_in(&text, r, Limits::default()) {
+                parts.push(
+                    d.map(|d| format!("{:?}", d.root().map(|r| r.span())))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        assert_eq!(whole, parts);
     }
 }
