@@ -41,7 +41,56 @@ pub struct RuleOptions {
     pub required_requests: Vec<String>,
     /// Resources that must have limits.
     pub required_limits: Vec<String>,
+    /// Host paths that `sensitive-host-path` reports: a hostPath at, under, or above one of these
+    /// (after normalising `//`, `.`, `..` and a trailing `/`). An entry starting with `!` exempts
+    /// its subtree; the longest matching entry wins. Entries whose file name ends in `.sock` are
+    /// container runtime sockets, also recognised by file name anywhere.
+    pub sensitive_host_paths: Vec<String>,
+    /// Priority classes that satisfy `missing-priority-class`.
+    pub priority_classes: Vec<String>,
 }
+
+/// The default `sensitive_host_paths`.
+pub const DEFAULT_SENSITIVE_HOST_PATHS: &[&str] = &[
+    "/",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/etc/kubernetes",
+    "/lib",
+    "/proc",
+    "/root",
+    "/sys",
+    "/usr",
+    "/var/lib/kubelet",
+    "/var/lib/containerd",
+    "/var/lib/docker",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+    // Interfaces the kubelet offers node agents (CSI and device plugin registration, the
+    // pod-resources API), the CNI configuration a network plugin installs, and files agents read
+    // to learn the node's identity, OS and time zone.
+    "!/var/lib/kubelet/plugins",
+    "!/var/lib/kubelet/plugins_registry",
+    "!/var/lib/kubelet/device-plugins",
+    "!/var/lib/kubelet/pod-resources",
+    "!/etc/cni/net.d",
+    "!/etc/localtime",
+    "!/etc/machine-id",
+    "!/etc/os-release",
+    "!/etc/lsb-release",
+    "!/etc/redhat-release",
+    "!/etc/fedora-release",
+];
+
+/// The default `priority_classes`.
+pub const DEFAULT_PRIORITY_CLASSES: &[&str] = &["system-node-critical", "system-cluster-critical"];
 
 impl Default for RuleOptions {
     fn default() -> Self {
@@ -51,6 +100,14 @@ impl Default for RuleOptions {
             max_unavailable_count: 5,
             required_requests: vec!["cpu".into(), "memory".into()],
             required_limits: vec!["cpu".into(), "memory".into()],
+            sensitive_host_paths: DEFAULT_SENSITIVE_HOST_PATHS
+                .iter()
+                .map(|p| (*p).to_string())
+                .collect(),
+            priority_classes: DEFAULT_PRIORITY_CLASSES
+                .iter()
+                .map(|p| (*p).to_string())
+                .collect(),
         }
     }
 }
@@ -87,5 +144,13 @@ impl Settings {
             Some(over) => *over,
             None => default,
         }
+    }
+
+    /// True when the user set the rule to a severity other than its default. A finding's own
+    /// severity (see `Violation::severity`) applies only when this is false: setting a rule to
+    /// its default severity just turns it on.
+    #[must_use]
+    pub fn severity_configured(&self, rule: &str, default: Severity) -> bool {
+        matches!(self.severities.get(rule), Some(Some(s)) if *s != default)
     }
 }

@@ -115,15 +115,12 @@ fn fixture_snapshots() {
         let rel = file
             .strip_prefix(common::root())
             .expect("inside the project");
-        let report = daemonlint::lint_paths(
-            &[rel.to_path_buf()],
-            &daemonlint::config::Settings::default(),
-        );
         let rule = rel
             .parent()
             .and_then(|p| p.file_name())
             .and_then(|n| n.to_str())
             .unwrap_or_default();
+        let report = daemonlint::lint_paths(&[rel.to_path_buf()], &common::settings_for(rule));
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_suffix(format!("{rule}__{name}"));

@@ -7,6 +7,7 @@ mod missing_resources;
 mod privileged_container;
 mod writable_host_path;
 
+pub mod rolling_update;
 pub mod tolerations;
 
 use crate::config::Settings;
@@ -78,6 +79,10 @@ pub struct Violation {
     pub help: Option<String>,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
+    /// This finding's severity when it differs from the rule's default (a writable mount of a
+    /// sensitive path is an error where a read-only one is a warning). The engine uses it unless
+    /// the user set the rule to another severity than its default: that severity always wins.
+    pub severity: Option<Severity>,
 }
 
 impl Violation {
@@ -89,7 +94,16 @@ impl Violation {
             help: None,
             labels: Vec::new(),
             fix: None,
+            severity: None,
         }
+    }
+
+    /// Report this finding at `severity` instead of the rule's default severity, unless the user
+    /// configured one for the rule.
+    #[must_use]
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
     }
 
     #[must_use]
@@ -203,11 +217,15 @@ pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Di
         let Some(severity) = settings.severity_of(rule.meta.id, default) else {
             continue;
         };
+        let configured = settings.severity_configured(rule.meta.id, rule.meta.default_severity);
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
             out.push(Diagnostic {
                 rule: rule.meta.id.into(),
-                severity,
+                severity: match v.severity {
+                    Some(own) if !configured => own,
+                    _ => severity,
+                },
                 message: v.message,
                 help: v.help,
                 path: root.path_to(v.span).map(|p| prefix_path(ds, p)),

@@ -22,8 +22,28 @@ pub fn shared_corpus() -> Option<PathBuf> {
     }
 }
 
+/// Default settings, with `rule` turned on (at its default severity) when it is off by default:
+/// the fixtures and page examples of a rule exercise it.
+pub fn settings_for(rule: &str) -> Settings {
+    let mut settings = Settings::default();
+    if let Some(meta) = daemonlint::rules::find(rule) {
+        if !meta.default_enabled {
+            settings
+                .severities
+                .insert(rule.to_string(), Some(meta.default_severity));
+        }
+    }
+    settings
+}
+
+/// Lint a fixture with its rule (the name of its directory) turned on.
 pub fn lint(path: &Path) -> Report {
-    daemonlint::lint_paths(&[path.to_path_buf()], &Settings::default())
+    let rule = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    daemonlint::lint_paths(&[path.to_path_buf()], &settings_for(rule))
 }
 
 /// `rule line:col-line:col` for every finding, in file order.
