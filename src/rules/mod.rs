@@ -1,13 +1,19 @@
 //! The rule registry (a static table) and the engine that runs it over a DaemonSet.
 
 mod aggressive_max_unavailable;
+mod dangerous_capabilities;
 mod host_namespaces;
+mod host_port;
 mod missing_control_plane_toleration;
 mod missing_resources;
+mod privilege_escalation;
 mod privileged_container;
+mod run_as_root;
 mod writable_host_path;
+mod writable_root_filesystem;
 
 pub mod rolling_update;
+pub mod sensitive_host_path;
 pub mod tolerations;
 
 use crate::config::Settings;
@@ -172,8 +178,14 @@ pub static RULES: &[&Rule] = &[
     &missing_resources::REQUESTS,
     &missing_resources::LIMITS,
     &writable_host_path::RULE,
+    &sensitive_host_path::RULE,
     &privileged_container::RULE,
+    &dangerous_capabilities::RULE,
+    &privilege_escalation::RULE,
+    &run_as_root::RULE,
+    &writable_root_filesystem::RULE,
     &host_namespaces::HOST_NETWORK,
+    &host_port::RULE,
     &host_namespaces::HOST_PID,
     &host_namespaces::HOST_IPC,
     &aggressive_max_unavailable::RULE,
@@ -277,4 +289,48 @@ pub fn reference_markdown() -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::diagnostic::Severity;
+    use crate::source::SourceFile;
+
+    const WRITABLE_ROOT: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\n\
+        spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n\
+        \x20   spec:\n      containers:\n        - name: a\n          image: a:1\n\
+        \x20         volumeMounts: [{name: root, mountPath: /host}]\n\
+        \x20     volumes: [{name: root, hostPath: {path: /}}]\n";
+
+    fn severities(settings: &Settings) -> Vec<Severity> {
+        crate::lint_source(
+            SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()),
+            settings,
+        )
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "sensitive-host-path")
+        .map(|d| d.severity)
+        .collect()
+    }
+
+    #[test]
+    fn a_finding_keeps_its_own_severity_unless_the_user_sets_another() {
+        let mut settings = Settings::default();
+        assert_eq!(severities(&settings), vec![Severity::Error]);
+        // Setting the rule to its default severity only turns it on.
+        settings
+            .severities
+            .insert("sensitive-host-path".into(), Some(Severity::Warning));
+        assert_eq!(severities(&settings), vec![Severity::Error]);
+        settings
+            .severities
+            .insert("sensitive-host-path".into(), Some(Severity::Info));
+        assert_eq!(severities(&settings), vec![Severity::Info]);
+        settings
+            .severities
+            .insert("sensitive-host-path".into(), None);
+        assert!(severities(&settings).is_empty());
+    }
 }
