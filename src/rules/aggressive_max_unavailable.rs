@@ -31,7 +31,9 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     };
     let options = &cx.settings.options;
     let message = match parse_amount(&resolved) {
-        Some(Amount::Percent(p)) if p >= 100 => format!(
+        // Over 100% is rejected by the API server: `invalid-rolling-update` reports it.
+        Some(Amount::Percent(p)) if p > 100 => return,
+        Some(Amount::Percent(p)) if p == 100 => format!(
             "`maxUnavailable: {p}%` lets an update take the agent down on every node at once: a \
              bad image leaves the whole cluster without it"
         ),

@@ -2,13 +2,19 @@
 
 mod aggressive_max_unavailable;
 mod dangerous_capabilities;
+mod deprecated_api_version;
 mod host_namespaces;
 mod host_port;
+mod invalid_rolling_update;
+mod max_surge_host_port;
 mod missing_control_plane_toleration;
 mod missing_resources;
+mod missing_selector;
+mod on_delete_strategy;
 mod privilege_escalation;
 mod privileged_container;
 mod run_as_root;
+mod selector_mismatch;
 mod writable_host_path;
 mod writable_root_filesystem;
 
@@ -189,6 +195,12 @@ pub static RULES: &[&Rule] = &[
     &host_namespaces::HOST_PID,
     &host_namespaces::HOST_IPC,
     &aggressive_max_unavailable::RULE,
+    &max_surge_host_port::RULE,
+    &invalid_rolling_update::RULE,
+    &on_delete_strategy::RULE,
+    &selector_mismatch::RULE,
+    &missing_selector::RULE,
+    &deprecated_api_version::RULE,
 ];
 
 /// Metadata of every rule, engine rules included.
