@@ -4,10 +4,14 @@ mod aggressive_max_unavailable;
 mod dangerous_capabilities;
 mod deprecated_api_version;
 mod host_namespaces;
+mod host_network_dns_policy;
 mod host_port;
+mod image_tag_latest;
 mod invalid_rolling_update;
 mod max_surge_host_port;
 mod missing_control_plane_toleration;
+mod missing_priority_class;
+mod missing_probes;
 mod missing_resources;
 mod missing_selector;
 mod on_delete_strategy;
@@ -181,6 +185,7 @@ pub static IO_ERROR: RuleMeta = RuleMeta {
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
+    &missing_priority_class::RULE,
     &missing_resources::REQUESTS,
     &missing_resources::LIMITS,
     &writable_host_path::RULE,
@@ -191,6 +196,7 @@ pub static RULES: &[&Rule] = &[
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,
     &host_namespaces::HOST_NETWORK,
+    &host_network_dns_policy::RULE,
     &host_port::RULE,
     &host_namespaces::HOST_PID,
     &host_namespaces::HOST_IPC,
@@ -201,6 +207,9 @@ pub static RULES: &[&Rule] = &[
     &selector_mismatch::RULE,
     &missing_selector::RULE,
     &deprecated_api_version::RULE,
+    &image_tag_latest::RULE,
+    &missing_probes::LIVENESS,
+    &missing_probes::READINESS,
 ];
 
 /// Metadata of every rule, engine rules included.
