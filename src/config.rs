@@ -112,13 +112,58 @@ pub struct RuleOptions {
     pub required_requests: Vec<String>,
     /// Resources that must have limits.
     pub required_limits: Vec<String>,
-    /// Host path prefixes that `sensitive-host-path` reports.
+    /// Host paths that `sensitive-host-path` reports: a hostPath at, under, or above one of these
+    /// (after normalising `//`, `.`, `..` and a trailing `/`). An entry starting with `!` exempts
+    /// its subtree; the longest matching entry wins. Entries whose file name ends in `.sock` are
+    /// container runtime sockets, also recognised by file name anywhere.
     pub sensitive_host_paths: Vec<String>,
     /// Host paths allowed per DaemonSet.
     pub host_path_allow: Vec<HostPathAllow>,
-    /// Priority classes a node agent may use.
+    /// Priority classes that satisfy `missing-priority-class`.
     pub priority_classes: Vec<String>,
 }
+
+/// The default `sensitive_host_paths`.
+pub const DEFAULT_SENSITIVE_HOST_PATHS: &[&str] = &[
+    "/",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/etc/kubernetes",
+    "/lib",
+    "/proc",
+    "/root",
+    "/sys",
+    "/usr",
+    "/var/lib/kubelet",
+    "/var/lib/containerd",
+    "/var/lib/docker",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+    // Interfaces the kubelet offers node agents (CSI and device plugin registration, the
+    // pod-resources API), the CNI configuration a network plugin installs, and files agents read
+    // to learn the node's identity, OS and time zone.
+    "!/var/lib/kubelet/plugins",
+    "!/var/lib/kubelet/plugins_registry",
+    "!/var/lib/kubelet/device-plugins",
+    "!/var/lib/kubelet/pod-resources",
+    "!/etc/cni/net.d",
+    "!/etc/localtime",
+    "!/etc/machine-id",
+    "!/etc/os-release",
+    "!/etc/lsb-release",
+    "!/etc/redhat-release",
+    "!/etc/fedora-release",
+];
+
+/// The default `priority_classes`.
+pub const DEFAULT_PRIORITY_CLASSES: &[&str] = &["system-node-critical", "system-cluster-critical"];
 
 impl Default for RuleOptions {
     fn default() -> Self {
@@ -128,33 +173,15 @@ impl Default for RuleOptions {
             max_unavailable_count: 5,
             required_requests: vec!["cpu".into(), "memory".into()],
             required_limits: vec!["cpu".into(), "memory".into()],
-            sensitive_host_paths: [
-                "/",
-                "/etc",
-                "/proc",
-                "/sys",
-                "/boot",
-                "/dev",
-                "/lib",
-                "/usr",
-                "/root",
-                "/var/lib/kubelet",
-                "/var/lib/docker",
-                "/var/lib/containerd",
-                "/var/run/docker.sock",
-                "/run/docker.sock",
-                "/var/run/containerd/containerd.sock",
-                "/run/containerd/containerd.sock",
-                "/var/run/crio/crio.sock",
-                "/run/crio/crio.sock",
-            ]
-            .map(String::from)
-            .to_vec(),
+            sensitive_host_paths: DEFAULT_SENSITIVE_HOST_PATHS
+                .iter()
+                .map(|p| (*p).to_string())
+                .collect(),
             host_path_allow: Vec::new(),
-            priority_classes: vec![
-                "system-node-critical".into(),
-                "system-cluster-critical".into(),
-            ],
+            priority_classes: DEFAULT_PRIORITY_CLASSES
+                .iter()
+                .map(|p| (*p).to_string())
+                .collect(),
         }
     }
 }
@@ -266,10 +293,13 @@ impl Selection {
     /// The severity a rule runs at, or `None` when it is off.
     #[must_use]
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
-        let selected = match &self.select {
-            Some(selectors) => selectors.iter().any(|s| s.matches(meta)),
-            None => meta.default_enabled,
-        };
+        // An explicit level for a rule turns it on, even when it is off by default.
+        let explicit = self.severity.get(meta.id).is_some_and(|l| *l != Level::Off);
+        let selected = explicit
+            || match &self.select {
+                Some(selectors) => selectors.iter().any(|s| s.matches(meta)),
+                None => meta.default_enabled,
+            };
         if !selected || self.ignore.iter().any(|s| s.matches(meta)) {
             return None;
         }
@@ -366,6 +396,13 @@ impl Settings {
     #[must_use]
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
         self.selection.severity_of(meta)
+    }
+
+    /// Whether the user set `rule` to a severity other than `default`; setting a rule to
+    /// its default severity just turns it on.
+    #[must_use]
+    pub fn severity_configured(&self, rule: &str, default: Severity) -> bool {
+        matches!(self.selection.severity.get(rule).and_then(|l| l.severity()), Some(s) if s != default)
     }
 
     /// Whether directory walks pick up `path` (by file name or relative path).

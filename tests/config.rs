@@ -29,9 +29,12 @@ spec:
             limits: {memory: 128Mi}
           volumeMounts:
             - {name: varlog, mountPath: /var/log}
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+          livenessProbe: {httpGet: {path: /healthz, port: 2020}}
       volumes:
         - name: varlog
           hostPath: {path: /var/log}
+      priorityClassName: system-node-critical
 ";
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -159,10 +162,15 @@ fn precedence_defaults_file_explicit_config_flags() {
 #[test]
 fn select_ignore_and_categories_from_the_command_line() {
     let dir = project();
+    // Selecting a category selects all of it, rules off by default included.
     let (_, found) = check(dir.path(), &["--select", "security", "deploy"]);
     assert_eq!(
         found,
-        vec!["host-pid:warning", "writable-host-path:warning"]
+        vec![
+            "host-pid:warning",
+            "writable-host-path:warning",
+            "run-as-root:warning"
+        ]
     );
     let (_, found) = check(dir.path(), &["--ignore", "security,resources", "deploy"]);
     assert!(found.is_empty());

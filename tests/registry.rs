@@ -7,7 +7,6 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use daemonlint::config::Settings;
 use daemonlint::rules;
 
 fn front_matter(text: &str) -> Vec<(String, String)> {
@@ -157,8 +156,8 @@ fn example_blocks(text: &str, info: &str) -> Vec<String> {
 
 #[test]
 fn page_examples_fire_and_stay_silent() {
-    let settings = Settings::default();
     for meta in rules::all_meta() {
+        let settings = common::settings_for(meta.id);
         let text = daemonlint::rules_docs::page(meta.id).expect("page");
         let bad = example_blocks(text, "yaml bad");
         let good = example_blocks(text, "yaml good");

@@ -157,6 +157,35 @@ impl<'a> Container<'a> {
         self.node.get("securityContext").filter(Node::is_mapping)
     }
 
+    /// Where a missing `securityContext` setting belongs: the `securityContext` key, else the
+    /// container's name.
+    #[must_use]
+    pub fn security_context_span(&self) -> Span {
+        self.node
+            .entry("securityContext")
+            .map_or_else(|| self.name_span(), |(key, _)| key.span())
+    }
+
+    /// `securityContext.capabilities.add`: each item with its name as the runtime reads it
+    /// (upper case, without `CAP_`).
+    #[must_use]
+    pub fn added_capabilities(&self) -> Vec<(Node<'a>, String)> {
+        self.security_context()
+            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
+            .into_iter()
+            .flat_map(|a| a.items())
+            .filter_map(|item| Some((item, normalize_capability(item.as_str()?))))
+            .collect()
+    }
+
+    /// The container's `volumeMounts` entries.
+    pub fn volume_mounts(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        self.node
+            .get("volumeMounts")
+            .into_iter()
+            .flat_map(|m| m.items())
+    }
+
     /// The span of the container's name value, or the container item itself.
     #[must_use]
     pub fn name_span(&self) -> Span {
@@ -304,9 +333,95 @@ impl<'a> DaemonSet<'a> {
             .filter(|c| c.kind != ContainerKind::Ephemeral)
     }
 
+    /// Regular containers only (probes and ports apply to them).
+    pub fn regular_containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers
+            .iter()
+            .filter(|c| c.kind == ContainerKind::Container)
+    }
+
+    /// The non-zero `hostPort` values of the regular containers' `ports`.
+    #[must_use]
+    pub fn host_ports(&self) -> Vec<Node<'a>> {
+        self.regular_containers()
+            .flat_map(|c| c.get("ports").into_iter().flat_map(|p| p.items()))
+            .filter_map(|port| port.get("hostPort"))
+            .filter(|p| p.as_i64().is_some_and(|n| n > 0))
+            .collect()
+    }
+
     #[must_use]
     pub fn pod_field(&self, key: &str) -> Option<Node<'a>> {
         self.pod.get(key)
+    }
+
+    /// The pod-level `securityContext`, when it is a mapping.
+    #[must_use]
+    pub fn pod_security_context(&self) -> Option<Node<'a>> {
+        self.pod.get("securityContext").filter(Node::is_mapping)
+    }
+
+    /// A security setting as it applies to `container`: the container's `securityContext` field,
+    /// else the pod's (for fields both levels have, e.g. `runAsUser`, `runAsNonRoot`). Null values
+    /// count as unset.
+    #[must_use]
+    pub fn effective_security(&self, container: &Container<'a>, key: &str) -> Option<Node<'a>> {
+        container
+            .security_context()
+            .and_then(|sc| sc.get(key))
+            .filter(|v| !v.is_null())
+            .or_else(|| {
+                self.pod_security_context()
+                    .and_then(|sc| sc.get(key))
+                    .filter(|v| !v.is_null())
+            })
+    }
+
+    /// True when the pods only run on Windows nodes: `spec.os.name: windows`, a `nodeSelector`
+    /// on `kubernetes.io/os: windows`, or required node affinity whose every term selects only
+    /// Windows. Linux-only security settings (`runAsUser`, capabilities, read-only root
+    /// filesystems) do not apply to them.
+    #[must_use]
+    pub fn targets_windows(&self) -> bool {
+        if self.pod.get_path(&["os", "name"]).and_then(|n| n.as_str()) == Some("windows") {
+            return true;
+        }
+        if let Some(selector) = self.pod.get("nodeSelector") {
+            for (key, value) in selector.entries() {
+                if let Some(key) = key.scalar_text() {
+                    if is_windows_os(key, value.scalar_text().into_iter()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        let terms: Vec<Node<'a>> = self
+            .pod
+            .get_path(&[
+                "affinity",
+                "nodeAffinity",
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                "nodeSelectorTerms",
+            ])
+            .into_iter()
+            .flat_map(|t| t.items())
+            .collect();
+        !terms.is_empty()
+            && terms.iter().all(|term| {
+                term.get("matchExpressions")
+                    .into_iter()
+                    .flat_map(|e| e.items())
+                    .any(|expr| {
+                        let key = expr.get("key").and_then(|k| k.scalar_text()).unwrap_or("");
+                        let op = expr.get("operator").and_then(|k| k.scalar_text());
+                        let values = expr
+                            .get("values")
+                            .into_iter()
+                            .flat_map(|v| v.items())
+                            .filter_map(|v| v.scalar_text());
+                        op == Some("In") && is_windows_os(key, values)
+                    })
+            })
     }
 
     /// Names of `volumes` entries that are hostPath volumes, with the volume node.
@@ -325,6 +440,29 @@ impl<'a> DaemonSet<'a> {
         }
         out
     }
+}
+
+/// A capability name as the runtime reads it: upper case, without the `CAP_` prefix.
+#[must_use]
+pub fn normalize_capability(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(rest) => rest.to_string(),
+        None => upper,
+    }
+}
+
+/// True when a node-selection requirement on `key` with `values` admits only Windows nodes.
+pub fn is_windows_os<'a>(key: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
+    if !matches!(key, "kubernetes.io/os" | "beta.kubernetes.io/os") {
+        return false;
+    }
+    let mut any = false;
+    let all = values.all(|v| {
+        any = true;
+        v == "windows"
+    });
+    any && all
 }
 
 /// Keys that belong inside a DaemonSet, never at its top level.

@@ -1,9 +1,9 @@
 //! `aggressive-max-unavailable`: a rolling update that takes the agent off many nodes at once.
 
+use super::rolling_update::{self, parse_amount, Amount, StrategyType};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::DaemonSet;
-use crate::yaml::Resolved;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -18,44 +18,12 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// A parsed `maxUnavailable`: a node count or a percentage of the DaemonSet's nodes.
-pub enum Amount {
-    Count(i64),
-    Percent(u32),
-}
-
-/// Parse an IntOrString `maxUnavailable`/`maxSurge` as Kubernetes does (`"25%"`, `3`).
-#[must_use]
-pub fn parse_amount(value: &Resolved<'_>) -> Option<Amount> {
-    match value {
-        Resolved::Int(i) => Some(Amount::Count(*i)),
-        Resolved::Str(s) => {
-            let digits = s.strip_suffix('%')?;
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            digits.parse().ok().map(Amount::Percent)
-        }
-        _ => None,
-    }
-}
-
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    let strategy = ds.spec.get("updateStrategy");
-    let default_type = match ds.object.api_version {
-        // extensions/v1beta1 DaemonSets default to OnDelete.
-        Some("extensions/v1beta1") => "OnDelete",
-        _ => "RollingUpdate",
-    };
-    let kind = strategy
-        .and_then(|s| s.get("type"))
-        .and_then(|t| t.scalar_text())
-        .unwrap_or(default_type);
-    if kind != "RollingUpdate" {
+    let strategy = rolling_update::strategy(ds);
+    if strategy.kind != StrategyType::RollingUpdate {
         return;
     }
-    let Some(value) = strategy.and_then(|s| s.get_path(&["rollingUpdate", "maxUnavailable"]))
-    else {
+    let Some(value) = strategy.rolling_field("maxUnavailable") else {
         return;
     };
     let Some(resolved) = value.resolve() else {
@@ -63,7 +31,9 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     };
     let options = &cx.settings.options;
     let message = match parse_amount(&resolved) {
-        Some(Amount::Percent(p)) if p >= 100 => format!(
+        // Over 100% is rejected by the API server: `invalid-rolling-update` reports it.
+        Some(Amount::Percent(p)) if p > 100 => return,
+        Some(Amount::Percent(p)) if p == 100 => format!(
             "`maxUnavailable: {p}%` lets an update take the agent down on every node at once: a \
              bad image leaves the whole cluster without it"
         ),

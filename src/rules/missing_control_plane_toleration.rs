@@ -4,7 +4,7 @@
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::{Applicability, Fix, Severity};
-use crate::manifest::DaemonSet;
+use crate::manifest::{is_windows_os, DaemonSet};
 use crate::yaml::Node;
 
 pub static RULE: Rule = Rule {
@@ -41,11 +41,6 @@ enum Placement {
     TargetsControlPlane,
     /// The pod deliberately stays off control-plane nodes or targets a dedicated pool.
     Excluded,
-}
-
-/// Control-plane nodes run Linux: a pod limited to Windows nodes never lands on them.
-fn is_windows_os<'a>(key: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
-    matches!(key, "kubernetes.io/os" | "beta.kubernetes.io/os") && values.all(|v| v == "windows")
 }
 
 fn placement(pod: Node<'_>) -> Placement {

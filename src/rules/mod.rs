@@ -1,12 +1,29 @@
 //! The rule registry (a static table) and the engine that runs it over a DaemonSet.
 
 mod aggressive_max_unavailable;
+mod dangerous_capabilities;
+mod deprecated_api_version;
 mod host_namespaces;
+mod host_network_dns_policy;
+mod host_port;
+mod image_tag_latest;
+mod invalid_rolling_update;
+mod max_surge_host_port;
 mod missing_control_plane_toleration;
+mod missing_priority_class;
+mod missing_probes;
 mod missing_resources;
+mod missing_selector;
+mod on_delete_strategy;
+mod privilege_escalation;
 mod privileged_container;
+mod run_as_root;
+mod selector_mismatch;
 mod writable_host_path;
+mod writable_root_filesystem;
 
+pub mod rolling_update;
+pub mod sensitive_host_path;
 pub mod tolerations;
 
 use crate::config::Settings;
@@ -78,6 +95,10 @@ pub struct Violation {
     pub help: Option<String>,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
+    /// This finding's severity when it differs from the rule's default (a writable mount of a
+    /// sensitive path is an error where a read-only one is a warning). The engine uses it unless
+    /// the user set the rule to another severity than its default: that severity always wins.
+    pub severity: Option<Severity>,
 }
 
 impl Violation {
@@ -89,7 +110,16 @@ impl Violation {
             help: None,
             labels: Vec::new(),
             fix: None,
+            severity: None,
         }
+    }
+
+    /// Report this finding at `severity` instead of the rule's default severity, unless the user
+    /// configured one for the rule.
+    #[must_use]
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
     }
 
     #[must_use]
@@ -194,14 +224,31 @@ pub static INVALID_SUPPRESSION: RuleMeta = RuleMeta {
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
+    &missing_priority_class::RULE,
     &missing_resources::REQUESTS,
     &missing_resources::LIMITS,
     &writable_host_path::RULE,
+    &sensitive_host_path::RULE,
     &privileged_container::RULE,
+    &dangerous_capabilities::RULE,
+    &privilege_escalation::RULE,
+    &run_as_root::RULE,
+    &writable_root_filesystem::RULE,
     &host_namespaces::HOST_NETWORK,
+    &host_network_dns_policy::RULE,
+    &host_port::RULE,
     &host_namespaces::HOST_PID,
     &host_namespaces::HOST_IPC,
     &aggressive_max_unavailable::RULE,
+    &max_surge_host_port::RULE,
+    &invalid_rolling_update::RULE,
+    &on_delete_strategy::RULE,
+    &selector_mismatch::RULE,
+    &missing_selector::RULE,
+    &deprecated_api_version::RULE,
+    &image_tag_latest::RULE,
+    &missing_probes::LIVENESS,
+    &missing_probes::READINESS,
 ];
 
 /// Metadata of every rule, engine rules included.
@@ -250,11 +297,15 @@ pub fn check_daemonset(
         let Some(severity) = settings.severity_of(&rule.meta) else {
             continue;
         };
+        let configured = settings.severity_configured(rule.meta.id, rule.meta.default_severity);
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
             out.push(Diagnostic {
                 rule: rule.meta.id.into(),
-                severity,
+                severity: match v.severity {
+                    Some(own) if !configured => own,
+                    _ => severity,
+                },
                 message: v.message,
                 help: v.help,
                 path: root.path_to(v.span).map(|p| prefix_path(ds, p)),
@@ -314,4 +365,52 @@ pub fn reference_markdown() -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::diagnostic::Severity;
+    use crate::source::SourceFile;
+
+    const WRITABLE_ROOT: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\n\
+        spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n\
+        \x20   spec:\n      containers:\n        - name: a\n          image: a:1\n\
+        \x20         volumeMounts: [{name: root, mountPath: /host}]\n\
+        \x20     volumes: [{name: root, hostPath: {path: /}}]\n";
+
+    fn severities(settings: &Settings) -> Vec<Severity> {
+        crate::lint_source(
+            SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()),
+            settings,
+        )
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "sensitive-host-path")
+        .map(|d| d.severity)
+        .collect()
+    }
+
+    #[test]
+    fn a_finding_keeps_its_own_severity_unless_the_user_sets_another() {
+        use crate::config::Level;
+        let mut settings = Settings::default();
+        assert_eq!(severities(&settings), vec![Severity::Error]);
+        // Setting the rule to its default severity only turns it on.
+        settings
+            .selection
+            .severity
+            .insert("sensitive-host-path".into(), Level::Warning);
+        assert_eq!(severities(&settings), vec![Severity::Error]);
+        settings
+            .selection
+            .severity
+            .insert("sensitive-host-path".into(), Level::Info);
+        assert_eq!(severities(&settings), vec![Severity::Info]);
+        settings
+            .selection
+            .severity
+            .insert("sensitive-host-path".into(), Level::Off);
+        assert!(severities(&settings).is_empty());
+    }
 }

@@ -22,17 +22,33 @@ pub fn shared_corpus() -> Option<PathBuf> {
     }
 }
 
-/// Lint a fixture. Files under `fixtures/invalid-config/` are configuration files: they are
-/// parsed as such and their errors reported like findings.
+/// Default settings, with `rule` turned on (at its default severity) when it is off by default:
+/// the fixtures and page examples of a rule exercise it.
+pub fn settings_for(rule: &str) -> Settings {
+    let mut settings = Settings::default();
+    if let Some(meta) = daemonlint::rules::find(rule) {
+        if !meta.default_enabled {
+            let level =
+                daemonlint::config::Level::parse(meta.default_severity.as_str()).expect("level");
+            settings.selection.severity.insert(rule.to_string(), level);
+        }
+    }
+    settings
+}
+
+/// Lint a fixture with its rule (the name of its directory) turned on. Files under
+/// `fixtures/invalid-config/` are configuration files: they are parsed as such and their errors
+/// reported like findings.
 pub fn lint(path: &Path) -> Report {
-    if path
+    let rule = path
         .parent()
         .and_then(|p| p.file_name())
-        .is_some_and(|n| n == "invalid-config")
-    {
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if rule == "invalid-config" {
         return lint_config(path);
     }
-    daemonlint::lint_paths(&[path.to_path_buf()], &Settings::default())
+    daemonlint::lint_paths(&[path.to_path_buf()], &settings_for(rule))
 }
 
 pub fn lint_config(path: &Path) -> Report {

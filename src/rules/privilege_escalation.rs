@@ -1,0 +1,87 @@
+//! `privilege-escalation`: a container does not set `allowPrivilegeEscalation: false`.
+
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::manifest::DaemonSet;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "privilege-escalation",
+        default_severity: Severity::Info,
+        category: Category::Security,
+        summary: "A container does not set allowPrivilegeEscalation: false, so setuid binaries can gain privileges",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.1.0",
+    },
+    check,
+};
+
+fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    // The API server rejects `allowPrivilegeEscalation` on Windows pods.
+    if ds.targets_windows() {
+        return;
+    }
+    for container in ds.all_containers() {
+        let sc = container.security_context();
+        let privileged = sc
+            .and_then(|sc| sc.get("privileged"))
+            .and_then(|p| p.as_bool())
+            == Some(true);
+        // CAP_SYS_ADMIN (or every capability) also allows escalation whatever the setting says;
+        // `dangerous-capabilities` reports it.
+        let sys_admin = container
+            .added_capabilities()
+            .iter()
+            .any(|(_, c)| c == "SYS_ADMIN" || c == "ALL");
+        let value = sc
+            .and_then(|sc| sc.get("allowPrivilegeEscalation"))
+            .filter(|v| !v.is_null());
+        let allowed = value.and_then(|v| v.as_bool());
+        if privileged {
+            // A privileged container always allows escalation; `privileged-container` reports it.
+            if let (Some(value), Some(false)) = (value, allowed) {
+                out.push(
+                    Violation::new(
+                        value.span(),
+                        format!(
+                            "{} sets `allowPrivilegeEscalation: false` together with `privileged: \
+                             true`: the API server rejects the DaemonSet, so the agent reaches no node",
+                            container.describe()
+                        ),
+                    )
+                    .severity(Severity::Error)
+                    .help("remove `privileged: true` (and keep `allowPrivilegeEscalation: false`), or remove `allowPrivilegeEscalation`"),
+                );
+            }
+            continue;
+        }
+        if allowed == Some(false) || sys_admin {
+            continue;
+        }
+        let (span, what) = match value {
+            Some(v) => (
+                v.span(),
+                format!(
+                    "sets `allowPrivilegeEscalation: {}`",
+                    v.scalar_text().unwrap_or("...")
+                ),
+            ),
+            None => (
+                container.security_context_span(),
+                "does not set `allowPrivilegeEscalation: false`".to_string(),
+            ),
+        };
+        out.push(
+            Violation::new(
+                span,
+                format!(
+                    "{} {what}: a setuid binary or file capability in the image can give its \
+                     processes more privileges than the container started with, on every node",
+                    container.describe()
+                ),
+            )
+            .help("set `securityContext.allowPrivilegeEscalation: false`; node agents rarely rely on setuid binaries"),
+        );
+    }
+}

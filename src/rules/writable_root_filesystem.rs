@@ -1,0 +1,58 @@
+//! `writable-root-filesystem`: a container does not set `readOnlyRootFilesystem: true`.
+
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::manifest::DaemonSet;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "writable-root-filesystem",
+        default_severity: Severity::Info,
+        category: Category::Security,
+        summary: "A container's root filesystem is writable (no readOnlyRootFilesystem: true)",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.1.0",
+    },
+    check,
+};
+
+fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    // The API server rejects `readOnlyRootFilesystem` on Windows pods.
+    if ds.targets_windows() {
+        return;
+    }
+    for container in ds.all_containers() {
+        let value = container
+            .security_context()
+            .and_then(|sc| sc.get("readOnlyRootFilesystem"))
+            .filter(|v| !v.is_null());
+        if value.and_then(|v| v.as_bool()) == Some(true) {
+            continue;
+        }
+        let (span, what) = match value {
+            Some(v) => (
+                v.span(),
+                format!(
+                    "sets `readOnlyRootFilesystem: {}`",
+                    v.scalar_text().unwrap_or("...")
+                ),
+            ),
+            None => (
+                container.security_context_span(),
+                "does not set `readOnlyRootFilesystem: true`".to_string(),
+            ),
+        };
+        out.push(
+            Violation::new(
+                span,
+                format!(
+                    "{} {what}: an attacker who gets into the agent can drop tools and change its \
+                     binaries, and the change persists until the pod is replaced on that node",
+                    container.describe()
+                ),
+            )
+            .help("set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the agent writes (e.g. `/tmp`)"),
+        );
+    }
+}
