@@ -142,7 +142,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     let ranges = if text.len() >= PARALLEL_FILE_SIZE && threads > 1 {
         yaml::split_documents(text, threads * 4)
     } else {
-        vec![0..text.len()]
+        std::iter::once(0..text.len()).collect()
     };
     let parts: Vec<(Vec<Diagnostic>, Stats)> = if ranges.len() > 1 {
         ranges
