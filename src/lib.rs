@@ -5,9 +5,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod diagnostic;
 pub mod discover;
 pub mod manifest;
+pub mod quantity;
 pub mod report;
 pub mod rules;
 pub mod rules_docs;
@@ -321,7 +323,8 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
     lint_bytes(name, bytes, settings)
 }
 
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// Read at most `limit` bytes of a file (an error when it is larger).
+pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();

@@ -3,7 +3,7 @@
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
-use crate::yaml::Resolved;
+use crate::yaml::{Node, Resolved};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 /// A parsed `maxUnavailable`: a node count or a percentage of the DaemonSet's nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Amount {
     Count(i64),
     Percent(u32),
@@ -40,7 +41,18 @@ pub fn parse_amount(value: &Resolved<'_>) -> Option<Amount> {
     }
 }
 
-fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+/// A DaemonSet's update strategy: its type (defaulted) and the rolling update's amounts.
+pub struct Strategy<'a> {
+    /// `RollingUpdate`, `OnDelete` (or whatever the manifest says).
+    pub kind: &'a str,
+    pub max_unavailable: Option<Node<'a>>,
+    pub max_surge: Option<Node<'a>>,
+}
+
+/// The update strategy, with the API's defaults: `RollingUpdate` for `apps/v1`, `OnDelete` for
+/// `extensions/v1beta1`.
+#[must_use]
+pub fn strategy<'a>(ds: &DaemonSet<'a>) -> Strategy<'a> {
     let strategy = ds.spec.get("updateStrategy");
     let default_type = match ds.object.api_version {
         // extensions/v1beta1 DaemonSets default to OnDelete.
@@ -51,11 +63,24 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .and_then(|s| s.get("type"))
         .and_then(|t| t.scalar_text())
         .unwrap_or(default_type);
-    if kind != "RollingUpdate" {
+    let amount = |key: &str| {
+        strategy
+            .and_then(|s| s.get_path(&["rollingUpdate", key]))
+            .filter(|n| !n.is_null())
+    };
+    Strategy {
+        kind,
+        max_unavailable: amount("maxUnavailable"),
+        max_surge: amount("maxSurge"),
+    }
+}
+
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    let strategy = strategy(ds);
+    if strategy.kind != "RollingUpdate" {
         return;
     }
-    let Some(value) = strategy.and_then(|s| s.get_path(&["rollingUpdate", "maxUnavailable"]))
-    else {
+    let Some(value) = strategy.max_unavailable else {
         return;
     };
     let Some(resolved) = value.resolve() else {

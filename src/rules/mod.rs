@@ -9,6 +9,8 @@ mod writable_host_path;
 
 pub mod tolerations;
 
+pub use aggressive_max_unavailable::{parse_amount, strategy, Amount, Strategy};
+
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
 use crate::manifest::DaemonSet;
