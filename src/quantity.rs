@@ -81,7 +81,7 @@ impl Quantity {
 
     /// `self + other`, saturating far beyond any real value.
     #[must_use]
-    pub fn add(self, other: Quantity) -> Quantity {
+    pub fn plus(self, other: Quantity) -> Quantity {
         Quantity {
             nanos: self.nanos.saturating_add(other.nanos),
         }
@@ -433,7 +433,7 @@ mod tests {
         let q = |t: &str| parse(t).expect(t);
         assert_eq!(q("100m").times(40), q("4"));
         assert_eq!(q("128Mi").times(40).display("memory"), "5Gi");
-        assert_eq!(q("1500m").add(q("0.5")), q("2"));
+        assert_eq!(q("1500m").plus(q("0.5")), q("2"));
         assert_eq!(q("4").per_mille_of(q("320")), Some(13));
         assert_eq!(q("1").per_mille_of(q("8")), Some(125));
         assert_eq!(q("1").per_mille_of(q("0")), None);

@@ -295,7 +295,7 @@ impl<'a> PodView<'a> {
             let mut sidecar_limit: Bound = Ok(Quantity::ZERO);
             let mut init_limit: Bound = Ok(Quantity::ZERO);
             let mut any_limit = false;
-            let add = |a: &Bound, b: Bound| combine(a, b, Quantity::add);
+            let add = |a: &Bound, b: Bound| combine(a, b, Quantity::plus);
             let max = |a: &Bound, b: Bound| combine(a, b, Quantity::max);
             for (kind, sidecar, name, req, lim) in &containers {
                 let r = req.get(resource).copied().unwrap_or(Quantity::ZERO);
@@ -303,19 +303,19 @@ impl<'a> PodView<'a> {
                 any_limit |= lim.contains_key(resource);
                 match (kind, sidecar) {
                     (ContainerKind::Init, true) => {
-                        long_running = long_running.add(r);
-                        sidecars = sidecars.add(r);
+                        long_running = long_running.plus(r);
+                        sidecars = sidecars.plus(r);
                         init_max = init_max.max(sidecars);
                         long_limit = add(&long_limit, l.clone());
                         sidecar_limit = add(&sidecar_limit, l);
                         init_limit = max(&init_limit, sidecar_limit.clone());
                     }
                     (ContainerKind::Init, false) => {
-                        init_max = init_max.max(r.add(sidecars));
+                        init_max = init_max.max(r.plus(sidecars));
                         init_limit = max(&init_limit, add(&sidecar_limit, l));
                     }
                     _ => {
-                        long_running = long_running.add(r);
+                        long_running = long_running.plus(r);
                         long_limit = add(&long_limit, l);
                     }
                 }

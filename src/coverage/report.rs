@@ -207,13 +207,17 @@ fn coverage_of(ds: &DaemonSet<'_>, source: &SourceFile, cluster: &Cluster) -> Da
         })
         .collect();
     let desired = placements.iter().filter(|p| p.desired()).count();
+    let runs = placements
+        .iter()
+        .filter(|p| p.outcome == Outcome::Runs)
+        .count();
     DaemonSetCoverage {
         name: ds.object.name().map(str::to_string),
         namespace: ds.object.namespace().map(str::to_string),
         file: source.name.clone(),
         line,
         column,
-        rollout: rollout(ds, desired),
+        rollout: rollout(ds, desired, runs),
         placements,
         requests: pod.requests.clone(),
         limits: pod.limits.clone(),
@@ -272,7 +276,7 @@ fn amount_text(node: Option<crate::yaml::Node<'_>>) -> Option<(String, Option<Am
 }
 
 /// The rollout sentence: `maxUnavailable` resolved against the nodes the controller targets.
-fn rollout(ds: &DaemonSet<'_>, desired: usize) -> Rollout {
+fn rollout(ds: &DaemonSet<'_>, desired: usize, runs: usize) -> Rollout {
     let strategy = crate::rules::strategy(ds);
     let unavailable = amount_text(strategy.max_unavailable);
     let surge = amount_text(strategy.max_surge);
@@ -339,17 +343,26 @@ fn rollout(ds: &DaemonSet<'_>, desired: usize) -> Rollout {
     } else {
         format!("{} without the agent at once", nodes(u))
     };
+    let pending = desired.saturating_sub(runs);
+    let of = |total: i64| {
+        let pending = match pending {
+            0 => String::new(),
+            1 => " (1 with its pod Pending)".to_string(),
+            n => format!(" ({n} with their pods Pending)"),
+        };
+        format!("{}{pending}", nodes(total))
+    };
     let head = match (&unavailable, mu) {
         (_, _) if fallback => {
             "maxUnavailable 0 and maxSurge 0: the controller falls back to 1".to_string()
         }
-        (None, _) => format!("maxUnavailable 1 (the default) of {}", nodes(total)),
+        (None, _) => format!("maxUnavailable 1 (the default) of {}", of(total)),
         (Some(_), Amount::Percent(p)) => {
             let exact = (i64::from(p) * total) % 100 == 0;
             let rounded = if exact { "" } else { ", rounded up" };
-            format!("maxUnavailable {p}% of {}{rounded}", nodes(total))
+            format!("maxUnavailable {p}% of {}{rounded}", of(total))
         }
-        (Some(_), Amount::Count(n)) => format!("maxUnavailable {n} of {}", nodes(total)),
+        (Some(_), Amount::Count(n)) => format!("maxUnavailable {n} of {}", of(total)),
     };
     out.text = if u == 0 {
         let surge_text = surge.as_ref().map_or("0", |(t, _)| t.as_str());
@@ -403,7 +416,7 @@ fn cost(ds: &DaemonSetCoverage, cluster: &Cluster) -> Vec<CostRow> {
             let mut allocatable_nodes = 0;
             for node in &running {
                 if let Some(q) = node.allocatable.as_ref().and_then(|a| a.get(resource)) {
-                    allocatable = allocatable.add(*q);
+                    allocatable = allocatable.plus(*q);
                     allocatable_nodes += 1;
                 }
             }
@@ -467,7 +480,8 @@ fn table(out: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> io::Result<
     Ok(())
 }
 
-/// The human rendering: per DaemonSet a node table, the cost summary and the rollout.
+/// The human rendering: per DaemonSet a node table, the cost summary and the rollout. File
+/// errors (`report.errors`) are left to the caller (the command line prints them on stderr).
 pub fn render_text(report: &CoverageReport, out: &mut dyn Write) -> io::Result<()> {
     let nodes = report.cluster.nodes.len();
     writeln!(
@@ -490,22 +504,46 @@ pub fn render_text(report: &CoverageReport, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "  error: {p}")?;
         }
         let mut rows = vec![vec!["NODE".to_string(), "RUNS".into(), "REASON".into()]];
-        for (node, p) in report.cluster.nodes.iter().zip(&ds.placements) {
-            let runs = match p.outcome {
-                Outcome::Runs => "yes",
-                Outcome::Skipped | Outcome::Pending => "no",
-            };
-            let mut why = p.reason.clone().unwrap_or_default();
-            if p.outcome == Outcome::Pending {
-                why.push_str(" (the pod stays Pending)");
+        let cells: Vec<(&str, &str, String)> = report
+            .cluster
+            .nodes
+            .iter()
+            .zip(&ds.placements)
+            .map(|(node, p)| {
+                let (runs, text) = match p.outcome {
+                    Outcome::Runs => ("yes", p.notes.join("; ")),
+                    Outcome::Skipped => ("no", p.reason.clone().unwrap_or_default()),
+                    Outcome::Pending => (
+                        "no",
+                        format!(
+                            "{} (the pod stays Pending)",
+                            p.reason.as_deref().unwrap_or("")
+                        ),
+                    ),
+                };
+                (node.name.as_str(), runs, text)
+            })
+            .collect();
+        // Three or more consecutive nodes with the same verdict share one row.
+        let mut i = 0;
+        while i < cells.len() {
+            let mut j = i + 1;
+            while j < cells.len() && cells[j].1 == cells[i].1 && cells[j].2 == cells[i].2 {
+                j += 1;
             }
-            let notes = p.notes.join("; ");
-            let text = match (why.is_empty(), notes.is_empty()) {
-                (false, false) => format!("{why}; {notes}"),
-                (true, _) => notes,
-                (false, true) => why,
-            };
-            rows.push(vec![node.name.clone(), runs.into(), text]);
+            let (name, runs, text) = &cells[i];
+            if j - i >= 3 {
+                rows.push(vec![
+                    format!("{name}..{} ({} nodes)", cells[j - 1].0, j - i),
+                    (*runs).to_string(),
+                    text.clone(),
+                ]);
+            } else {
+                for (name, runs, text) in &cells[i..j] {
+                    rows.push(vec![(*name).to_string(), (*runs).to_string(), text.clone()]);
+                }
+            }
+            i = j;
         }
         table(out, "  ", &rows)?;
         let runs = ds.runs_on();
@@ -514,7 +552,9 @@ pub fn render_text(report: &CoverageReport, out: &mut dyn Write) -> io::Result<(
             "  Runs on {runs} of {}.",
             plural(i64::try_from(nodes).unwrap_or(0), "node", "nodes")
         )?;
-        if ds.cost.is_empty() {
+        if runs == 0 {
+            writeln!(out, "  Cost: none, it runs on no node.")?;
+        } else if ds.cost.is_empty() {
             writeln!(
                 out,
                 "  Cost: the pod requests nothing, so the scheduler reserves nothing for it."
@@ -585,10 +625,6 @@ pub fn render_text(report: &CoverageReport, out: &mut dyn Write) -> io::Result<(
             text = format!("{}{}", first.to_uppercase(), &text[1..]);
         }
         writeln!(out, "  {text}.")?;
-    }
-    for e in &report.errors {
-        writeln!(out)?;
-        writeln!(out, "{e}")?;
     }
     Ok(())
 }

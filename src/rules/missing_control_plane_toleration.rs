@@ -3,6 +3,7 @@
 
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::coverage;
 use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
 use crate::yaml::Node;
@@ -133,7 +134,84 @@ fn placement(pod: Node<'_>) -> Placement {
     }
 }
 
+fn help(example: &str) -> String {
+    format!(
+        "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
+         pods off control-plane nodes on purpose with a required node affinity \
+         `{example}` DoesNotExist"
+    )
+}
+
+/// `cp-1`, `cp-2` and `cp-3`; past five names, "and N more".
+fn name_list(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+    match (names.len(), shown.as_slice()) {
+        (n, _) if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+        (_, [one]) => one.clone(),
+        (_, [init @ .., last]) => format!("{} and {last}", init.join(", ")),
+        (_, []) => String::new(),
+    }
+}
+
+/// With `--nodes`: name the control-plane nodes whose taints the pods do not tolerate, from the
+/// same simulation `daemonlint coverage` runs.
+fn check_with_nodes(
+    ds: &DaemonSet<'_>,
+    cx: &RuleCx<'_>,
+    cluster: &coverage::Cluster,
+    out: &mut Vec<Violation>,
+) {
+    let pod = coverage::PodView::of(ds);
+    let keys = &cx.settings.options.control_plane_taints;
+    let mut skipped: Vec<&str> = Vec::new();
+    let mut taints: Vec<String> = Vec::new();
+    let mut first_key = None;
+    let mut runs = 0;
+    for node in &cluster.nodes {
+        let placement = coverage::place(&pod, node);
+        if placement.outcome == coverage::Outcome::Runs {
+            runs += 1;
+        }
+        if !coverage::is_control_plane(node, keys) {
+            continue;
+        }
+        if let Some(taint) = &placement.taint {
+            skipped.push(&node.name);
+            let shown = format!("`{}`", taint.view());
+            if !taints.contains(&shown) {
+                taints.push(shown);
+            }
+            first_key.get_or_insert_with(|| taint.key.clone());
+        }
+    }
+    let Some(example) = first_key else { return };
+    let example = example.as_str();
+    let (span, where_) = match ds.pod.entry("tolerations") {
+        Some((key, _)) => (key.span(), "none of its tolerations matches"),
+        None => (ds.pod_key.span(), "it has no tolerations"),
+    };
+    let noun = if skipped.len() == 1 { "node" } else { "nodes" };
+    let mut message = format!(
+        "the pods do not tolerate the {} {} ({where_}), so the agent will skip the \
+         control-plane {noun} {} ({} of the {} nodes in {})",
+        if taints.len() == 1 { "taint" } else { "taints" },
+        taints.join(" and "),
+        name_list(&skipped),
+        skipped.len(),
+        cluster.nodes.len(),
+        cluster.source
+    );
+    if runs == 0 {
+        message.push_str("; it runs on no node at all");
+    }
+    out.push(Violation::new(span, message).help(help(example)));
+}
+
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    if let Some(cluster) = &cx.settings.cluster {
+        check_with_nodes(ds, cx, cluster, out);
+        return;
+    }
     let placement = placement(ds.pod);
     if matches!(placement, Placement::Excluded) {
         return;
@@ -195,9 +273,5 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .first()
         .copied()
         .unwrap_or("node-role.kubernetes.io/control-plane");
-    out.push(Violation::new(span, message).help(format!(
-        "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
-         pods off control-plane nodes on purpose with a required node affinity \
-         `{example}` DoesNotExist"
-    )));
+    out.push(Violation::new(span, message).help(help(example)));
 }
