@@ -338,7 +338,9 @@ fn rollout(ds: &DaemonSet<'_>, desired: usize, runs: usize) -> Rollout {
     out.unavailable_nodes = Some(u.min(total));
     out.surge_nodes = s.min(total);
     let nodes = |n: i64| plural(n, "node", "nodes");
-    let down = if u >= total {
+    let down = if u >= total && total == 1 {
+        "its only node without the agent".to_string()
+    } else if u >= total {
         format!("all {} without the agent at once", nodes(total))
     } else {
         format!("{} without the agent at once", nodes(u))
