@@ -276,7 +276,7 @@ fn amount_text(node: Option<crate::yaml::Node<'_>>) -> Option<(String, Option<Am
 }
 
 /// The rollout sentence: `maxUnavailable` resolved against the nodes the controller targets.
-fn rollout(ds: &DaemonSet<'_>, desired: usize, runs: usize) -> Rollout {
+pub(super) fn rollout(ds: &DaemonSet<'_>, desired: usize, runs: usize) -> Rollout {
     let strategy = crate::rules::strategy(ds);
     let unavailable = amount_text(strategy.max_unavailable);
     let surge = amount_text(strategy.max_surge);

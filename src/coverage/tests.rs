@@ -554,3 +554,123 @@ fn percentages_round_up_like_the_daemonset_controller() {
         Some(crate::quantity::Quantity::from_units(1))
     );
 }
+
+/// The rollout sentence and `(unavailable, surge)` for an update strategy on `desired` nodes.
+fn rollout(api_version: &str, strategy: &str, desired: usize) -> (String, Option<i64>, i64) {
+    let text = format!(
+        "apiVersion: {api_version}\nkind: DaemonSet\nmetadata: {{name: t}}\nspec:\n{strategy}  template:\n    spec:\n      containers: [{{name: c, image: i}}]\n"
+    );
+    let docs: Vec<_> = documents(&text, Limits::default()).collect();
+    let doc = docs[0].as_ref().expect("yaml");
+    let ds = DaemonSet::from_object(manifest::objects(doc)[0]).expect("daemonset");
+    let r = report::rollout(&ds, desired, desired);
+    (r.text, r.unavailable_nodes, r.surge_nodes)
+}
+
+type RolloutCase<'a> = (&'a str, &'a str, usize, &'a str, Option<i64>, i64);
+
+fn rolling(values: &str) -> String {
+    format!("  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate: {values}\n")
+}
+
+#[test]
+fn rollouts_resolve_max_unavailable_against_the_targeted_nodes() {
+    // (apiVersion, updateStrategy, targeted nodes, sentence, unavailable nodes, surge nodes)
+    let cases: &[RolloutCase<'_>] = &[
+        (
+            "apps/v1",
+            "",
+            40,
+            "rolling update: maxUnavailable 1 (the default) of 40 nodes = 1 node without the agent at once",
+            Some(1),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 25%}"),
+            40,
+            "rolling update: maxUnavailable 25% of 40 nodes = 10 nodes without the agent at once",
+            Some(10),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 30%}"),
+            7,
+            "rolling update: maxUnavailable 30% of 7 nodes, rounded up = 3 nodes without the agent at once",
+            Some(3),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 100%}"),
+            40,
+            "rolling update: maxUnavailable 100% of 40 nodes = all 40 nodes without the agent at once",
+            Some(40),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 50}"),
+            40,
+            "rolling update: maxUnavailable 50 of 40 nodes = all 40 nodes without the agent at once",
+            Some(40),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 0, maxSurge: 25%}"),
+            40,
+            "rolling update: maxUnavailable 0 with maxSurge 25%: 10 nodes at a time run an old and a new pod, no node is left without the agent",
+            Some(0),
+            10,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 0}"),
+            40,
+            "rolling update: maxUnavailable 0 and maxSurge 0: the controller falls back to 1 = 1 node without the agent at once",
+            Some(1),
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: lots}"),
+            40,
+            "maxUnavailable `lots` is invalid: the controller cannot update the pods",
+            None,
+            0,
+        ),
+        (
+            "apps/v1",
+            &rolling("{maxUnavailable: 25%}"),
+            0,
+            "rolling update: the DaemonSet targets no node",
+            Some(0),
+            0,
+        ),
+        (
+            "apps/v1",
+            "  updateStrategy: {type: OnDelete}\n",
+            40,
+            "update strategy OnDelete: pods are replaced only when someone deletes them",
+            None,
+            0,
+        ),
+        (
+            "extensions/v1beta1",
+            "",
+            40,
+            "update strategy OnDelete: pods are replaced only when someone deletes them",
+            None,
+            0,
+        ),
+    ];
+    for (api, strategy, desired, text, unavailable, surge) in cases {
+        assert_eq!(
+            rollout(api, strategy, *desired),
+            ((*text).to_string(), *unavailable, *surge),
+            "{strategy}"
+        );
+    }
+}

@@ -134,6 +134,15 @@ fn placement(pod: Node<'_>) -> Placement {
     }
 }
 
+/// Where the finding points (the `tolerations` key, else the pod template's `spec` key) and how
+/// the message describes the tolerations.
+fn anchor(ds: &DaemonSet<'_>) -> (crate::source::Span, &'static str) {
+    match ds.pod.entry("tolerations") {
+        Some((key, _)) => (key.span(), "none of its tolerations matches"),
+        None => (ds.pod_key.span(), "it has no tolerations"),
+    }
+}
+
 fn help(example: &str) -> String {
     format!(
         "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
@@ -186,10 +195,7 @@ fn check_with_nodes(
     }
     let Some(example) = first_key else { return };
     let example = example.as_str();
-    let (span, where_) = match ds.pod.entry("tolerations") {
-        Some((key, _)) => (key.span(), "none of its tolerations matches"),
-        None => (ds.pod_key.span(), "it has no tolerations"),
-    };
+    let (span, where_) = anchor(ds);
     let noun = if skipped.len() == 1 { "node" } else { "nodes" };
     let mut message = format!(
         "the pods do not tolerate the {} {} ({where_}), so the agent will skip the \
@@ -240,10 +246,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .map(|k| format!("`{k}:NoSchedule`"))
         .collect::<Vec<_>>()
         .join(" and ");
-    let (span, where_) = match ds.pod.entry("tolerations") {
-        Some((key, _)) => (key.span(), "none of its tolerations matches"),
-        None => (ds.pod_key.span(), "it has no tolerations"),
-    };
+    let (span, where_) = anchor(ds);
     let message = match placement {
         Placement::TargetsControlPlane => format!(
             "the pods select control-plane nodes but do not tolerate the taint {taints} ({where_}), \
