@@ -186,6 +186,10 @@ fn bad_nodes_files_are_positioned_errors_with_exit_code_2() {
              files, or a `synthetic:` description of node pools\n",
         ),
         (
+            "tests/data/nodes/bad/duplicate.yaml",
+            "tests/data/nodes/bad/duplicate.yaml:5:22: error: node `worker-1` appears twice\n",
+        ),
+        (
             "tests/data/nodes/no-such-file.yaml",
             "tests/data/nodes/no-such-file.yaml:1:1: error: cannot read the nodes file: No such \
              file or directory (os error 2)\n",

@@ -3,7 +3,7 @@
 //! questions. Everything is copied out of the span tree, so a [`Cluster`] can be shared by every
 //! file a run lints; errors keep the span they blame.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -107,7 +107,7 @@ pub fn load(path: &Path) -> Result<Cluster, Vec<LoadError>> {
     };
     let mut nodes = Vec::new();
     let mut errors = Vec::new();
-    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for (file, name) in &files {
         let bytes =
             match crate::read_limited(file, crate::config::Settings::default().max_file_size) {
@@ -133,7 +133,7 @@ pub fn load(path: &Path) -> Result<Cluster, Vec<LoadError>> {
         match parse_source(&source) {
             Ok(found) => {
                 for (node, span) in found {
-                    if seen.insert(node.name.clone(), ()).is_some() {
+                    if !seen.insert(node.name.clone()) {
                         errors.push(LoadError {
                             source: Arc::clone(&source),
                             span,

@@ -91,15 +91,15 @@ pub struct CostRow {
 }
 
 /// The whole run.
-#[derive(Debug, Default)]
-pub struct CoverageReport {
-    pub cluster: Cluster,
+#[derive(Debug)]
+pub struct CoverageReport<'c> {
+    pub cluster: &'c Cluster,
     pub daemonsets: Vec<DaemonSetCoverage>,
     /// Files that could not be read or parsed and DaemonSets that could not be analysed.
     pub errors: Vec<String>,
 }
 
-impl CoverageReport {
+impl CoverageReport<'_> {
     /// 2 when an input could not be read or held invalid values, else 0.
     #[must_use]
     pub fn exit_code(&self) -> i32 {
@@ -118,10 +118,11 @@ fn position(source: &SourceFile, span: Span) -> (u32, u32) {
 
 /// Place every DaemonSet found under `paths` on the nodes of `cluster`.
 #[must_use]
-pub fn analyze(paths: &[PathBuf], cluster: &Cluster) -> CoverageReport {
+pub fn analyze<'c>(paths: &[PathBuf], cluster: &'c Cluster) -> CoverageReport<'c> {
     let mut report = CoverageReport {
-        cluster: cluster.clone(),
-        ..CoverageReport::default()
+        cluster,
+        daemonsets: Vec::new(),
+        errors: Vec::new(),
     };
     let settings = crate::config::Settings::default();
     for target in crate::discover::discover(paths, &settings, false) {
@@ -158,7 +159,7 @@ pub fn analyze(paths: &[PathBuf], cluster: &Cluster) -> CoverageReport {
     report
 }
 
-fn analyze_source(source: &SourceFile, cluster: &Cluster, report: &mut CoverageReport) {
+fn analyze_source(source: &SourceFile, cluster: &Cluster, report: &mut CoverageReport<'_>) {
     for doc in crate::yaml::documents(&source.text, crate::yaml::Limits::default()) {
         let doc = match doc {
             Ok(doc) => doc,
@@ -484,7 +485,7 @@ fn table(out: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> io::Result<
 
 /// The human rendering: per DaemonSet a node table, the cost summary and the rollout. File
 /// errors (`report.errors`) are left to the caller (the command line prints them on stderr).
-pub fn render_text(report: &CoverageReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_text(report: &CoverageReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     let nodes = report.cluster.nodes.len();
     writeln!(
         out,
@@ -644,7 +645,7 @@ fn limit_json(resource: &str, l: Option<&Limit>) -> serde_json::Value {
 }
 
 /// The JSON rendering (stable contract, version 1; see the README).
-pub fn render_json(report: &CoverageReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_json(report: &CoverageReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     use serde_json::{json, Value};
     let daemonsets: Vec<Value> = report
         .daemonsets
