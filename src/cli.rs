@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Print the resolved settings for a path, to see why a rule did or did not run.
     Config(ConfigArgs),
+    /// Show on which nodes each DaemonSet runs, why not elsewhere, its cost and rollout size.
+    Coverage(CoverageArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,8 +107,26 @@ pub struct CheckArgs {
     /// When to use colors in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+    /// Nodes (`kubectl get nodes -o yaml` output, a directory of Node files, or a synthetic
+    /// description): rules name the nodes they are about.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub nodes: Option<PathBuf>,
     #[command(flatten)]
     pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// DaemonSet manifests (files or directories).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Nodes: `kubectl get nodes -o yaml` (or `-o json`) output, a directory of Node files, or a
+    /// synthetic description (`synthetic: [{count, name, labels, taints, allocatable}]`).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub nodes: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -167,7 +187,15 @@ impl SettingsArgs {
     }
 
     fn resolver(&self) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
-        let overrides = self.overrides().map_err(Err)?;
+        self.resolver_with(None)
+    }
+
+    fn resolver_with(
+        &self,
+        cluster: Option<std::sync::Arc<crate::coverage::Cluster>>,
+    ) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
+        let mut overrides = self.overrides().map_err(Err)?;
+        overrides.cluster = cluster;
         Resolver::new(overrides, self.config.as_deref(), self.isolated).map_err(Ok)
     }
 }
@@ -179,6 +207,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Rules(args) => list_rules(&args, stdout),
         Command::Rule { id } => show_rule(&id, stdout, stderr),
         Command::Config(args) => show_config(&args, stdout, stderr),
+        Command::Coverage(args) => coverage(&args, stdout, stderr),
     };
     match result {
         Ok(code) => code,
@@ -234,8 +263,50 @@ fn render(
     stdout.flush()
 }
 
+/// Load `--nodes`; errors are printed (`file:line:column: error: ...`).
+fn load_nodes(path: &Path, stderr: &mut dyn Write) -> io::Result<Option<crate::coverage::Cluster>> {
+    match crate::coverage::nodes::load(path) {
+        Ok(cluster) => Ok(Some(cluster)),
+        Err(errors) => {
+            for e in errors {
+                writeln!(stderr, "{e}")?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn coverage(
+    args: &CoverageArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
+    let Some(cluster) = load_nodes(&args.nodes, stderr)? else {
+        return Ok(2);
+    };
+    let report = crate::coverage::report::analyze(&args.paths, &cluster);
+    match args.format {
+        ListFormat::Text => {
+            crate::coverage::report::render_text(&report, stdout)?;
+            for e in &report.errors {
+                writeln!(stderr, "{e}")?;
+            }
+        }
+        ListFormat::Json => crate::coverage::report::render_json(&report, stdout)?,
+    }
+    stdout.flush()?;
+    Ok(report.exit_code())
+}
+
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let resolver = match args.settings.resolver() {
+    let cluster = match &args.nodes {
+        Some(path) => match load_nodes(path, stderr)? {
+            Some(c) => Some(std::sync::Arc::new(c)),
+            None => return Ok(2),
+        },
+        None => None,
+    };
+    let resolver = match args.settings.resolver_with(cluster) {
         Ok(r) => r,
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;

@@ -343,6 +343,9 @@ pub struct Settings {
     pub config_files: Vec<PathBuf>,
     #[serde(skip)]
     pub per_path: Vec<(PathBuf, PathRule)>,
+    /// The nodes given with `--nodes`: rules that can use real nodes name them.
+    #[serde(skip)]
+    pub cluster: Option<Arc<crate::coverage::Cluster>>,
     #[serde(skip)]
     include_set: Option<GlobSet>,
     #[serde(skip)]
@@ -364,6 +367,7 @@ impl Default for Settings {
             kube_version: None,
             config_files: Vec::new(),
             per_path: Vec::new(),
+            cluster: None,
             include_set: None,
             exclude_set: None,
         }
@@ -952,6 +956,8 @@ pub struct Overrides {
     pub exclude: Vec<String>,
     pub policies: Vec<PathBuf>,
     pub kube_version: Option<String>,
+    /// `--nodes`.
+    pub cluster: Option<Arc<crate::coverage::Cluster>>,
 }
 
 impl Overrides {
@@ -985,6 +991,9 @@ impl Overrides {
         settings.policies.extend(self.policies.iter().cloned());
         if let Some(v) = &self.kube_version {
             settings.kube_version = Some(v.clone());
+        }
+        if let Some(cluster) = &self.cluster {
+            settings.cluster = Some(Arc::clone(cluster));
         }
         settings.finish();
     }

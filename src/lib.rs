@@ -5,10 +5,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
 pub mod manifest;
+pub mod quantity;
 pub mod report;
 pub mod rules;
 pub mod rules_docs;
@@ -371,7 +373,8 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
     report
 }
 
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// Read at most `limit` bytes of a file (an error when it is larger).
+pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();

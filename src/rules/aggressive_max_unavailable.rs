@@ -30,24 +30,66 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         return;
     };
     let options = &cx.settings.options;
-    let message = match parse_amount(&resolved) {
+    let amount = parse_amount(&resolved);
+    let over = match amount {
         // Over 100% is rejected by the API server: `invalid-rolling-update` reports it.
-        Some(Amount::Percent(p)) if p > 100 => return,
-        Some(Amount::Percent(p)) if p == 100 => format!(
+        Some(Amount::Percent(p)) if p > 100 => false,
+        Some(Amount::Percent(p)) => p == 100 || p > options.max_unavailable_percent,
+        Some(Amount::Count(n)) => n > options.max_unavailable_count,
+        None => false,
+    };
+    let Some(amount) = amount.filter(|_| over) else {
+        return;
+    };
+    // With `--nodes`: the nodes the controller targets (desiredNumberScheduled).
+    let nodes = cx.settings.cluster.as_ref().and_then(|cluster| {
+        let pod = crate::coverage::PodView::of(ds);
+        let desired = cluster
+            .nodes
+            .iter()
+            .filter(|n| crate::coverage::place(&pod, n).desired())
+            .count();
+        (desired > 0).then_some((desired, cluster.source.as_str()))
+    });
+    let message = match (amount, nodes) {
+        (amount, Some((total, source))) => {
+            let down = crate::coverage::scaled(&amount, total);
+            let written = match amount {
+                Amount::Percent(p) => format!("{p}%"),
+                Amount::Count(n) => n.to_string(),
+            };
+            let share = if usize::try_from(down).is_ok_and(|d| d >= total) {
+                format!("all {total} of its nodes")
+            } else {
+                format!("{down} of its {total} nodes")
+            };
+            let why = match amount {
+                Amount::Percent(p) if p < 100 => format!(
+                    " ({p}% rounds up; above the {}% threshold)",
+                    options.max_unavailable_percent
+                ),
+                Amount::Count(_) => format!(" (above the threshold of {})", options.max_unavailable_count),
+                Amount::Percent(_) => String::new(),
+            };
+            format!(
+                "`maxUnavailable: {written}` takes the agent off {share} in {source} at once \
+                 during an update{why}: a bad rollout hits them all before it stops"
+            )
+        }
+        (Amount::Percent(p), None) if p >= 100 => format!(
             "`maxUnavailable: {p}%` lets an update take the agent down on every node at once: a \
              bad image leaves the whole cluster without it"
         ),
-        Some(Amount::Percent(p)) if p > options.max_unavailable_percent => format!(
+        (Amount::Percent(p), None) => format!(
             "`maxUnavailable: {p}%` takes the agent off {p}% of its nodes at once during an update \
              (above the {}% threshold): a bad rollout hits that share of the cluster before it stops",
             options.max_unavailable_percent
         ),
-        Some(Amount::Count(n)) if n > options.max_unavailable_count => format!(
+        (Amount::Count(n), None) => format!(
             "`maxUnavailable: {n}` takes the agent off {n} nodes at once during an update (above \
              the threshold of {}): a bad rollout hits that many nodes before it stops",
             options.max_unavailable_count
         ),
-        _ => return,
     };
     let fix = crate::fix::replace_value(value, "1").map(|edit| Fix {
         description: "set `maxUnavailable: 1`".into(),

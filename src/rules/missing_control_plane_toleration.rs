@@ -3,6 +3,7 @@
 
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::coverage;
 use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::{is_windows_os, DaemonSet};
 use crate::yaml::Node;
@@ -128,7 +129,90 @@ fn placement(pod: Node<'_>) -> Placement {
     }
 }
 
+/// Where the finding points (the `tolerations` key, else the pod template's `spec` key) and how
+/// the message describes the tolerations.
+fn anchor(ds: &DaemonSet<'_>) -> (crate::source::Span, &'static str) {
+    match ds.pod.entry("tolerations") {
+        Some((key, _)) => (key.span(), "none of its tolerations matches"),
+        None => (ds.pod_key.span(), "it has no tolerations"),
+    }
+}
+
+fn help(example: &str) -> String {
+    format!(
+        "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
+         pods off control-plane nodes on purpose with a required node affinity \
+         `{example}` DoesNotExist"
+    )
+}
+
+/// `cp-1`, `cp-2` and `cp-3`; past five names, "and N more".
+fn name_list(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+    match (names.len(), shown.as_slice()) {
+        (n, _) if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+        (_, [one]) => one.clone(),
+        (_, [init @ .., last]) => format!("{} and {last}", init.join(", ")),
+        (_, []) => String::new(),
+    }
+}
+
+/// With `--nodes`: name the control-plane nodes whose taints the pods do not tolerate, from the
+/// same simulation `daemonlint coverage` runs.
+fn check_with_nodes(
+    ds: &DaemonSet<'_>,
+    cx: &RuleCx<'_>,
+    cluster: &coverage::Cluster,
+    out: &mut Vec<Violation>,
+) {
+    let pod = coverage::PodView::of(ds);
+    let keys = &cx.settings.options.control_plane_taints;
+    let mut skipped: Vec<&str> = Vec::new();
+    let mut taints: Vec<String> = Vec::new();
+    let mut first_key = None;
+    let mut runs = 0;
+    for node in &cluster.nodes {
+        let placement = coverage::place(&pod, node);
+        if placement.outcome == coverage::Outcome::Runs {
+            runs += 1;
+        }
+        if !coverage::is_control_plane(node, keys) {
+            continue;
+        }
+        if let Some(taint) = &placement.taint {
+            skipped.push(&node.name);
+            let shown = format!("`{}`", taint.view());
+            if !taints.contains(&shown) {
+                taints.push(shown);
+            }
+            first_key.get_or_insert_with(|| taint.key.clone());
+        }
+    }
+    let Some(example) = first_key else { return };
+    let example = example.as_str();
+    let (span, where_) = anchor(ds);
+    let noun = if skipped.len() == 1 { "node" } else { "nodes" };
+    let mut message = format!(
+        "the pods do not tolerate the {} {} ({where_}), so the agent will skip the \
+         control-plane {noun} {} ({} of the {} nodes in {})",
+        if taints.len() == 1 { "taint" } else { "taints" },
+        taints.join(" and "),
+        name_list(&skipped),
+        skipped.len(),
+        cluster.nodes.len(),
+        cluster.source
+    );
+    if runs == 0 {
+        message.push_str("; it runs on no node at all");
+    }
+    out.push(Violation::new(span, message).help(help(example)));
+}
+
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    if let Some(cluster) = &cx.settings.cluster {
+        check_with_nodes(ds, cx, cluster, out);
+        return;
+    }
     let placement = placement(ds.pod);
     if matches!(placement, Placement::Excluded) {
         return;
@@ -157,10 +241,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .map(|k| format!("`{k}:NoSchedule`"))
         .collect::<Vec<_>>()
         .join(" and ");
-    let (span, where_) = match ds.pod.entry("tolerations") {
-        Some((key, _)) => (key.span(), "none of its tolerations matches"),
-        None => (ds.pod_key.span(), "it has no tolerations"),
-    };
+    let (span, where_) = anchor(ds);
     let message = match placement {
         Placement::TargetsControlPlane => format!(
             "the pods select control-plane nodes but do not tolerate the taint {taints} ({where_}), \
@@ -191,11 +272,11 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .first()
         .copied()
         .unwrap_or("node-role.kubernetes.io/control-plane");
-    out.push(Violation::new(span, message).with_fix(fix).help(format!(
-        "add a toleration `{{key: {example}, operator: Exists, effect: NoSchedule}}`, or keep the \
-         pods off control-plane nodes on purpose with a required node affinity \
-         `{example}` DoesNotExist"
-    )));
+    out.push(
+        Violation::new(span, message)
+            .with_fix(fix)
+            .help(help(example)),
+    );
 }
 
 /// Add a toleration per missing taint: appended to `tolerations`, or a new `tolerations` key.

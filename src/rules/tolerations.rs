@@ -13,10 +13,22 @@ pub struct Taint<'a> {
     pub effect: &'a str,
 }
 
-/// A toleration read from a pod spec. Fields that are absent are empty.
+impl std::fmt::Display for Taint<'_> {
+    /// `key=value:Effect`, or `key:Effect` without a value (as `kubectl taint` writes it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}:{}", self.key, self.effect)
+        } else {
+            write!(f, "{}={}:{}", self.key, self.value, self.effect)
+        }
+    }
+}
+
+/// A toleration read from a pod spec (`node` is its mapping), or one the DaemonSet controller
+/// adds (`node` is `None`). Fields that are absent are empty.
 #[derive(Clone, Copy, Debug)]
 pub struct Toleration<'a> {
-    pub node: Node<'a>,
+    pub node: Option<Node<'a>>,
     pub key: &'a str,
     pub operator: &'a str,
     pub value: &'a str,
@@ -34,7 +46,7 @@ impl<'a> Toleration<'a> {
             return None;
         }
         Some(Self {
-            node,
+            node: Some(node),
             key: text(node, "key"),
             operator: text(node, "operator"),
             value: text(node, "value"),
@@ -56,6 +68,47 @@ impl<'a> Toleration<'a> {
             // An empty key is only valid with `Exists`: the API server rejects the rest.
             "" | "Equal" => !self.key.is_empty() && self.value == taint.value,
             _ => false,
+        }
+    }
+}
+
+/// The tolerations the DaemonSet controller adds to every DaemonSet pod
+/// (`AddOrUpdateDaemonPodTolerations` in `pkg/controller/daemon/util/daemonset_util.go`;
+/// <https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/#taints-and-tolerations>),
+/// all with `operator: Exists`. `network-unavailable` is added only for `hostNetwork` pods. The
+/// set has been the same since Kubernetes 1.12 (TaintNodesByCondition and ScheduleDaemonSetPods).
+#[must_use]
+pub fn daemonset_defaults(host_network: bool) -> Vec<Toleration<'static>> {
+    let mut out: Vec<Toleration<'static>> = [
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    ]
+    .into_iter()
+    .map(|(key, effect)| Toleration::added(key, effect))
+    .collect();
+    if host_network {
+        out.push(Toleration::added(
+            "node.kubernetes.io/network-unavailable",
+            "NoSchedule",
+        ));
+    }
+    out
+}
+
+impl Toleration<'static> {
+    /// A toleration `{key, operator: Exists, effect}` added by a controller.
+    #[must_use]
+    pub fn added(key: &'static str, effect: &'static str) -> Self {
+        Self {
+            node: None,
+            key,
+            operator: "Exists",
+            value: "",
+            effect,
         }
     }
 }
@@ -87,6 +140,52 @@ mod tests {
         value: "",
         effect: "NoSchedule",
     };
+
+    #[test]
+    fn taints_display_like_kubectl() {
+        assert_eq!(
+            CP.to_string(),
+            "node-role.kubernetes.io/control-plane:NoSchedule"
+        );
+        let t = Taint {
+            key: "dedicated",
+            value: "ingress",
+            effect: "NoExecute",
+        };
+        assert_eq!(t.to_string(), "dedicated=ingress:NoExecute");
+    }
+
+    #[test]
+    fn daemonset_defaults_follow_the_controller() {
+        let keys = |host: bool| -> Vec<String> {
+            daemonset_defaults(host)
+                .iter()
+                .map(|t| format!("{}:{}", t.key, t.effect))
+                .collect()
+        };
+        assert_eq!(keys(false).len(), 6);
+        assert!(!keys(false)
+            .iter()
+            .any(|k| k.contains("network-unavailable")));
+        assert!(
+            keys(true).contains(&"node.kubernetes.io/network-unavailable:NoSchedule".to_string())
+        );
+        let not_ready = Taint {
+            key: "node.kubernetes.io/not-ready",
+            value: "",
+            effect: "NoExecute",
+        };
+        assert!(daemonset_defaults(false)
+            .iter()
+            .any(|t| t.tolerates(&not_ready)));
+        let not_ready_no_schedule = Taint {
+            effect: "NoSchedule",
+            ..not_ready
+        };
+        assert!(!daemonset_defaults(false)
+            .iter()
+            .any(|t| t.tolerates(&not_ready_no_schedule)));
+    }
 
     #[test]
     fn kubernetes_matching_semantics() {
