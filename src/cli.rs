@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Print the resolved settings for a path, to see why a rule did or did not run.
     Config(ConfigArgs),
+    /// Run the language server (LSP on stdin/stdout) for editors.
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -179,6 +181,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Rules(args) => list_rules(&args, stdout),
         Command::Rule { id } => show_rule(&id, stdout, stderr),
         Command::Config(args) => show_config(&args, stdout, stderr),
+        Command::Lsp => Ok(crate::lsp::run(io::stdin(), stdout)),
     };
     match result {
         Ok(code) => code,
