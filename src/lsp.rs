@@ -526,7 +526,13 @@ impl Server {
             match received {
                 Some(Message::Request(req)) => self.on_request(req),
                 Some(Message::Notification(n)) if n.method == "exit" => return self.exit_code(),
-                Some(Message::Notification(n)) => self.on_notification(n),
+                Some(Message::Notification(n)) => {
+                    let method = n.method.clone();
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.on_notification(n)))
+                    {
+                        self.log(&format!("failed on `{method}`: {}", panic_text(&*payload)));
+                    }
+                }
                 Some(Message::Response(resp)) => {
                     if let Err(error) = resp.response_result {
                         self.log(&format!(
