@@ -38,6 +38,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show on which nodes each DaemonSet runs, why not elsewhere, its cost and rollout size.
     Coverage(CoverageArgs),
+    /// Run the language server (LSP on stdin/stdout) for editors.
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,6 +210,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Rule { id } => show_rule(&id, stdout, stderr),
         Command::Config(args) => show_config(&args, stdout, stderr),
         Command::Coverage(args) => coverage(&args, stdout, stderr),
+        Command::Lsp => Ok(crate::lsp::run(io::stdin(), stdout)),
     };
     match result {
         Ok(code) => code,

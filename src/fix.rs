@@ -165,6 +165,38 @@ pub fn insert_entry(text: &str, map: Node<'_>, key: &str, value: &str) -> Option
     })
 }
 
+/// Add `key:` holding the one-entry mapping `child: value`: a block under a block mapping,
+/// indented by the file's own unit, or `key: {child: value}` in a flow mapping. (`insert_entry`
+/// writes a one-line value on the key's line, which a nested block mapping cannot be.)
+#[must_use]
+pub fn insert_mapping_entry(
+    text: &str,
+    map: Node<'_>,
+    key: &str,
+    child: &str,
+    value: &str,
+) -> Option<Edit> {
+    if map.via_alias() || !map.is_mapping() {
+        return None;
+    }
+    if is_flow(text, map) {
+        return insert_entry(text, map, key, &format!("{{{child}: {value}}}"));
+    }
+    let (first_key, _) = *map.entries().first()?;
+    let key_col = column(text, first_key.own_span().start as usize);
+    let (unit, _) = style(text, map);
+    let nl = newline_at(text, map.own_span().start as usize);
+    let at = after_line_of(text, map.own_span().end as usize);
+    Some(Edit {
+        span: Span::new(at, at),
+        replacement: format!(
+            "{nl}{}{key}:{nl}{}{child}: {value}",
+            " ".repeat(key_col),
+            " ".repeat(key_col + unit)
+        ),
+    })
+}
+
 /// Append an item to a sequence. `item` is YAML for the item relative to column 0 (a mapping
 /// written as `key: value` lines).
 #[must_use]
@@ -377,6 +409,23 @@ mod tests {
         let text = "spec:\r\n  a: 1\r\n";
         let out = with_root(text, |r| insert_entry(text, r.get("spec")?, "b", "2"));
         assert_eq!(out, "spec:\r\n  a: 1\r\n  b: 2\r\n");
+    }
+
+    #[test]
+    fn insert_nested_mapping_in_the_files_indentation() {
+        let text = "metadata:\n    name: a\n    labels:\n        app: a\nspec: {}\n";
+        let out = with_root(text, |r| {
+            insert_mapping_entry(text, r.get("metadata")?, "annotations", "k", "\"v\"")
+        });
+        assert_eq!(
+            out,
+            "metadata:\n    name: a\n    labels:\n        app: a\n    annotations:\n        k: \"v\"\nspec: {}\n"
+        );
+        let text = "metadata: {name: a}\n";
+        let out = with_root(text, |r| {
+            insert_mapping_entry(text, r.get("metadata")?, "annotations", "k", "v")
+        });
+        assert_eq!(out, "metadata: {name: a, annotations: {k: v}}\n");
     }
 
     #[test]

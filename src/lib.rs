@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
+pub mod lsp;
 pub mod manifest;
 pub mod quantity;
 pub mod report;
