@@ -91,6 +91,14 @@ fn neovim_shows_diagnostics_code_actions_and_hover() {
     let home = tempfile::tempdir().unwrap();
     let file = home.path().join("agent.yaml");
     std::fs::copy(root().join("tests/data/lsp/agent.yaml"), &file).unwrap();
+    // The project's configuration applies in the editor too: keep the expectations to the
+    // rules this test was written for.
+    std::fs::write(
+        home.path().join(".daemonlint.yaml"),
+        "ignore: [missing-priority-class, host-network-dns-policy, missing-liveness-probe, \
+         writable-root-filesystem, privilege-escalation, image-tag-latest, sensitive-host-path]\n",
+    )
+    .unwrap();
     let results = run_nvim(home.path(), &file);
     eprintln!(
         "neovim {} end-to-end: {:.1} s",
