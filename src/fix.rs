@@ -90,6 +90,65 @@ fn style(text: &str, map: Node<'_>) -> (usize, bool) {
     (unit.unwrap_or(2), indented.unwrap_or(true))
 }
 
+/// The indentation unit of a block mapping (2 unless the file shows otherwise).
+#[must_use]
+pub fn indent_unit(text: &str, map: Node<'_>) -> usize {
+    style(text, map).0
+}
+
+/// A string written as a YAML scalar: plain when that reads back as the same string under both
+/// YAML 1.1 and 1.2, double-quoted otherwise.
+#[must_use]
+pub fn yaml_string(value: &str) -> String {
+    let plain_safe = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+        && value.as_bytes()[0].is_ascii_alphabetic()
+        && matches!(
+            crate::yaml::scalar::resolve(value, true),
+            crate::yaml::Resolved::Str(_)
+        )
+        && matches!(
+            crate::yaml::scalar::resolve12(value, true),
+            crate::yaml::Resolved::Str(_)
+        );
+    if plain_safe {
+        value.to_string()
+    } else {
+        serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
+    }
+}
+
+/// Set `key` in a mapping to a scalar: replace the value when the key exists, else add it.
+#[must_use]
+pub fn set_key(text: &str, map: Node<'_>, key: &str, value: &str) -> Option<Edit> {
+    match map.get(key) {
+        Some(existing)
+            if !existing.is_mapping() && !existing.is_sequence() && !existing.span().is_empty() =>
+        {
+            replace_value(existing, value)
+        }
+        Some(_) => None,
+        None => insert_entry(text, map, key, value),
+    }
+}
+
+/// Merge edits that insert at the same point into one, in order.
+#[must_use]
+pub fn merge_insertions(edits: Vec<Edit>) -> Vec<Edit> {
+    let mut out: Vec<Edit> = Vec::new();
+    for e in edits {
+        match out.last_mut() {
+            Some(last) if last.span == e.span && e.span.is_empty() => {
+                last.replacement.push_str(&e.replacement)
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Building edits.
 

@@ -28,10 +28,13 @@ fn rules_in(dir: &Path, file: &str) -> Vec<String> {
         .collect()
 }
 
-const FIXED_RULES: [&str; 3] = [
+const FIXED_RULES: [&str; 6] = [
     "missing-control-plane-toleration",
     "aggressive-max-unavailable",
     "writable-host-path",
+    "deprecated-api-version",
+    "privilege-escalation",
+    "host-network-dns-policy",
 ];
 
 #[test]
@@ -78,6 +81,9 @@ fn fixes_keep_each_style_and_take() {
             .filter(|r| !FIXED_RULES.contains(&r.as_str()))
             .cloned()
             .collect();
+        let (mut after, mut expected) = (after, expected);
+        after.sort();
+        expected.sort();
         assert_eq!(after, expected, "{name}");
         // Idempotent: a second run changes nothing.
         let _ = daemonlint(dir.path())
@@ -344,6 +350,22 @@ fn strip_fixed_paths(v: &mut serde_json::Value) {
     if v["kind"] != "DaemonSet" {
         return;
     }
+    if let Some(v) = v.as_object_mut() {
+        v.remove("apiVersion");
+    }
+    if let Some(spec) = v.pointer_mut("/spec").and_then(|s| s.as_object_mut()) {
+        // deprecated-api-version adds the selector and the old OnDelete default.
+        spec.remove("selector");
+        if let Some(us) = spec
+            .get_mut("updateStrategy")
+            .and_then(|u| u.as_object_mut())
+        {
+            us.remove("type");
+            if us.is_empty() {
+                spec.remove("updateStrategy");
+            }
+        }
+    }
     if let Some(ru) = v
         .pointer_mut("/spec/updateStrategy/rollingUpdate")
         .and_then(|r| r.as_object_mut())
@@ -355,6 +377,7 @@ fn strip_fixed_paths(v: &mut serde_json::Value) {
         .and_then(|p| p.as_object_mut())
     {
         pod.remove("tolerations");
+        pod.remove("dnsPolicy");
         for field in ["containers", "initContainers", "ephemeralContainers"] {
             for c in pod
                 .get_mut(field)
@@ -370,6 +393,14 @@ fn strip_fixed_paths(v: &mut serde_json::Value) {
                 {
                     if let Some(m) = m.as_object_mut() {
                         m.remove("readOnly");
+                    }
+                }
+                if let Some(c) = c.as_object_mut() {
+                    if let Some(sc) = c.get_mut("securityContext").and_then(|s| s.as_object_mut()) {
+                        sc.remove("allowPrivilegeEscalation");
+                        if sc.is_empty() {
+                            c.remove("securityContext");
+                        }
                     }
                 }
             }

@@ -3,7 +3,7 @@
 
 use super::rolling_update;
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::manifest::DaemonSet;
 
 pub static RULE: Rule = Rule {
@@ -14,13 +14,13 @@ pub static RULE: Rule = Rule {
         summary:
             "The DaemonSet uses extensions/v1beta1 or apps/v1beta2, removed in Kubernetes 1.16",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Safe,
         since: "0.1.0",
     },
     check,
 };
 
-fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let Some(version @ ("extensions/v1beta1" | "apps/v1beta2")) = ds.object.api_version else {
         return;
     };
@@ -47,6 +47,63 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                  longer accepts them, so applying this manifest fails on every supported cluster"
             ),
         )
-        .help(help),
+        .help(help)
+        .with_fix(fix(ds, cx.text, version)),
     );
+}
+
+/// `apps/v1` with the same meaning: the selector the old versions defaulted from the template's
+/// labels, and for `extensions/v1beta1` its `OnDelete` default written out.
+fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
+    let api = ds.object.node.get("apiVersion")?;
+    let mut edits = vec![crate::fix::replace_value(api, "apps/v1")?];
+    let unit = crate::fix::indent_unit(text, ds.spec);
+    let pad = " ".repeat(unit);
+    let mut inserts = Vec::new();
+    if ds.spec.get("selector").is_none_or(|s| s.is_null()) {
+        let labels = ds.template.get_path(&["metadata", "labels"])?;
+        let mut lines = vec!["matchLabels:".to_string()];
+        for (k, v) in labels.entries() {
+            let (k, v) = (k.scalar_text()?, v.scalar_text()?);
+            lines.push(format!(
+                "{pad}{}: {}",
+                crate::fix::yaml_string(k),
+                crate::fix::yaml_string(v)
+            ));
+        }
+        if lines.len() == 1 {
+            // No labels: apps/v1 needs a selector that a human must choose.
+            return None;
+        }
+        if ds.spec.get("selector").is_some() {
+            return None;
+        }
+        inserts.push(crate::fix::insert_entry(
+            text,
+            ds.spec,
+            "selector",
+            &lines.join("\n"),
+        )?);
+    }
+    if version == "extensions/v1beta1" && rolling_update::strategy(ds).type_node.is_none() {
+        match ds.spec.get("updateStrategy").filter(|s| s.is_mapping()) {
+            Some(strategy) => edits.push(crate::fix::insert_entry(
+                text, strategy, "type", "OnDelete",
+            )?),
+            None => inserts.push(crate::fix::insert_mapping_entry(
+                text,
+                ds.spec,
+                "updateStrategy",
+                "type",
+                "OnDelete",
+            )?),
+        }
+    }
+    edits.extend(crate::fix::merge_insertions(inserts));
+    Some(Fix {
+        description:
+            "use `apps/v1` with the selector and update strategy the old version defaulted".into(),
+        applicability: Applicability::Safe,
+        edits,
+    })
 }

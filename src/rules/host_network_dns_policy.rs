@@ -11,13 +11,13 @@ pub static RULE: Rule = Rule {
         category: Category::Correctness,
         summary: "hostNetwork without dnsPolicy: ClusterFirstWithHostNet, so the pods cannot resolve cluster names",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Unsafe,
         since: "0.1.0",
     },
     check,
 };
 
-fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let Some(host_network) = ds
         .pod_field("hostNetwork")
         .filter(|h| h.as_bool() == Some(true))
@@ -49,6 +49,16 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         ),
     )
     .help("set `dnsPolicy: ClusterFirstWithHostNet`; if the agent needs only the node's DNS, set `dnsPolicy: Default` to say so");
+    // Unsafe: agents that must use the node's resolver want `Default` instead.
+    let fix =
+        crate::fix::set_key(cx.text, ds.pod, "dnsPolicy", "ClusterFirstWithHostNet").map(|edit| {
+            crate::diagnostic::Fix {
+                description: "set `dnsPolicy: ClusterFirstWithHostNet`".into(),
+                applicability: crate::diagnostic::Applicability::Unsafe,
+                edits: vec![edit],
+            }
+        });
+    violation = violation.with_fix(fix);
     if span != host_network.span() {
         violation = violation.label(host_network.span(), "hostNetwork is set here");
     }

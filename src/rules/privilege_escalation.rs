@@ -11,13 +11,13 @@ pub static RULE: Rule = Rule {
         category: Category::Security,
         summary: "A container does not set allowPrivilegeEscalation: false, so setuid binaries can gain privileges",
         default_enabled: true,
-        fix: FixKind::None,
+        fix: FixKind::Unsafe,
         since: "0.1.0",
     },
     check,
 };
 
-fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     // The API server rejects `allowPrivilegeEscalation` on Windows pods.
     if ds.targets_windows() {
         return;
@@ -81,7 +81,34 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                     container.describe()
                 ),
             )
-            .help("set `securityContext.allowPrivilegeEscalation: false`; node agents rarely rely on setuid binaries"),
+            .help("set `securityContext.allowPrivilegeEscalation: false`; node agents rarely rely on setuid binaries")
+            .with_fix(no_escalation_fix(container, cx.text)),
         );
     }
+}
+
+/// `allowPrivilegeEscalation: false` in the container's securityContext (created if absent).
+/// Unsafe: a setuid binary the agent relies on would stop working.
+fn no_escalation_fix(
+    container: &crate::manifest::Container<'_>,
+    text: &str,
+) -> Option<crate::diagnostic::Fix> {
+    let edit = match container.get("securityContext") {
+        Some(sc) if sc.is_mapping() => {
+            crate::fix::set_key(text, sc, "allowPrivilegeEscalation", "false")?
+        }
+        Some(_) => return None,
+        None => crate::fix::insert_mapping_entry(
+            text,
+            container.node,
+            "securityContext",
+            "allowPrivilegeEscalation",
+            "false",
+        )?,
+    };
+    Some(crate::diagnostic::Fix {
+        description: "set `allowPrivilegeEscalation: false`".into(),
+        applicability: crate::diagnostic::Applicability::Unsafe,
+        edits: vec![edit],
+    })
 }
