@@ -3,6 +3,7 @@
 //! The data flows one way: discover → load → objects → check → report. The same [`lint_source`]
 //! serves the command line, the language server and the tests.
 
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -17,7 +18,7 @@ pub mod yaml;
 use std::path::Path;
 
 use config::Settings;
-use diagnostic::{Diagnostic, Severity};
+use diagnostic::{Diagnostic, ObjectRef, Severity};
 use manifest::DaemonSet;
 use source::{SourceFile, Span};
 
@@ -46,8 +47,18 @@ pub struct FileReport {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Every DaemonSet linted in the file, in file order, with or without findings (reports
+    /// that list what passed, such as JUnit, need them).
+    pub daemonsets: Vec<LintedObject>,
     /// The file could not be read (exit code 2).
     pub io_error: bool,
+}
+
+/// An object that was linted and the 0-based index of the document holding it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintedObject {
+    pub document: usize,
+    pub object: ObjectRef,
 }
 
 /// The findings of a whole run.
@@ -110,6 +121,7 @@ fn engine_diagnostic(
 #[must_use]
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     let mut diagnostics = Vec::new();
+    let mut daemonsets = Vec::new();
     let mut stats = Stats {
         files: 1,
         ..Stats::default()
@@ -129,13 +141,20 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
             }
         };
         stats.documents += 1;
-        check_document(&doc, settings, &mut stats, &mut diagnostics);
+        check_document(
+            &doc,
+            settings,
+            &mut stats,
+            &mut daemonsets,
+            &mut diagnostics,
+        );
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FileReport {
         source,
         diagnostics,
         stats,
+        daemonsets,
         io_error: false,
     }
 }
@@ -144,6 +163,7 @@ fn check_document(
     doc: &yaml::Document<'_>,
     settings: &Settings,
     stats: &mut Stats,
+    daemonsets: &mut Vec<LintedObject>,
     out: &mut Vec<Diagnostic>,
 ) {
     for object in manifest::objects(doc) {
@@ -152,6 +172,10 @@ fn check_document(
             continue;
         }
         stats.daemonsets += 1;
+        daemonsets.push(LintedObject {
+            document: object.document,
+            object: object.reference(),
+        });
         match DaemonSet::from_object(object) {
             Ok(ds) => rules::check_daemonset(&ds, settings, out),
             Err(shape) => {
@@ -256,6 +280,7 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
                 files: 1,
                 ..Stats::default()
             },
+            daemonsets: Vec::new(),
             io_error,
         }
     };
@@ -309,6 +334,7 @@ pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
                 files: 1,
                 ..Stats::default()
             },
+            daemonsets: Vec::new(),
             io_error: false,
         },
     }
@@ -331,6 +357,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
                     message.clone(),
                 )],
                 stats: Stats::default(),
+                daemonsets: Vec::new(),
                 io_error: true,
             },
             None => lint_file(&t.path, &t.display, settings),
