@@ -2,7 +2,7 @@
 //! library never prints by itself.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -56,6 +56,11 @@ pub struct CheckArgs {
     /// Output format [default: full on a terminal, concise otherwise].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Write the report in `--format` to FILE (replaced atomically); the terminal still gets
+    /// the human format. With `--format github`, a job summary is also appended to
+    /// `$GITHUB_STEP_SUMMARY` when that is set.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// The file name to report for stdin input.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
@@ -162,22 +167,51 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             .push(crate::lint_bytes(&name, bytes, &settings));
     }
     let terminal = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
+    let human = if terminal {
         OutputFormat::Full
     } else {
         OutputFormat::Concise
-    });
+    };
+    let format = args.format.unwrap_or(human);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    let cwd = std::env::current_dir().ok();
     let options = RenderOptions {
         color,
         summary: !args.no_summary,
+        src_root: cwd.as_deref(),
     };
-    report::emit(format, &report, options, stdout)?;
+    if let Some(path) = &args.output_file {
+        let mut bytes = Vec::new();
+        let plain = RenderOptions {
+            color: false,
+            ..options
+        };
+        report::emit(format, &report, plain, &mut bytes)?;
+        if let Err(e) = crate::atomic::write(path, &bytes) {
+            writeln!(stderr, "daemonlint: cannot write {}: {e}", path.display())?;
+            return Ok(2);
+        }
+        report::emit(human, &report, options, stdout)?;
+    } else {
+        report::emit(format, &report, options, stdout)?;
+    }
     stdout.flush()?;
+    if format == OutputFormat::Github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let path = Path::new(&path);
+            if let Err(e) = report::github::append_step_summary(&report, path) {
+                writeln!(
+                    stderr,
+                    "daemonlint: cannot append the job summary to {}: {e}",
+                    path.display()
+                )?;
+            }
+        }
+    }
     Ok(report.exit_code(&settings))
 }
 

@@ -43,6 +43,7 @@ pub fn concise(report: &Report) -> String {
     let options = daemonlint::report::RenderOptions {
         color: false,
         summary: true,
+        src_root: None,
     };
     daemonlint::report::emit(
         daemonlint::report::OutputFormat::Concise,
