@@ -66,7 +66,7 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
 
 /// Markdown for a job summary: the summary line, then finding counts per rule and per file.
 pub fn step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut text = String::from("### daemonlint\n\n");
+    let mut text = String::from("\n### daemonlint\n\n");
     let mut line = Vec::new();
     super::summary(report, &mut line)?;
     text.push_str(&String::from_utf8_lossy(&line));
