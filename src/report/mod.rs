@@ -42,14 +42,6 @@ pub enum OutputFormat {
     Gitlab,
 }
 
-impl OutputFormat {
-    /// Formats meant for people (and the only ones that end with the summary line).
-    #[must_use]
-    pub fn is_human(self) -> bool {
-        matches!(self, Self::Full | Self::Concise)
-    }
-}
-
 /// Options that shape the output.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RenderOptions<'a> {

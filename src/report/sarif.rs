@@ -242,27 +242,31 @@ fn encode_path(path: &str) -> String {
     out
 }
 
+/// The `file:` URI of an absolute path.
+fn file_uri(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    let text = if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.to_string()
+    };
+    let lead = if text.starts_with('/') { "" } else { "/" };
+    Some(format!("file://{lead}{}", encode_path(&text)))
+}
+
 /// The `file:` URI of a directory, with the trailing slash a base URI needs.
 fn directory_uri(dir: &Path) -> Option<String> {
-    let text = dir.to_str()?;
-    let text = text.replace('\\', "/");
-    let text = text.trim_end_matches('/');
-    let lead = if text.starts_with('/') { "" } else { "/" };
-    Some(format!("file://{lead}{}/", encode_path(text)))
+    file_uri(dir).map(|uri| if uri.ends_with('/') { uri } else { uri + "/" })
 }
 
 /// The artifact location of a file: relative to `%SRCROOT%` when the name is relative (or an
 /// absolute name under the root), else an absolute `file:` URI.
 fn artifact_uri(name: &str, root: Option<&Path>) -> (String, Option<&'static str>) {
     let relative = super::relative_name(name, root);
-    if Path::new(relative.as_ref()).is_absolute() {
-        let uri = directory_uri(Path::new(relative.as_ref())).map_or_else(
-            || encode_path(&relative),
-            |u| u.trim_end_matches('/').into(),
-        );
-        (uri, None)
-    } else {
-        (encode_path(&relative), Some(SRCROOT))
+    let path = Path::new(relative.as_ref());
+    match file_uri(path).filter(|_| path.is_absolute()) {
+        Some(uri) => (uri, None),
+        None => (encode_path(&relative), Some(SRCROOT)),
     }
 }
 
@@ -438,8 +442,9 @@ mod tests {
             ("file:///elsewhere/x.yaml".to_string(), None)
         );
         assert_eq!(
-            directory_uri(Path::new("/my repo/")).as_deref(),
+            directory_uri(Path::new("/my repo")).as_deref(),
             Some("file:///my%20repo/")
         );
+        assert_eq!(directory_uri(Path::new("/")).as_deref(), Some("file:///"));
     }
 }
