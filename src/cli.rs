@@ -85,6 +85,11 @@ pub struct CheckArgs {
     /// Output format [default: the config file's, else full on a terminal, concise otherwise].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Write the report in `--format` to FILE (replaced atomically); the terminal still gets
+    /// the human format. With `--format github`, a job summary is also appended to
+    /// `$GITHUB_STEP_SUMMARY` when that is set.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// The file name to report for stdin input; its configuration applies.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
@@ -233,6 +238,7 @@ fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
                 source: SourceFile::new(e.source.name.clone(), e.source.text.clone()),
                 diagnostics: vec![d],
                 stats: Stats::default(),
+                daemonsets: Vec::new(),
                 io_error: false,
                 path: None,
             }),
@@ -241,29 +247,63 @@ fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
     files
 }
 
+/// Render the report: to stdout, or with `--output-file` to that file in `--format` while the
+/// terminal gets the human format. Returns false when the output file could not be written.
 fn render(
     report: &Report,
     args: &CheckArgs,
     format: Option<OutputFormat>,
     stdout: &mut dyn Write,
-) -> io::Result<()> {
+    stderr: &mut dyn Write,
+) -> io::Result<bool> {
     let terminal = io::stdout().is_terminal();
-    let format = args.format.or(format).unwrap_or(if terminal {
+    let human = if terminal {
         OutputFormat::Full
     } else {
         OutputFormat::Concise
-    });
+    };
+    let format = args.format.or(format).unwrap_or(human);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    let cwd = std::env::current_dir().ok();
     let options = RenderOptions {
         color,
         summary: !args.no_summary,
+        src_root: cwd.as_deref(),
     };
-    report::emit(format, report, options, stdout)?;
-    stdout.flush()
+    let mut ok = true;
+    if let Some(path) = &args.output_file {
+        let mut bytes = Vec::new();
+        let plain = RenderOptions {
+            color: false,
+            ..options
+        };
+        report::emit(format, report, plain, &mut bytes)?;
+        if let Err(e) = crate::atomic::write(path, &bytes) {
+            writeln!(stderr, "daemonlint: cannot write {}: {e}", path.display())?;
+            ok = false;
+        }
+        report::emit(human, report, options, stdout)?;
+    } else {
+        report::emit(format, report, options, stdout)?;
+    }
+    stdout.flush()?;
+    if format == OutputFormat::Github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let path = Path::new(&path);
+            if let Err(e) = report::github::append_step_summary(report, path) {
+                writeln!(
+                    stderr,
+                    "daemonlint: cannot append the job summary to {}: {e}",
+                    path.display()
+                )?;
+            }
+        }
+    }
+    Ok(ok)
 }
 
 /// Load `--nodes`; errors are printed (`file:line:column: error: ...`).
@@ -321,7 +361,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
                 config_error: true,
                 ..Report::default()
             };
-            render(&report, args, None, stdout)?;
+            render(&report, args, None, stdout, stderr)?;
             return Ok(2);
         }
     };
@@ -409,7 +449,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     }
     if args.fix {
         let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, true);
-        render(&report, args, base.format, stdout)?;
+        let written = render(&report, args, base.format, stdout, stderr)?;
         writeln!(
             stderr,
             "Fixed {} finding{} in {} file{}.",
@@ -418,9 +458,15 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             summary.files,
             if summary.files == 1 { "" } else { "s" }
         )?;
-        return Ok(report.exit_code(base.fail_on));
+        return Ok(if written {
+            report.exit_code(base.fail_on)
+        } else {
+            2
+        });
     }
-    render(&report, args, base.format, stdout)?;
+    if !render(&report, args, base.format, stdout, stderr)? {
+        return Ok(2);
+    }
     Ok(report.exit_code(base.fail_on))
 }
 

@@ -3,6 +3,7 @@
 //! The data flows one way: discover → load → objects → check → report. The same [`lint_source`]
 //! serves the command line, the language server and the tests.
 
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod coverage;
@@ -23,7 +24,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use config::{Resolver, Settings};
-use diagnostic::{Diagnostic, Severity};
+use diagnostic::{Diagnostic, ObjectRef, Severity};
 use manifest::DaemonSet;
 use source::{SourceFile, Span};
 
@@ -52,10 +53,20 @@ pub struct FileReport {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Every DaemonSet linted in the file, in file order, with or without findings (reports
+    /// that list what passed, such as JUnit, need them).
+    pub daemonsets: Vec<LintedObject>,
     /// The file could not be read (exit code 2).
     pub io_error: bool,
     /// Where the file was read from (`None` for stdin and in-memory sources).
     pub path: Option<std::path::PathBuf>,
+}
+
+/// An object that was linted and the 0-based index of the document holding it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintedObject {
+    pub document: usize,
+    pub object: ObjectRef,
 }
 
 /// The findings of a whole run.
@@ -147,7 +158,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let parts: Vec<(Vec<Diagnostic>, Stats)> = if ranges.len() > 1 {
+    let parts: Vec<Part> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
             .map(|r| lint_range(text, r, settings))
@@ -163,21 +174,27 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
         files: 1,
         ..Stats::default()
     };
-    for (mut part, part_stats) in parts {
+    let mut daemonsets = Vec::new();
+    for mut part in parts {
         // Document indices count from the top of the file.
-        for d in &mut part {
+        for d in &mut part.diagnostics {
             d.document += stats.documents;
         }
-        diagnostics.append(&mut part);
-        stats.documents += part_stats.documents;
-        stats.other_objects += part_stats.other_objects;
-        stats.daemonsets += part_stats.daemonsets;
+        for o in &mut part.daemonsets {
+            o.document += stats.documents;
+        }
+        diagnostics.append(&mut part.diagnostics);
+        daemonsets.append(&mut part.daemonsets);
+        stats.documents += part.stats.documents;
+        stats.other_objects += part.stats.other_objects;
+        stats.daemonsets += part.stats.daemonsets;
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FileReport {
         source,
         diagnostics,
         stats,
+        daemonsets,
         io_error: false,
         path: None,
     }
@@ -186,14 +203,22 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
 /// Files at least this large are split at document markers and linted in parallel.
 const PARALLEL_FILE_SIZE: usize = 256 * 1024;
 
-/// Lint the documents of `text[range]`; document indices are local to the range.
-fn lint_range(
-    text: &str,
-    range: std::ops::Range<usize>,
-    settings: &Settings,
-) -> (Vec<Diagnostic>, Stats) {
-    let mut diagnostics = Vec::new();
-    let mut stats = Stats::default();
+/// The result of linting a range of documents; document indices are local to the range.
+#[derive(Default)]
+struct Part {
+    diagnostics: Vec<Diagnostic>,
+    stats: Stats,
+    daemonsets: Vec<LintedObject>,
+}
+
+/// Lint the documents of `text[range]`.
+fn lint_range(text: &str, range: std::ops::Range<usize>, settings: &Settings) -> Part {
+    let mut part = Part::default();
+    let Part {
+        diagnostics,
+        stats,
+        daemonsets,
+    } = &mut part;
     let mut docs = yaml::documents_in(text, range, settings.limits);
     for doc in docs.by_ref() {
         let doc = match doc {
@@ -211,12 +236,12 @@ fn lint_range(
         let start = diagnostics.len();
         let mut suppressions = suppress::Suppressions::default();
         suppressions.add_comments(text, &doc.comments);
-        check_document(&doc, text, settings, &mut stats, &mut diagnostics);
+        check_document(&doc, text, settings, stats, daemonsets, diagnostics);
         suppressions.apply(&mut diagnostics[start..]);
-        suppressions.report(settings, doc.index, &mut diagnostics);
+        suppressions.report(settings, doc.index, diagnostics);
     }
     stats.documents = docs.started();
-    (diagnostics, stats)
+    part
 }
 
 fn check_document(
@@ -224,6 +249,7 @@ fn check_document(
     text: &str,
     settings: &Settings,
     stats: &mut Stats,
+    daemonsets: &mut Vec<LintedObject>,
     out: &mut Vec<Diagnostic>,
 ) {
     for object in manifest::objects(doc) {
@@ -232,6 +258,10 @@ fn check_document(
             continue;
         }
         stats.daemonsets += 1;
+        daemonsets.push(LintedObject {
+            document: object.document,
+            object: object.reference(),
+        });
         match DaemonSet::from_object(object) {
             Ok(ds) => {
                 let start = out.len();
@@ -343,6 +373,7 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
                 files: 1,
                 ..Stats::default()
             },
+            daemonsets: Vec::new(),
             io_error,
             path: None,
         }
@@ -400,6 +431,7 @@ pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
                 files: 1,
                 ..Stats::default()
             },
+            daemonsets: Vec::new(),
             io_error: false,
             path: None,
         },
@@ -449,6 +481,7 @@ pub fn lint_paths_with(
                     message.clone(),
                 )],
                 stats: Stats::default(),
+                daemonsets: Vec::new(),
                 io_error: true,
                 path: None,
             },
@@ -504,6 +537,7 @@ pub fn fix_report(
                 source: SourceFile::new(String::new(), String::new()),
                 diagnostics: Vec::new(),
                 stats: Stats::default(),
+                daemonsets: Vec::new(),
                 io_error: false,
                 path: None,
             },

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::RenderOptions;
 use crate::Report;
 
-pub fn emit(report: &Report, _options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit(report: &Report, _options: RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     for (file, d) in report.diagnostics() {
         let pos = file.source.line_col(d.span.start);
         write!(

@@ -126,7 +126,7 @@ impl MietteDiagnostic for Rendered<'_> {
     }
 }
 
-pub fn emit(report: &Report, options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {

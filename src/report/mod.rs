@@ -1,12 +1,21 @@
 //! One emitter per output format. Emitters never re-parse YAML: they read the report and the
 //! line index of each file.
 
+mod checkstyle;
 mod concise;
 mod full;
+pub mod github;
+mod gitlab;
 mod json;
+mod junit;
+mod sarif;
+mod xml;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+use std::path::Path;
 
+use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::Report;
 
 /// Every output format; serves clap, the configuration file and the docs.
@@ -29,32 +38,124 @@ pub enum OutputFormat {
     Concise,
     /// A stable JSON document (see the README for the contract).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: inline annotations on the pull request.
+    Github,
+    /// JUnit XML: one test case per DaemonSet and rule category (GitLab, Jenkins).
+    Junit,
+    /// Checkstyle XML (reviewdog, Jenkins warnings).
+    Checkstyle,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
-/// Options that shape human output.
+/// Options that shape the output.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RenderOptions {
+pub struct RenderOptions<'a> {
     pub color: bool,
-    /// Print the closing summary line.
+    /// Print the closing summary line (human formats and `github`).
     pub summary: bool,
+    /// The directory file names are relative to (the working directory). Formats that need
+    /// repository-relative paths (SARIF, GitLab) make absolute names under it relative, and
+    /// SARIF records it as `%SRCROOT%`.
+    pub src_root: Option<&'a Path>,
 }
 
 /// Write `report` in `format`.
 pub fn emit(
     format: OutputFormat,
     report: &Report,
-    options: RenderOptions,
+    options: RenderOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         OutputFormat::Full => full::emit(report, options, out)?,
         OutputFormat::Concise => concise::emit(report, options, out)?,
+        OutputFormat::Github => github::emit(report, options, out)?,
         OutputFormat::Json => return json::emit(report, out),
+        OutputFormat::Sarif => return sarif::emit(report, options, out),
+        OutputFormat::Junit => return junit::emit(report, out),
+        OutputFormat::Checkstyle => return checkstyle::emit(report, out),
+        OutputFormat::Gitlab => return gitlab::emit(report, options, out),
     }
     if options.summary {
         summary(report, out)?;
     }
     Ok(())
+}
+
+/// A file name as tools that want repository-relative paths need it: an absolute name under
+/// `root` is made relative to it, and separators are `/`.
+pub(crate) fn relative_name<'a>(name: &'a str, root: Option<&Path>) -> Cow<'a, str> {
+    let path = Path::new(name);
+    let relative = root
+        .filter(|_| path.is_absolute())
+        .and_then(|root| path.strip_prefix(root).ok());
+    let name: Cow<'a, str> = match relative {
+        Some(rel) => Cow::Owned(rel.to_string_lossy().into_owned()),
+        None => Cow::Borrowed(name),
+    };
+    if std::path::MAIN_SEPARATOR == '\\' && name.contains('\\') {
+        Cow::Owned(name.replace('\\', "/"))
+    } else {
+        name
+    }
+}
+
+/// `DaemonSet/namespace/name` (the namespace and the name only when set).
+pub(crate) fn qualified_name(object: &ObjectRef) -> String {
+    let mut out = object.kind.clone();
+    for part in [&object.namespace, &object.name].into_iter().flatten() {
+        out.push('/');
+        out.push_str(part);
+    }
+    out
+}
+
+/// A stable fingerprint of every finding, in [`Report::diagnostics`] order: a SHA-256 of the
+/// rule, the repository-relative file, the object and the YAML path, plus the occurrence count
+/// of that key so that two findings never share one. Line numbers are left out on purpose, so
+/// editing lines above a finding does not make it look new to GitLab or GitHub.
+pub(crate) fn fingerprints(report: &Report, root: Option<&Path>) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
+    report
+        .diagnostics()
+        .map(|(file, d)| {
+            let key = fingerprint_key(&relative_name(&file.source.name, root), d);
+            let occurrence = seen.entry(key.clone()).or_insert(0);
+            *occurrence += 1;
+            let mut hasher = Sha256::new();
+            hasher.update(&key);
+            hasher.update(occurrence.to_le_bytes());
+            hasher.finalize().iter().fold(String::new(), |mut s, b| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+        })
+        .collect()
+}
+
+fn fingerprint_key(file: &str, d: &Diagnostic) -> Vec<u8> {
+    let object = d.object.as_ref();
+    let fields = [
+        "daemonlint/v1",
+        &d.rule,
+        file,
+        object.map_or("", |o| o.kind.as_str()),
+        object.and_then(|o| o.namespace.as_deref()).unwrap_or(""),
+        object.and_then(|o| o.name.as_deref()).unwrap_or(""),
+        d.path.as_deref().unwrap_or(""),
+    ];
+    // Length-prefixed, so that no two field lists give the same bytes.
+    let mut key = Vec::new();
+    for field in fields {
+        key.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        key.extend_from_slice(field.as_bytes());
+    }
+    key
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -58,6 +58,7 @@ pub fn lint_config(path: &Path) -> Report {
         source: daemonlint::source::SourceFile::new(path.display().to_string(), text.clone()),
         diagnostics: Vec::new(),
         stats: daemonlint::Stats::default(),
+        daemonsets: Vec::new(),
         io_error: false,
         path: None,
     };
@@ -86,6 +87,7 @@ pub fn concise(report: &Report) -> String {
     let options = daemonlint::report::RenderOptions {
         color: false,
         summary: true,
+        src_root: None,
     };
     daemonlint::report::emit(
         daemonlint::report::OutputFormat::Concise,
