@@ -434,11 +434,9 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         }
         writeln!(
             stderr,
-            "{} fix{} would change {} file{}",
-            summary.fixed,
-            if summary.fixed == 1 { "" } else { "es" },
-            summary.files,
-            if summary.files == 1 { "" } else { "s" }
+            "{} would change {}",
+            plural(summary.fixed, "fix", "fixes"),
+            plural(summary.files, "file", "files")
         )?;
         stdout.flush()?;
         return Ok(if report.config_error {
@@ -452,11 +450,9 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         let written = render(&report, args, base.format, stdout, stderr)?;
         writeln!(
             stderr,
-            "Fixed {} finding{} in {} file{}.",
-            summary.fixed,
-            if summary.fixed == 1 { "" } else { "s" },
-            summary.files,
-            if summary.files == 1 { "" } else { "s" }
+            "Fixed {} in {}.",
+            plural(summary.fixed, "finding", "findings"),
+            plural(summary.files, "file", "files")
         )?;
         return Ok(if written {
             report.exit_code(base.fail_on)
@@ -596,4 +592,8 @@ fn show_rule(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
             Ok(2)
         }
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -395,17 +395,7 @@ impl<'a> DaemonSet<'a> {
                 }
             }
         }
-        let terms: Vec<Node<'a>> = self
-            .pod
-            .get_path(&[
-                "affinity",
-                "nodeAffinity",
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                "nodeSelectorTerms",
-            ])
-            .into_iter()
-            .flat_map(|t| t.items())
-            .collect();
+        let terms = required_node_selector_terms(self.pod);
         !terms.is_empty()
             && terms.iter().all(|term| {
                 term.get("matchExpressions")
@@ -519,4 +509,18 @@ fn lost_indentation(root: Node<'_>) -> Option<ShapeError> {
             names.join(", ")
         ),
     })
+}
+
+/// The terms of a pod spec's required node affinity (ORed by the scheduler).
+#[must_use]
+pub fn required_node_selector_terms<'a>(pod: Node<'a>) -> Vec<Node<'a>> {
+    pod.get_path(&[
+        "affinity",
+        "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "nodeSelectorTerms",
+    ])
+    .into_iter()
+    .flat_map(|t| t.items())
+    .collect()
 }

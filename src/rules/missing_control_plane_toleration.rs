@@ -64,16 +64,7 @@ fn placement(pod: Node<'_>) -> Placement {
             }
         }
     }
-    let terms: Vec<Node<'_>> = pod
-        .get_path(&[
-            "affinity",
-            "nodeAffinity",
-            "requiredDuringSchedulingIgnoredDuringExecution",
-            "nodeSelectorTerms",
-        ])
-        .into_iter()
-        .flat_map(|t| t.items())
-        .collect();
+    let terms = crate::manifest::required_node_selector_terms(pod);
     // Terms are ORed: the pod is kept off control-plane nodes only if every term is.
     if !terms.is_empty() {
         let mut all_exclude = true;
