@@ -11,6 +11,7 @@ pub mod discover;
 pub mod fix;
 pub mod lsp;
 pub mod manifest;
+pub mod pss;
 pub mod quantity;
 pub mod report;
 pub mod rules;

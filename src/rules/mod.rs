@@ -17,6 +17,7 @@ mod missing_selector;
 mod on_delete_strategy;
 mod privilege_escalation;
 mod privileged_container;
+mod pss;
 mod run_as_root;
 mod selector_mismatch;
 mod writable_host_path;
@@ -249,6 +250,23 @@ pub static RULES: &[&Rule] = &[
     &image_tag_latest::RULE,
     &missing_probes::LIVENESS,
     &missing_probes::READINESS,
+    &pss::BASELINE_HOST_PROCESS,
+    &pss::BASELINE_HOST_NAMESPACES,
+    &pss::BASELINE_PRIVILEGED_CONTAINERS,
+    &pss::BASELINE_CAPABILITIES,
+    &pss::BASELINE_HOST_PATH_VOLUMES,
+    &pss::BASELINE_HOST_PORTS,
+    &pss::BASELINE_APPARMOR,
+    &pss::BASELINE_SELINUX,
+    &pss::BASELINE_PROC_MOUNT,
+    &pss::BASELINE_SECCOMP,
+    &pss::BASELINE_SYSCTLS,
+    &pss::RESTRICTED_VOLUME_TYPES,
+    &pss::RESTRICTED_PRIVILEGE_ESCALATION,
+    &pss::RESTRICTED_RUN_AS_NON_ROOT,
+    &pss::RESTRICTED_RUN_AS_NON_ROOT_USER,
+    &pss::RESTRICTED_SECCOMP,
+    &pss::RESTRICTED_CAPABILITIES,
 ];
 
 /// Metadata of every rule, engine rules included.
