@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod coverage;
+pub mod cross;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
@@ -137,9 +138,36 @@ fn engine_diagnostic(
     d
 }
 
-/// Lint one in-memory source.
+/// Lint one in-memory source, with the run-level checks over its own objects.
 #[must_use]
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
+    let (report, index) = lint_source_indexed(source, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// Run the run-level checks of one file over its own objects.
+fn with_run_level(report: FileReport, index: &cross::FileIndex, settings: &Settings) -> FileReport {
+    let mut files = [report];
+    let name = files[0].source.name.clone();
+    cross::check(
+        &mut files,
+        &[cross::Indexed {
+            file: Some(0),
+            name: &name,
+            index,
+        }],
+        &|_| Cow::Borrowed(settings),
+    );
+    let [report] = files;
+    report
+}
+
+/// Lint one in-memory source and index its objects for the run-level checks.
+#[must_use]
+pub fn lint_source_indexed(
+    source: SourceFile,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     use rayon::prelude::*;
     let text = source.text.as_str();
     let threads = rayon::current_num_threads();
@@ -148,7 +176,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let parts: Vec<(Vec<Diagnostic>, Stats)> = if ranges.len() > 1 {
+    let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
             .map(|r| lint_range(text, r, settings))
@@ -164,24 +192,32 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
         files: 1,
         ..Stats::default()
     };
-    for (mut part, part_stats) in parts {
+    let mut index = cross::FileIndex::default();
+    for (mut part, part_stats, mut part_index) in parts {
         // Document indices count from the top of the file.
         for d in &mut part {
             d.document += stats.documents;
         }
+        for ds in &mut part_index.daemonsets {
+            ds.document += stats.documents;
+        }
+        index.append(part_index);
         diagnostics.append(&mut part);
         stats.documents += part_stats.documents;
         stats.other_objects += part_stats.other_objects;
         stats.daemonsets += part_stats.daemonsets;
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    FileReport {
-        source,
-        diagnostics,
-        stats,
-        io_error: false,
-        path: None,
-    }
+    (
+        FileReport {
+            source,
+            diagnostics,
+            stats,
+            io_error: false,
+            path: None,
+        },
+        index,
+    )
 }
 
 /// Files at least this large are split at document markers and linted in parallel.
@@ -192,9 +228,10 @@ fn lint_range(
     text: &str,
     range: std::ops::Range<usize>,
     settings: &Settings,
-) -> (Vec<Diagnostic>, Stats) {
+) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
     let mut diagnostics = Vec::new();
     let mut stats = Stats::default();
+    let mut index = cross::FileIndex::default();
     let mut docs = yaml::documents_in(text, range, settings.limits);
     for doc in docs.by_ref() {
         let doc = match doc {
@@ -212,12 +249,19 @@ fn lint_range(
         let start = diagnostics.len();
         let mut suppressions = suppress::Suppressions::default();
         suppressions.add_comments(text, &doc.comments);
-        check_document(&doc, text, settings, &mut stats, &mut diagnostics);
+        check_document(
+            &doc,
+            text,
+            settings,
+            &mut stats,
+            &mut diagnostics,
+            (&suppressions, &mut index),
+        );
         suppressions.apply(&mut diagnostics[start..]);
         suppressions.report(settings, doc.index, &mut diagnostics);
     }
     stats.documents = docs.started();
-    (diagnostics, stats)
+    (diagnostics, stats, index)
 }
 
 fn check_document(
@@ -226,10 +270,12 @@ fn check_document(
     settings: &Settings,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
+    (comments, index): (&suppress::Suppressions, &mut cross::FileIndex),
 ) {
     for object in manifest::objects(doc) {
         if object.kind != "DaemonSet" {
             stats.other_objects += 1;
+            index.add_object(&object);
             continue;
         }
         stats.daemonsets += 1;
@@ -239,6 +285,7 @@ fn check_document(
                 rules::check_daemonset(&ds, text, settings, out);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
+                index.add_daemonset(&ds, settings, vec![comments.clone(), suppressions.clone()]);
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
             }
@@ -332,21 +379,35 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Box<Diagnostic>
 /// Read and lint one file; read failures become an `io-error` finding.
 #[must_use]
 pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
+    let (report, index) = lint_file_indexed(path, name, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// [`lint_file`] without the run-level checks, with the file's index for them.
+#[must_use]
+pub fn lint_file_indexed(
+    path: &Path,
+    name: &str,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     let failed = |message: String, io_error: bool| {
         let mut d = engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, message);
         if !io_error {
             d.rule = rules::YAML_SYNTAX.id.into();
         }
-        FileReport {
-            source: SourceFile::new(name, String::new()),
-            diagnostics: vec![d],
-            stats: Stats {
-                files: 1,
-                ..Stats::default()
+        (
+            FileReport {
+                source: SourceFile::new(name, String::new()),
+                diagnostics: vec![d],
+                stats: Stats {
+                    files: 1,
+                    ..Stats::default()
+                },
+                io_error,
+                path: None,
             },
-            io_error,
-            path: None,
-        }
+            cross::FileIndex::default(),
+        )
     };
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => return failed("is a directory".into(), true),
@@ -370,9 +431,9 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
         Ok(b) => b,
         Err(e) => return failed(format!("cannot read: {e}"), true),
     };
-    let mut report = lint_bytes(name, bytes, settings);
+    let (mut report, index) = lint_bytes_indexed(name, bytes, settings);
     report.path = Some(path.to_path_buf());
-    report
+    (report, index)
 }
 
 /// Read at most `limit` bytes of a file (an error when it is larger).
@@ -392,18 +453,32 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> 
 /// Lint raw bytes (a file's or stdin's contents).
 #[must_use]
 pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    let (report, index) = lint_bytes_indexed(name, bytes, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// [`lint_bytes`] without the run-level checks, with the file's index for them.
+#[must_use]
+pub fn lint_bytes_indexed(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     match decode(name, bytes) {
-        (source, None) => lint_source(source, settings),
-        (source, Some(d)) => FileReport {
-            source,
-            diagnostics: vec![*d],
-            stats: Stats {
-                files: 1,
-                ..Stats::default()
+        (source, None) => lint_source_indexed(source, settings),
+        (source, Some(d)) => (
+            FileReport {
+                source,
+                diagnostics: vec![*d],
+                stats: Stats {
+                    files: 1,
+                    ..Stats::default()
+                },
+                io_error: false,
+                path: None,
             },
-            io_error: false,
-            path: None,
-        },
+            cross::FileIndex::default(),
+        ),
     }
 }
 
@@ -430,39 +505,83 @@ impl SettingsSource for Resolver {
 
 /// Discover and lint files and directories, in parallel; results are in path order.
 /// `force_exclude` applies excludes to explicitly named files too (pre-commit passes files).
+/// After every file is linted, the run-level checks see the objects of all of them.
 #[must_use]
 pub fn lint_paths_with(
     paths: &[std::path::PathBuf],
     source: &dyn SettingsSource,
     force_exclude: bool,
 ) -> Report {
+    lint_paths_indexed(paths, source, force_exclude, &[]).0
+}
+
+/// [`lint_paths_with`], plus `extra` files linted with the others (e.g. `--namespaces`), and
+/// the index of every file (in `report.files` order) for the inventory.
+#[must_use]
+pub fn lint_paths_indexed(
+    paths: &[std::path::PathBuf],
+    source: &dyn SettingsSource,
+    force_exclude: bool,
+    extra: &[std::path::PathBuf],
+) -> (Report, Vec<cross::FileIndex>) {
     use rayon::prelude::*;
-    let targets = discover::discover(paths, source, force_exclude);
-    let files = targets
+    let mut targets = discover::discover(paths, source, force_exclude);
+    for path in extra {
+        if !targets.iter().any(|t| &t.path == path) {
+            targets.push(discover::Target {
+                path: path.clone(),
+                display: path.display().to_string(),
+                error: None,
+            });
+        }
+    }
+    let (files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = targets
         .par_iter()
         .map(|t| match &t.error {
-            Some(message) => FileReport {
-                source: SourceFile::new(t.display.clone(), String::new()),
-                diagnostics: vec![engine_diagnostic(
-                    &rules::IO_ERROR,
-                    Span::empty(0),
-                    0,
-                    message.clone(),
-                )],
-                stats: Stats::default(),
-                io_error: true,
-                path: None,
-            },
+            Some(message) => (
+                FileReport {
+                    source: SourceFile::new(t.display.clone(), String::new()),
+                    diagnostics: vec![engine_diagnostic(
+                        &rules::IO_ERROR,
+                        Span::empty(0),
+                        0,
+                        message.clone(),
+                    )],
+                    stats: Stats::default(),
+                    io_error: true,
+                    path: None,
+                },
+                cross::FileIndex::default(),
+            ),
             None => {
                 let settings = source.for_path(Some(&t.path));
-                lint_file(&t.path, &t.display, &settings)
+                lint_file_indexed(&t.path, &t.display, &settings)
             }
         })
+        .unzip();
+    let mut files = files;
+    let names: Vec<String> = files.iter().map(|f| f.source.name.clone()).collect();
+    let paths: Vec<Option<std::path::PathBuf>> = files.iter().map(|f| f.path.clone()).collect();
+    let indexed: Vec<cross::Indexed<'_>> = indexes
+        .iter()
+        .enumerate()
+        .map(|(i, index)| cross::Indexed {
+            file: Some(i),
+            name: &names[i],
+            index,
+        })
         .collect();
-    Report {
-        files,
-        ..Report::default()
-    }
+    cross::check(&mut files, &indexed, &|i| {
+        source.for_path(paths.get(i).and_then(|p| p.as_deref()))
+    });
+    drop(indexed);
+    (
+        Report {
+            files,
+            ..Report::default()
+        },
+        indexes,
+    )
 }
 
 /// Lint with fixed settings (no configuration discovery).
