@@ -324,7 +324,10 @@ impl FileIndex {
             namespace: object.namespace().map(str::to_string),
             object: object.reference(),
             document: object.document,
-            anchor: object.anchor_span(),
+            anchor: object
+                .node
+                .get_path(&["metadata", "name"])
+                .map_or_else(|| object.anchor_span(), |n| n.span()),
             namespace_span: object
                 .node
                 .get_path(&["metadata", "namespace"])
