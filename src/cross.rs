@@ -528,7 +528,9 @@ fn admission(
             .find(|n| n.name == ns_name)
             .map(|n| (ix.name, n))
     });
-    let mut modes: Vec<(&str, Level, Option<(&str, Span, String)>)> = Vec::new();
+    // (mode, level, where the level comes from: file, span, description)
+    type Origin<'a> = Option<(&'a str, Span, String)>;
+    let mut modes: Vec<(&str, Level, Origin<'_>)> = Vec::new();
     match namespace {
         Some((file, ns)) => {
             let any = ["enforce", "warn", "audit"]
