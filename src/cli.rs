@@ -40,6 +40,28 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Run the language server (LSP on stdin/stdout) for editors.
     Lsp,
+    /// List each DaemonSet's node-level access: privileges, host namespaces and ports, hostPath
+    /// mounts, capabilities, service account bindings and Pod Security Standards level.
+    Inventory(InventoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Manifests (files or directories); defaults to the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: InventoryFormat,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Text,
+    Json,
+    Csv,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +140,10 @@ pub struct CheckArgs {
     /// description): rules name the nodes they are about.
     #[arg(long, value_name = "FILE|DIR")]
     pub nodes: Option<PathBuf>,
+    /// Namespaces (e.g. `kubectl get ns -o yaml` output) for `pod-security-admission` and the
+    /// other run-level checks; linted together with the paths.
+    #[arg(long, value_name = "FILE")]
+    pub namespaces: Option<PathBuf>,
     #[command(flatten)]
     pub settings: SettingsArgs,
 }
@@ -216,6 +242,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Config(args) => show_config(&args, stdout, stderr),
         Command::Coverage(args) => coverage(&args, stdout, stderr),
         Command::Lsp => Ok(crate::lsp::run(io::stdin(), stdout)),
+        Command::Inventory(args) => inventory(&args, stdout, stderr),
     };
     match result {
         Ok(code) => code,
@@ -379,10 +406,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let mut report = if files.is_empty() {
+    let extra: Vec<PathBuf> = args.namespaces.iter().cloned().collect();
+    let mut report = if files.is_empty() && extra.is_empty() {
         Report::default()
     } else {
-        crate::lint_paths_with(&files, &resolver, args.force_exclude)
+        crate::lint_paths_indexed(&files, &resolver, args.force_exclude, &extra).0
     };
     if stdin_count == 1 {
         let name = args
@@ -464,6 +492,54 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         return Ok(2);
     }
     Ok(report.exit_code(base.fail_on))
+}
+
+fn inventory(
+    args: &InventoryArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
+    let resolver = match args.settings.resolver() {
+        Ok(r) => r,
+        Err(Err(usage)) => {
+            writeln!(stderr, "daemonlint: {usage}")?;
+            return Ok(2);
+        }
+        Err(Ok(errors)) => {
+            for e in errors {
+                let pos = e.source.line_col(e.span.start);
+                writeln!(
+                    stderr,
+                    "{}:{}:{}: error[invalid-config] {}",
+                    e.source.name, pos.line, pos.column, e.message
+                )?;
+            }
+            return Ok(2);
+        }
+    };
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let (report, indexes) = crate::lint_paths_indexed(&paths, &resolver, false, &[]);
+    let inventory = crate::inventory::build(&report, &indexes);
+    match args.format {
+        InventoryFormat::Text => crate::inventory::render_text(&inventory, stdout)?,
+        InventoryFormat::Json => crate::inventory::render_json(&inventory, stdout)?,
+        InventoryFormat::Csv => crate::inventory::render_csv(&inventory, stdout)?,
+        InventoryFormat::Markdown => crate::inventory::render_markdown(&inventory, stdout)?,
+    }
+    if args.format != InventoryFormat::Json {
+        for e in &inventory.errors {
+            writeln!(stderr, "{e}")?;
+        }
+    }
+    stdout.flush()?;
+    Ok(if report.files.iter().any(|f| f.io_error) {
+        2
+    } else {
+        0
+    })
 }
 
 fn show_config(

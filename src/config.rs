@@ -121,6 +121,10 @@ pub struct RuleOptions {
     pub host_path_allow: Vec<HostPathAllow>,
     /// Priority classes that satisfy `missing-priority-class`.
     pub priority_classes: Vec<String>,
+    /// The Pod Security Standards level of a namespace without `pod-security.kubernetes.io/*`
+    /// labels (the cluster's default: `privileged` unless its admission configuration says
+    /// otherwise).
+    pub pod_security_default_level: crate::pss::Level,
 }
 
 /// The default `sensitive_host_paths`.
@@ -178,6 +182,7 @@ impl Default for RuleOptions {
                 .map(|p| (*p).to_string())
                 .collect(),
             host_path_allow: Vec::new(),
+            pod_security_default_level: crate::pss::Level::Privileged,
             priority_classes: DEFAULT_PRIORITY_CLASSES
                 .iter()
                 .map(|p| (*p).to_string())
@@ -516,6 +521,15 @@ pub struct RuleOptionsFile {
     pub missing_resource_limits: Option<ResourceOptions>,
     pub sensitive_host_path: Option<HostPathOptions>,
     pub missing_priority_class: Option<PriorityClassOptions>,
+    pub pod_security_admission: Option<PodSecurityAdmissionOptions>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PodSecurityAdmissionOptions {
+    /// The level of namespaces without `pod-security.kubernetes.io/*` labels: the cluster's
+    /// default (`privileged`, `baseline` or `restricted`; default `privileged`).
+    pub default_level: crate::pss::Level,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -934,6 +948,9 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
         }
         if let Some(pc) = &rules.missing_priority_class {
             o.priority_classes.clone_from(&pc.classes);
+        }
+        if let Some(psa) = &rules.pod_security_admission {
+            o.pod_security_default_level = psa.default_level;
         }
     }
     for p in f.policies.iter().flatten() {

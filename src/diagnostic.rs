@@ -37,6 +37,27 @@ impl std::fmt::Display for Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// The display name of the file the span points into, when it is not the finding's own file
+    /// (cross-object findings point into other files of the run).
+    pub file: Option<String>,
+}
+
+impl Label {
+    #[must_use]
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Self {
+            span,
+            message: message.into(),
+            file: None,
+        }
+    }
+
+    /// A label in another file of the run.
+    #[must_use]
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
 }
 
 /// Whether a fix can be applied without a human's judgement.

@@ -7,11 +7,14 @@ pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod coverage;
+pub mod cross;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
+pub mod inventory;
 pub mod lsp;
 pub mod manifest;
+pub mod pss;
 pub mod quantity;
 pub mod report;
 pub mod rules;
@@ -98,6 +101,14 @@ impl Report {
             .filter(move |(_, d)| show || d.suppressed.is_none())
     }
 
+    /// The findings of one file to show (see [`Report::diagnostics`]).
+    pub fn visible<'a>(&self, file: &'a FileReport) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        let show = self.show_suppressed;
+        file.diagnostics
+            .iter()
+            .filter(move |d| show || d.suppressed.is_none())
+    }
+
     /// Findings that are not suppressed.
     pub fn active(&self) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
         self.files
@@ -147,9 +158,36 @@ fn engine_diagnostic(
     d
 }
 
-/// Lint one in-memory source.
+/// Lint one in-memory source, with the run-level checks over its own objects.
 #[must_use]
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
+    let (report, index) = lint_source_indexed(source, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// Run the run-level checks of one file over its own objects.
+fn with_run_level(report: FileReport, index: &cross::FileIndex, settings: &Settings) -> FileReport {
+    let mut files = [report];
+    let name = files[0].source.name.clone();
+    cross::check(
+        &mut files,
+        &[cross::Indexed {
+            file: Some(0),
+            name: &name,
+            index,
+        }],
+        &|_| Cow::Borrowed(settings),
+    );
+    let [report] = files;
+    report
+}
+
+/// Lint one in-memory source and index its objects for the run-level checks.
+#[must_use]
+pub fn lint_source_indexed(
+    source: SourceFile,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     use rayon::prelude::*;
     let text = source.text.as_str();
     let threads = rayon::current_num_threads();
@@ -158,7 +196,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let parts: Vec<Part> = if ranges.len() > 1 {
+    let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
             .map(|r| lint_range(text, r, settings))
@@ -174,51 +212,55 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
         files: 1,
         ..Stats::default()
     };
-    let mut daemonsets = Vec::new();
-    for mut part in parts {
+    let mut index = cross::FileIndex::default();
+    for (mut part, part_stats, mut part_index) in parts {
         // Document indices count from the top of the file.
-        for d in &mut part.diagnostics {
+        for d in &mut part {
             d.document += stats.documents;
         }
-        for o in &mut part.daemonsets {
-            o.document += stats.documents;
+        for ds in &mut part_index.daemonsets {
+            ds.document += stats.documents;
         }
-        diagnostics.append(&mut part.diagnostics);
-        daemonsets.append(&mut part.daemonsets);
-        stats.documents += part.stats.documents;
-        stats.other_objects += part.stats.other_objects;
-        stats.daemonsets += part.stats.daemonsets;
+        index.append(part_index);
+        diagnostics.append(&mut part);
+        stats.documents += part_stats.documents;
+        stats.other_objects += part_stats.other_objects;
+        stats.daemonsets += part_stats.daemonsets;
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    FileReport {
-        source,
-        diagnostics,
-        stats,
-        daemonsets,
-        io_error: false,
-        path: None,
-    }
+    let daemonsets = index
+        .daemonsets
+        .iter()
+        .map(|d| LintedObject {
+            document: d.document,
+            object: d.object.clone(),
+        })
+        .collect();
+    (
+        FileReport {
+            source,
+            diagnostics,
+            stats,
+            daemonsets,
+            io_error: false,
+            path: None,
+        },
+        index,
+    )
 }
 
 /// Files at least this large are split at document markers and linted in parallel.
 const PARALLEL_FILE_SIZE: usize = 256 * 1024;
 
-/// The result of linting a range of documents; document indices are local to the range.
-#[derive(Default)]
-struct Part {
-    diagnostics: Vec<Diagnostic>,
-    stats: Stats,
-    daemonsets: Vec<LintedObject>,
-}
-
-/// Lint the documents of `text[range]`.
-fn lint_range(text: &str, range: std::ops::Range<usize>, settings: &Settings) -> Part {
-    let mut part = Part::default();
-    let Part {
-        diagnostics,
-        stats,
-        daemonsets,
-    } = &mut part;
+/// Lint the documents of `text[range]`; document indices are local to the range.
+fn lint_range(
+    text: &str,
+    range: std::ops::Range<usize>,
+    settings: &Settings,
+) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
+    let mut diagnostics = Vec::new();
+    let mut stats = Stats::default();
+    let mut index = cross::FileIndex::default();
     let mut docs = yaml::documents_in(text, range, settings.limits);
     for doc in docs.by_ref() {
         let doc = match doc {
@@ -236,12 +278,19 @@ fn lint_range(text: &str, range: std::ops::Range<usize>, settings: &Settings) ->
         let start = diagnostics.len();
         let mut suppressions = suppress::Suppressions::default();
         suppressions.add_comments(text, &doc.comments);
-        check_document(&doc, text, settings, stats, daemonsets, diagnostics);
+        check_document(
+            &doc,
+            text,
+            settings,
+            &mut stats,
+            &mut diagnostics,
+            (&suppressions, &mut index),
+        );
         suppressions.apply(&mut diagnostics[start..]);
-        suppressions.report(settings, doc.index, diagnostics);
+        suppressions.report(settings, doc.index, &mut diagnostics);
     }
     stats.documents = docs.started();
-    part
+    (diagnostics, stats, index)
 }
 
 fn check_document(
@@ -249,25 +298,23 @@ fn check_document(
     text: &str,
     settings: &Settings,
     stats: &mut Stats,
-    daemonsets: &mut Vec<LintedObject>,
     out: &mut Vec<Diagnostic>,
+    (comments, index): (&suppress::Suppressions, &mut cross::FileIndex),
 ) {
     for object in manifest::objects(doc) {
         if object.kind != "DaemonSet" {
             stats.other_objects += 1;
+            index.add_object(&object);
             continue;
         }
         stats.daemonsets += 1;
-        daemonsets.push(LintedObject {
-            document: object.document,
-            object: object.reference(),
-        });
         match DaemonSet::from_object(object) {
             Ok(ds) => {
                 let start = out.len();
                 rules::check_daemonset(&ds, text, settings, out);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
+                index.add_daemonset(&ds, settings, vec![comments.clone(), suppressions.clone()]);
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
             }
@@ -361,22 +408,36 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Box<Diagnostic>
 /// Read and lint one file; read failures become an `io-error` finding.
 #[must_use]
 pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
+    let (report, index) = lint_file_indexed(path, name, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// [`lint_file`] without the run-level checks, with the file's index for them.
+#[must_use]
+pub fn lint_file_indexed(
+    path: &Path,
+    name: &str,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     let failed = |message: String, io_error: bool| {
         let mut d = engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, message);
         if !io_error {
             d.rule = rules::YAML_SYNTAX.id.into();
         }
-        FileReport {
-            source: SourceFile::new(name, String::new()),
-            diagnostics: vec![d],
-            stats: Stats {
-                files: 1,
-                ..Stats::default()
+        (
+            FileReport {
+                source: SourceFile::new(name, String::new()),
+                diagnostics: vec![d],
+                stats: Stats {
+                    files: 1,
+                    ..Stats::default()
+                },
+                daemonsets: Vec::new(),
+                io_error,
+                path: None,
             },
-            daemonsets: Vec::new(),
-            io_error,
-            path: None,
-        }
+            cross::FileIndex::default(),
+        )
     };
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => return failed("is a directory".into(), true),
@@ -400,9 +461,9 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
         Ok(b) => b,
         Err(e) => return failed(format!("cannot read: {e}"), true),
     };
-    let mut report = lint_bytes(name, bytes, settings);
+    let (mut report, index) = lint_bytes_indexed(name, bytes, settings);
     report.path = Some(path.to_path_buf());
-    report
+    (report, index)
 }
 
 /// Read at most `limit` bytes of a file (an error when it is larger).
@@ -422,19 +483,33 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> 
 /// Lint raw bytes (a file's or stdin's contents).
 #[must_use]
 pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    let (report, index) = lint_bytes_indexed(name, bytes, settings);
+    with_run_level(report, &index, settings)
+}
+
+/// [`lint_bytes`] without the run-level checks, with the file's index for them.
+#[must_use]
+pub fn lint_bytes_indexed(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+) -> (FileReport, cross::FileIndex) {
     match decode(name, bytes) {
-        (source, None) => lint_source(source, settings),
-        (source, Some(d)) => FileReport {
-            source,
-            diagnostics: vec![*d],
-            stats: Stats {
-                files: 1,
-                ..Stats::default()
+        (source, None) => lint_source_indexed(source, settings),
+        (source, Some(d)) => (
+            FileReport {
+                source,
+                diagnostics: vec![*d],
+                stats: Stats {
+                    files: 1,
+                    ..Stats::default()
+                },
+                daemonsets: Vec::new(),
+                io_error: false,
+                path: None,
             },
-            daemonsets: Vec::new(),
-            io_error: false,
-            path: None,
-        },
+            cross::FileIndex::default(),
+        ),
     }
 }
 
@@ -461,40 +536,84 @@ impl SettingsSource for Resolver {
 
 /// Discover and lint files and directories, in parallel; results are in path order.
 /// `force_exclude` applies excludes to explicitly named files too (pre-commit passes files).
+/// After every file is linted, the run-level checks see the objects of all of them.
 #[must_use]
 pub fn lint_paths_with(
     paths: &[std::path::PathBuf],
     source: &dyn SettingsSource,
     force_exclude: bool,
 ) -> Report {
+    lint_paths_indexed(paths, source, force_exclude, &[]).0
+}
+
+/// [`lint_paths_with`], plus `extra` files linted with the others (e.g. `--namespaces`), and
+/// the index of every file (in `report.files` order) for the inventory.
+#[must_use]
+pub fn lint_paths_indexed(
+    paths: &[std::path::PathBuf],
+    source: &dyn SettingsSource,
+    force_exclude: bool,
+    extra: &[std::path::PathBuf],
+) -> (Report, Vec<cross::FileIndex>) {
     use rayon::prelude::*;
-    let targets = discover::discover(paths, source, force_exclude);
-    let files = targets
+    let mut targets = discover::discover(paths, source, force_exclude);
+    for path in extra {
+        if !targets.iter().any(|t| &t.path == path) {
+            targets.push(discover::Target {
+                path: path.clone(),
+                display: path.display().to_string(),
+                error: None,
+            });
+        }
+    }
+    let (files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = targets
         .par_iter()
         .map(|t| match &t.error {
-            Some(message) => FileReport {
-                source: SourceFile::new(t.display.clone(), String::new()),
-                diagnostics: vec![engine_diagnostic(
-                    &rules::IO_ERROR,
-                    Span::empty(0),
-                    0,
-                    message.clone(),
-                )],
-                stats: Stats::default(),
-                daemonsets: Vec::new(),
-                io_error: true,
-                path: None,
-            },
+            Some(message) => (
+                FileReport {
+                    source: SourceFile::new(t.display.clone(), String::new()),
+                    diagnostics: vec![engine_diagnostic(
+                        &rules::IO_ERROR,
+                        Span::empty(0),
+                        0,
+                        message.clone(),
+                    )],
+                    stats: Stats::default(),
+                    daemonsets: Vec::new(),
+                    io_error: true,
+                    path: None,
+                },
+                cross::FileIndex::default(),
+            ),
             None => {
                 let settings = source.for_path(Some(&t.path));
-                lint_file(&t.path, &t.display, &settings)
+                lint_file_indexed(&t.path, &t.display, &settings)
             }
         })
+        .unzip();
+    let mut files = files;
+    let names: Vec<String> = files.iter().map(|f| f.source.name.clone()).collect();
+    let paths: Vec<Option<std::path::PathBuf>> = files.iter().map(|f| f.path.clone()).collect();
+    let indexed: Vec<cross::Indexed<'_>> = indexes
+        .iter()
+        .enumerate()
+        .map(|(i, index)| cross::Indexed {
+            file: Some(i),
+            name: &names[i],
+            index,
+        })
         .collect();
-    Report {
-        files,
-        ..Report::default()
-    }
+    cross::check(&mut files, &indexed, &|i| {
+        source.for_path(paths.get(i).and_then(|p| p.as_deref()))
+    });
+    drop(indexed);
+    (
+        Report {
+            files,
+            ..Report::default()
+        },
+        indexes,
+    )
 }
 
 /// Lint with fixed settings (no configuration discovery).

@@ -42,7 +42,7 @@ enum Scope {
     },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
     kind: &'static str,
     scope: Scope,
@@ -120,7 +120,7 @@ fn target_line(text: &str, comment: Span) -> (u32, u32) {
 }
 
 /// Suppressions for one document.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Suppressions {
     entries: Vec<Entry>,
     invalid: Vec<(Span, String)>,
@@ -320,7 +320,8 @@ impl Suppressions {
                 let enabled = rules::find(id)
                     .and_then(|m| settings.severity_of(m))
                     .is_some();
-                if !used && enabled {
+                // Run-level rules fire after the file's suppressions are reported.
+                if !used && enabled && !rules::is_run_level(id) {
                     out.extend(make(
                         &rules::UNUSED_SUPPRESSION,
                         *span,

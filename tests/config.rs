@@ -162,14 +162,21 @@ fn precedence_defaults_file_explicit_config_flags() {
 #[test]
 fn select_ignore_and_categories_from_the_command_line() {
     let dir = project();
-    // Selecting a category selects all of it, rules off by default included.
+    // Selecting a category selects all of it, rules off by default included (the `pss-*`
+    // rules are security rules).
     let (_, found) = check(dir.path(), &["--select", "security", "deploy"]);
     assert_eq!(
         found,
         vec![
             "host-pid:warning",
+            "pss-baseline-host-namespaces:warning",
             "writable-host-path:warning",
-            "run-as-root:warning"
+            "run-as-root:warning",
+            "pss-restricted-run-as-non-root:warning",
+            "pss-restricted-seccomp:warning",
+            "pss-restricted-capabilities:warning",
+            "pss-baseline-host-path-volumes:warning",
+            "pss-restricted-volume-types:warning"
         ]
     );
     let (_, found) = check(dir.path(), &["--ignore", "security,resources", "deploy"]);

@@ -555,3 +555,54 @@ fn output_file_gets_the_format_and_the_terminal_the_human_one() {
         .code(2)
         .stderr(predicates::str::contains("daemonlint: cannot write"));
 }
+
+#[test]
+fn suppressed_findings_stay_out_of_every_machine_format() {
+    let text = std::fs::read_to_string(
+        common::root().join("fixtures/host-network/pass-suppressed-by-annotation.yaml"),
+    )
+    .expect("fixture");
+    let file = daemonlint::lint_source(
+        SourceFile::new("ds.yaml", text),
+        &daemonlint::config::Settings::default(),
+    );
+    assert!(file
+        .diagnostics
+        .iter()
+        .any(|d| d.rule == "host-network" && d.suppressed.is_some()));
+    let report = Report {
+        files: vec![file],
+        ..Report::default()
+    };
+    let sarif: Value = serde_json::from_str(&render(OutputFormat::Sarif, &report)).expect("sarif");
+    let rule_ids: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert!(!rule_ids.is_empty());
+    assert!(!rule_ids.contains(&"host-network"), "{rule_ids:?}");
+    for format in [
+        OutputFormat::Github,
+        OutputFormat::Junit,
+        OutputFormat::Checkstyle,
+        OutputFormat::Gitlab,
+        OutputFormat::Json,
+        OutputFormat::Concise,
+    ] {
+        let out = render(format, &report);
+        assert!(out.contains("missing-priority-class"), "{format:?}: {out}");
+        for marker in [
+            "\"host-network\"",
+            "[host-network]",
+            "title=host-network:",
+            "daemonlint.host-network\"",
+        ] {
+            assert!(
+                !out.contains(marker),
+                "{format:?} shows a suppressed finding:\n{out}"
+            );
+        }
+    }
+}

@@ -11,12 +11,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     for file in &report.files {
         let name = xml::attr(&file.source.name);
-        if file.diagnostics.is_empty() {
+        if report.visible(file).next().is_none() {
             text.push_str(&format!("  <file name=\"{name}\"/>\n"));
             continue;
         }
         text.push_str(&format!("  <file name=\"{name}\">\n"));
-        for d in &file.diagnostics {
+        for d in report.visible(file) {
             let pos = file.source.line_col(d.span.start);
             text.push_str(&format!(
                 "    <error line=\"{}\" column=\"{}\" severity=\"{}\" message=\"{}\" source=\"daemonlint.{}\"/>\n",

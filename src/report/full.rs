@@ -118,10 +118,12 @@ impl MietteDiagnostic for Rendered<'_> {
             Some(self.d.path.clone().unwrap_or_else(|| "here".into())),
             clamp(self.d.span, len),
         );
-        let secondary =
-            self.d.labels.iter().map(move |l| {
-                LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, len))
-            });
+        let secondary = self
+            .d
+            .labels
+            .iter()
+            .filter(|l| l.file.is_none())
+            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, len)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -153,6 +155,12 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
             buf = format!("{}[{}]: {}\n", d.severity, d.rule, d.message);
         }
         out.write_all(buf.as_bytes())?;
+        // Labels in other files cannot share the excerpt: they become notes.
+        for l in d.labels.iter().filter(|l| l.file.is_some()) {
+            let name = l.file.as_deref().unwrap_or_default();
+            let (line, column) = super::label_position(report, name, l.span);
+            writeln!(out, "  = note: {name}:{line}:{column}: {}", l.message)?;
+        }
         writeln!(out)?;
     }
     Ok(())

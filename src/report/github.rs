@@ -94,8 +94,12 @@ pub fn step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             );
         }
         text.push_str("\n| File | Errors | Warnings | Info |\n| --- | ---: | ---: | ---: |\n");
-        for file in report.files.iter().filter(|f| !f.diagnostics.is_empty()) {
-            let count = |s: Severity| file.diagnostics.iter().filter(|d| d.severity == s).count();
+        for file in report
+            .files
+            .iter()
+            .filter(|f| report.visible(f).next().is_some())
+        {
+            let count = |s: Severity| report.visible(file).filter(|d| d.severity == s).count();
             let _ = writeln!(
                 text,
                 "| {} | {} | {} | {} |",

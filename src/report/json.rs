@@ -38,6 +38,9 @@ pub(crate) struct Position {
 #[derive(Serialize)]
 struct JsonLabel<'a> {
     message: &'a str,
+    /// The file the label points into, when it is not the finding's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
     #[serde(flatten)]
     position: Position,
 }
@@ -107,9 +110,17 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             labels: d
                 .labels
                 .iter()
-                .map(|l| JsonLabel {
-                    message: &l.message,
-                    position: position(&file.source, l.span),
+                .map(|l| {
+                    let source = l
+                        .file
+                        .as_deref()
+                        .and_then(|name| report.files.iter().find(|f| f.source.name == name))
+                        .map_or(&file.source, |f| &f.source);
+                    JsonLabel {
+                        message: &l.message,
+                        file: l.file.as_deref(),
+                        position: position(source, l.span),
+                    }
                 })
                 .collect(),
             fix: d.fix.as_ref().map(|f| JsonFix {

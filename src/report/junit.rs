@@ -24,7 +24,7 @@ fn category_of(d: &Diagnostic) -> Category {
     rules::find(&d.rule).map_or(Category::Correctness, |m| m.category)
 }
 
-fn cases(file: &FileReport) -> Vec<Case<'_>> {
+fn cases<'a>(report: &Report, file: &'a FileReport) -> Vec<Case<'a>> {
     let mut cases: Vec<Case<'_>> = file
         .daemonsets
         .iter()
@@ -36,7 +36,7 @@ fn cases(file: &FileReport) -> Vec<Case<'_>> {
             })
         })
         .collect();
-    for d in &file.diagnostics {
+    for d in report.visible(file) {
         let category = category_of(d);
         let owner = file
             .daemonsets
@@ -63,7 +63,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut suites = String::new();
     let (mut total, mut failed) = (0, 0);
     for file in &report.files {
-        let cases = cases(file);
+        let cases = cases(report, file);
         if cases.is_empty() {
             continue;
         }

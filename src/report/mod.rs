@@ -200,3 +200,17 @@ pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )
     }
 }
+
+/// Line and column of a label that points into another file of the report (1:1 when that file
+/// is not part of it).
+#[must_use]
+pub fn label_position(report: &crate::Report, file: &str, span: crate::source::Span) -> (u32, u32) {
+    report
+        .files
+        .iter()
+        .find(|f| f.source.name == file)
+        .map_or((1, 1), |f| {
+            let pos = f.source.line_col(span.start);
+            (pos.line, pos.column)
+        })
+}

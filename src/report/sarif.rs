@@ -323,18 +323,39 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
             uri,
             uri_base_id: *base,
         };
-        for d in &file.diagnostics {
+        for d in report.visible(file) {
             let mut partial = std::collections::BTreeMap::new();
             partial.insert(FINGERPRINT_KEY, fingerprints.next().unwrap_or_default());
             let related = d
                 .labels
                 .iter()
                 .enumerate()
-                .map(|(i, label)| Location {
+                .map(|(i, label)| {
+                    // A label may point into another file of the run (cross-object findings).
+                    let other = label.file.as_deref().and_then(|name| {
+                        report
+                            .files
+                            .iter()
+                            .zip(&uris)
+                            .find(|(f, _)| f.source.name == name)
+                    });
+                    let (source, location) = match other {
+                        Some((f, (uri, base))) => (
+                            &f.source,
+                            ArtifactLocation {
+                                uri,
+                                uri_base_id: *base,
+                            },
+                        ),
+                        None => (&file.source, artifact.clone()),
+                    };
+                    (i, label, source, location)
+                })
+                .map(|(i, label, source, location)| Location {
                     id: Some(i + 1),
                     physical_location: PhysicalLocation {
-                        artifact_location: artifact.clone(),
-                        region: region(&file.source, label.span),
+                        artifact_location: location,
+                        region: region(source, label.span),
                     },
                     logical_locations: Vec::new(),
                     message: Some(Text {

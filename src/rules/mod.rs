@@ -17,6 +17,7 @@ mod missing_selector;
 mod on_delete_strategy;
 mod privilege_escalation;
 mod privileged_container;
+mod pss;
 mod run_as_root;
 mod selector_mismatch;
 mod writable_host_path;
@@ -136,10 +137,7 @@ impl Violation {
 
     #[must_use]
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.labels.push(Label::new(span, message));
         self
     }
 }
@@ -221,6 +219,60 @@ pub static INVALID_SUPPRESSION: RuleMeta = RuleMeta {
     since: "0.1.0",
 };
 
+pub static POD_SECURITY_ADMISSION: RuleMeta = RuleMeta {
+    id: "pod-security-admission",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "The DaemonSet's namespace enforces (or warns about) a Pod Security Standards level its pods violate",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.2.0",
+};
+
+pub static MISSING_SERVICE_ACCOUNT: RuleMeta = RuleMeta {
+    id: "missing-service-account",
+    default_severity: Severity::Info,
+    category: Category::Correctness,
+    summary: "The pods' ServiceAccount is not among the ServiceAccounts the linted files define for that namespace",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.2.0",
+};
+
+pub static CLUSTER_ADMIN_BINDING: RuleMeta = RuleMeta {
+    id: "cluster-admin-binding",
+    default_severity: Severity::Error,
+    category: Category::Security,
+    summary: "A binding in the linted files gives the DaemonSet's ServiceAccount cluster-admin (or `*` on `*`)",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.2.0",
+};
+
+pub static MISSING_CONFIG_REFERENCE: RuleMeta = RuleMeta {
+    id: "missing-config-reference",
+    default_severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A ConfigMap or Secret the pods need is not among those the linted files define for that namespace",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.2.0",
+};
+
+/// Rules that run once over every linted file (cross-object checks), after per-file linting.
+pub static RUN_LEVEL: &[&RuleMeta] = &[
+    &POD_SECURITY_ADMISSION,
+    &MISSING_SERVICE_ACCOUNT,
+    &CLUSTER_ADMIN_BINDING,
+    &MISSING_CONFIG_REFERENCE,
+];
+
+/// True for the id of a run-level rule.
+#[must_use]
+pub fn is_run_level(id: &str) -> bool {
+    RUN_LEVEL.iter().any(|m| m.id == id)
+}
+
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
@@ -249,6 +301,23 @@ pub static RULES: &[&Rule] = &[
     &image_tag_latest::RULE,
     &missing_probes::LIVENESS,
     &missing_probes::READINESS,
+    &pss::BASELINE_HOST_PROCESS,
+    &pss::BASELINE_HOST_NAMESPACES,
+    &pss::BASELINE_PRIVILEGED_CONTAINERS,
+    &pss::BASELINE_CAPABILITIES,
+    &pss::BASELINE_HOST_PATH_VOLUMES,
+    &pss::BASELINE_HOST_PORTS,
+    &pss::BASELINE_APPARMOR,
+    &pss::BASELINE_SELINUX,
+    &pss::BASELINE_PROC_MOUNT,
+    &pss::BASELINE_SECCOMP,
+    &pss::BASELINE_SYSCTLS,
+    &pss::RESTRICTED_VOLUME_TYPES,
+    &pss::RESTRICTED_PRIVILEGE_ESCALATION,
+    &pss::RESTRICTED_RUN_AS_NON_ROOT,
+    &pss::RESTRICTED_RUN_AS_NON_ROOT_USER,
+    &pss::RESTRICTED_SECCOMP,
+    &pss::RESTRICTED_CAPABILITIES,
 ];
 
 /// Metadata of every rule, engine rules included.
@@ -263,6 +332,7 @@ pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
     ]
     .into_iter()
     .chain(RULES.iter().map(|r| &r.meta))
+    .chain(RUN_LEVEL.iter().copied())
 }
 
 #[must_use]

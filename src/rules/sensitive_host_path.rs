@@ -67,7 +67,8 @@ pub enum Exposure {
 }
 
 impl Exposure {
-    fn entry(&self) -> &str {
+    #[must_use]
+    pub fn entry(&self) -> &str {
         match self {
             Self::Within(e) | Self::SocketName(e) | Self::Contains(e) => e,
         }
