@@ -934,6 +934,25 @@ mod tests {
     }
 
     #[test]
+    fn alias_bombs_are_refused_while_loading() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            let items = vec![format!("*a{p}"); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+        }
+        text.push_str("---\nnext: 1\n");
+        let all = docs(&text);
+        let err = all[0].as_ref().expect_err("refused");
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+        // `a6` holds ten `*a5` of 1.1 million nodes each: the fifth passes 5,000,000.
+        assert_eq!(&text[err.span.range()], "*a5");
+        assert!(all[1].is_ok());
+        // Anchors reused a few times stay well under the limit.
+        assert!(docs("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n")[0].is_ok());
+    }
+
+    #[test]
     fn unknown_anchor_is_an_error() {
         let all = docs("a: *nope\n");
         assert!(all[0].as_ref().is_err_and(|e| e.message.contains("nope")));
