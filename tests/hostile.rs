@@ -319,7 +319,7 @@ fn a_mapping_with_100_000_keys() {
     let dir = tempfile::tempdir().unwrap();
     let mut labels = String::from("  labels:\n");
     for i in 0..100_000 {
-        labels.push_str(&format!("    key-{i}: value-{i}\n"));
+        labels.push_str(&format!("    k{i}: {i}\n"));
     }
     let text = fixture_text().replace(
         "  namespace: kube-system\n",
