@@ -98,6 +98,9 @@ pub struct SettingsArgs {
     /// Globs of files or directories to skip (repeatable, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Largest file read, in bytes (default 67108864, 64 MiB); larger files are reported, not read.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +218,7 @@ impl SettingsArgs {
                 self.fail_on
             },
             exclude: self.exclude.clone(),
+            max_file_size: self.max_file_size,
             ..Overrides::default()
         })
     }

@@ -973,6 +973,8 @@ pub struct Overrides {
     pub exclude: Vec<String>,
     pub policies: Vec<PathBuf>,
     pub kube_version: Option<String>,
+    /// `--max-file-size`.
+    pub max_file_size: Option<u64>,
     /// `--nodes`.
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
 }
@@ -992,6 +994,9 @@ impl Overrides {
             .extend(self.severity.iter().cloned());
         if let Some(f) = self.fail_on {
             settings.fail_on = f;
+        }
+        if let Some(max) = self.max_file_size {
+            settings.max_file_size = max;
         }
         if !self.exclude.is_empty() {
             settings.exclude.extend(self.exclude.iter().cloned());

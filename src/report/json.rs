@@ -10,8 +10,34 @@ use crate::Report;
 #[derive(Serialize)]
 struct Output<'a> {
     version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
     summary: Summary,
+}
+
+/// The findings, serialized one at a time as they are read from the report (no intermediate
+/// vector of the whole run).
+struct Diagnostics<'a>(&'a Report);
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .diagnostics()
+                .map(|(file, d)| json_diagnostic(self.0, file, d)),
+        )
+    }
+}
+
+/// A rule's documentation URL, written straight into the output.
+struct DocsUrl<'a>(&'a str);
+
+impl Serialize for DocsUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!(
+            "https://github.com/daemonlint/daemonlint/blob/main/rules/{}.md",
+            self.0
+        ))
+    }
 }
 
 #[derive(Serialize)]
@@ -77,7 +103,7 @@ struct JsonDiagnostic<'a> {
     object: Option<&'a ObjectRef>,
     labels: Vec<JsonLabel<'a>>,
     fix: Option<JsonFix<'a>>,
-    url: String,
+    url: DocsUrl<'a>,
     container: Option<&'a str>,
     suppressed: Option<&'a crate::suppress::Suppressed>,
 }
@@ -92,56 +118,61 @@ pub(crate) fn position(source: &crate::source::SourceFile, span: crate::source::
     }
 }
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let diagnostics: Vec<JsonDiagnostic<'_>> = report
-        .diagnostics()
-        .map(|(file, d)| JsonDiagnostic {
-            rule: &d.rule,
-            severity: d.severity,
-            message: &d.message,
-            help: d.help.as_deref(),
-            file: &file.source.name,
-            position: position(&file.source, d.span),
-            start_offset: d.span.start,
-            end_offset: d.span.end,
-            path: d.path.as_deref(),
-            document: d.document,
-            object: d.object.as_ref(),
-            labels: d
-                .labels
+fn json_diagnostic<'a>(
+    report: &'a Report,
+    file: &'a crate::FileReport,
+    d: &'a crate::diagnostic::Diagnostic,
+) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        rule: &d.rule,
+        severity: d.severity,
+        message: &d.message,
+        help: d.help.as_deref(),
+        file: &file.source.name,
+        position: position(&file.source, d.span),
+        start_offset: d.span.start,
+        end_offset: d.span.end,
+        path: d.path.as_deref(),
+        document: d.document,
+        object: d.object.as_ref(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| {
+                // A label may point into another file of the run.
+                let source = l
+                    .file
+                    .as_deref()
+                    .and_then(|name| report.files.iter().find(|f| f.source.name == name))
+                    .map_or(&file.source, |f| &f.source);
+                JsonLabel {
+                    message: &l.message,
+                    file: l.file.as_deref(),
+                    position: position(source, l.span),
+                }
+            })
+            .collect(),
+        fix: d.fix.as_ref().map(|f| JsonFix {
+            description: &f.description,
+            applicability: f.applicability,
+            edits: f
+                .edits
                 .iter()
-                .map(|l| {
-                    let source = l
-                        .file
-                        .as_deref()
-                        .and_then(|name| report.files.iter().find(|f| f.source.name == name))
-                        .map_or(&file.source, |f| &f.source);
-                    JsonLabel {
-                        message: &l.message,
-                        file: l.file.as_deref(),
-                        position: position(source, l.span),
-                    }
+                .map(|e| JsonEdit {
+                    position: position(&file.source, e.span),
+                    start_offset: e.span.start,
+                    end_offset: e.span.end,
+                    replacement: &e.replacement,
                 })
                 .collect(),
-            fix: d.fix.as_ref().map(|f| JsonFix {
-                description: &f.description,
-                applicability: f.applicability,
-                edits: f
-                    .edits
-                    .iter()
-                    .map(|e| JsonEdit {
-                        position: position(&file.source, e.span),
-                        start_offset: e.span.start,
-                        end_offset: e.span.end,
-                        replacement: &e.replacement,
-                    })
-                    .collect(),
-            }),
-            url: d.docs_url(),
-            container: d.container.as_deref(),
-            suppressed: d.suppressed.as_ref(),
-        })
-        .collect();
+        }),
+        url: DocsUrl(&d.rule),
+        container: d.container.as_deref(),
+        suppressed: d.suppressed.as_ref(),
+    }
+}
+
+pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let stats = report.stats();
     let output = Output {
         version: 1,
@@ -156,7 +187,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             infos: report.count(Severity::Info),
             suppressed: report.suppressed(),
         },
-        diagnostics,
+        diagnostics: Diagnostics(report),
     };
     serde_json::to_writer(&mut *out, &output).map_err(io::Error::other)?;
     writeln!(out)

@@ -155,7 +155,12 @@ mod tests {
             let p = i - 1;
             text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
         }
-        let docs: Vec<_> = documents(&text, Limits::default()).collect();
+        // The loader refuses this bomb by default; lift its limit to test the budget here.
+        let limits = Limits {
+            max_nodes: usize::MAX,
+            ..Limits::default()
+        };
+        let docs: Vec<_> = documents(&text, limits).collect();
         let root = docs[0].as_ref().expect("doc").root().expect("root");
         assert_eq!(
             to_json(root, 100_000),

@@ -26,7 +26,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Maximum number of alias references in one document.
     pub max_aliases: usize,
-    /// Maximum number of nodes in one document.
+    /// Maximum number of nodes in one document, counted with aliases expanded (each alias
+    /// counts the whole subtree it stands for), so an alias bomb is refused while it is read.
     pub max_nodes: usize,
 }
 
@@ -514,20 +515,26 @@ enum Frame {
         anchor: usize,
         items: Vec<NodeId>,
         flow_end: Option<usize>,
+        /// Nodes below this one with aliases expanded.
+        expanded: u64,
     },
     Map {
         start: usize,
         anchor: usize,
         pairs: Vec<(NodeId, NodeId)>,
         key: Option<NodeId>,
+        expanded: u64,
     },
 }
 
 struct Builder<'s> {
     nodes: Vec<NodeData<'s>>,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, NodeId)>,
+    /// Anchor id, node and the node's size with aliases expanded.
+    anchors: Vec<(usize, NodeId, u64)>,
     aliases: usize,
+    /// Nodes of the document with aliases expanded.
+    expanded: u64,
     root: Option<NodeId>,
     start: Option<usize>,
     end: usize,
@@ -540,33 +547,60 @@ impl<'s> Builder<'s> {
             stack: Vec::new(),
             anchors: Vec::new(),
             aliases: 0,
+            expanded: 0,
             root: None,
             start: None,
             end: 0,
         }
     }
 
-    fn push(&mut self, span: Span, kind: NodeKind<'s>, anchor: usize) -> NodeId {
+    /// Add a node that stands for `size` nodes once aliases are expanded.
+    fn push(&mut self, span: Span, kind: NodeKind<'s>, anchor: usize, size: u64) -> NodeId {
         let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
         self.nodes.push(NodeData { span, kind });
         if anchor != 0 {
-            self.anchors.push((anchor, id));
+            self.anchors.push((anchor, id, size));
         }
         self.start.get_or_insert(span.start as usize);
         self.end = self.end.max(span.end as usize);
-        self.attach(id);
+        self.attach(id, size);
         id
     }
 
-    fn attach(&mut self, id: NodeId) {
+    fn attach(&mut self, id: NodeId, size: u64) {
         match self.stack.last_mut() {
-            None => self.root = Some(id),
-            Some(Frame::Seq { items, .. }) => items.push(id),
-            Some(Frame::Map { pairs, key, .. }) => match key.take() {
-                None => *key = Some(id),
-                Some(k) => pairs.push((k, id)),
-            },
+            None => {
+                self.root = Some(id);
+                self.expanded = size;
+            }
+            Some(Frame::Seq {
+                items, expanded, ..
+            }) => {
+                items.push(id);
+                *expanded = expanded.saturating_add(size);
+            }
+            Some(Frame::Map {
+                pairs,
+                key,
+                expanded,
+                ..
+            }) => {
+                *expanded = expanded.saturating_add(size);
+                match key.take() {
+                    None => *key = Some(id),
+                    Some(k) => pairs.push((k, id)),
+                }
+            }
         }
+    }
+
+    /// Nodes of the document so far with aliases expanded (open collections included).
+    fn expanded_so_far(&self) -> u64 {
+        self.stack.iter().fold(self.expanded, |acc, f| match f {
+            Frame::Seq { expanded, .. } | Frame::Map { expanded, .. } => {
+                acc.saturating_add(*expanded)
+            }
+        })
     }
 
     fn child_end(&self, id: NodeId) -> usize {
@@ -597,7 +631,7 @@ impl<'s> Iterator for Documents<'s> {
                         .map_or(self.text.len(), |o| o + self.base);
                     let error = YamlError {
                         span: error_span(self.text, at),
-                        message: err.info(),
+                        message: self.parser_message(&err.info()),
                         document: self.index.saturating_sub(usize::from(builder.is_some())),
                     };
                     self.recover(at);
@@ -658,6 +692,18 @@ impl<'s> Documents<'s> {
         self.index
     }
 
+    /// The parser's message, with its nesting limit named in daemonlint's terms.
+    fn parser_message(&self, info: &str) -> String {
+        if info.contains("recursion limit exceeded") {
+            format!(
+                "nesting deeper than {} levels; daemonlint stops here",
+                self.limits.max_depth
+            )
+        } else {
+            info.to_string()
+        }
+    }
+
     fn recover(&mut self, at: usize) {
         if self.last_error_at == Some(at) {
             self.done = true;
@@ -690,6 +736,7 @@ impl<'s> Documents<'s> {
                         tagged_str,
                     },
                     anchor,
+                    1,
                 );
             }
             Event::SequenceStart(style, anchor, _) => {
@@ -705,6 +752,7 @@ impl<'s> Documents<'s> {
                     anchor,
                     items: Vec::new(),
                     flow_end: matches!(style, granit_parser::StructureStyle::Flow).then_some(0),
+                    expanded: 0,
                 });
             }
             Event::MappingStart(_, anchor, _) => {
@@ -720,6 +768,7 @@ impl<'s> Documents<'s> {
                     anchor,
                     pairs: Vec::new(),
                     key: None,
+                    expanded: 0,
                 });
             }
             Event::SequenceEnd => {
@@ -728,6 +777,7 @@ impl<'s> Documents<'s> {
                     anchor,
                     items,
                     flow_end,
+                    expanded,
                 }) = b.stack.pop()
                 {
                     let end = if flow_end.is_some() {
@@ -735,7 +785,12 @@ impl<'s> Documents<'s> {
                     } else {
                         items.last().map_or(start, |&id| b.child_end(id))
                     };
-                    b.push(Span::new(start, end), NodeKind::Seq(items), anchor);
+                    b.push(
+                        Span::new(start, end),
+                        NodeKind::Seq(items),
+                        anchor,
+                        expanded.saturating_add(1),
+                    );
                 }
             }
             Event::MappingEnd => {
@@ -744,6 +799,7 @@ impl<'s> Documents<'s> {
                     anchor,
                     pairs,
                     key,
+                    expanded,
                 }) = b.stack.pop()
                 {
                     let flow = self.text.as_bytes().get(start) == Some(&b'{');
@@ -755,7 +811,12 @@ impl<'s> Documents<'s> {
                     if let Some(k) = key {
                         end = end.max(b.child_end(k));
                     }
-                    b.push(Span::new(start, end), NodeKind::Map(pairs), anchor);
+                    b.push(
+                        Span::new(start, end),
+                        NodeKind::Map(pairs),
+                        anchor,
+                        expanded.saturating_add(1),
+                    );
                 }
             }
             Event::Alias(anchor) => {
@@ -771,10 +832,19 @@ impl<'s> Documents<'s> {
                     .anchors
                     .iter()
                     .rev()
-                    .find(|(a, _)| *a == anchor)
-                    .map(|&(_, id)| id);
-                let kind = target.map_or(NodeKind::Invalid, NodeKind::Alias);
-                b.push(sp, kind, 0);
+                    .find(|(a, _, _)| *a == anchor)
+                    .map(|&(_, id, size)| (id, size));
+                let (kind, size) = target.map_or((NodeKind::Invalid, 1), |(id, size)| {
+                    (NodeKind::Alias(id), size)
+                });
+                b.push(sp, kind, 0, size);
+                if b.expanded_so_far() > self.limits.max_nodes as u64 {
+                    return Err(format!(
+                        "aliases expand this document to more than {} nodes; daemonlint stops \
+                         here (an alias bomb?)",
+                        self.limits.max_nodes
+                    ));
+                }
             }
             Event::UnresolvedAlias(name) => {
                 return Err(format!(
@@ -861,6 +931,25 @@ mod tests {
         let text = "[".repeat(100_000);
         let all = docs(&text);
         assert!(all.iter().any(Result::is_err));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_while_loading() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            let items = vec![format!("*a{p}"); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+        }
+        text.push_str("---\nnext: 1\n");
+        let all = docs(&text);
+        let err = all[0].as_ref().expect_err("refused");
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+        // `a6` holds ten `*a5` of 1.1 million nodes each: the fifth passes 5,000,000.
+        assert_eq!(&text[err.span.range()], "*a5");
+        assert!(all[1].is_ok());
+        // Anchors reused a few times stay well under the limit.
+        assert!(docs("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n")[0].is_ok());
     }
 
     #[test]
