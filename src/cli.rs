@@ -71,6 +71,13 @@ pub struct CheckArgs {
     /// When to use colors in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+    /// The Kubernetes version whose schema `apps/v1` DaemonSets are checked against
+    /// (1.30 to 1.37) [default: the newest].
+    #[arg(long, value_name = "1.NN")]
+    pub kube_version: Option<crate::schema::KubeVersion>,
+    /// A custom policy file (repeatable); see `policies/examples/`.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,9 +106,12 @@ impl CheckArgs {
                 FailOnArg::Never => FailOn::Never,
             }
         };
+        let defaults = Settings::default();
         Settings {
             fail_on,
-            ..Settings::default()
+            kube_version: self.kube_version.unwrap_or(defaults.kube_version),
+            policies: self.policies.clone(),
+            ..defaults
         }
     }
 }
@@ -134,6 +144,31 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         writeln!(stderr, "daemonlint: `-` (stdin) can be given only once")?;
         return Ok(2);
     }
+    let terminal = io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if terminal {
+        OutputFormat::Full
+    } else {
+        OutputFormat::Concise
+    });
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let options = RenderOptions {
+        color,
+        summary: !args.no_summary,
+    };
+    let policies = match crate::policy::load(&settings.policies, &settings) {
+        Ok(policies) => policies,
+        Err(files) => {
+            // A broken policy is a usage error: report it and lint nothing.
+            let report = crate::Report { files };
+            report::emit(format, &report, options, stdout)?;
+            stdout.flush()?;
+            return Ok(2);
+        }
+    };
     let mut report = crate::Report::default();
     let files: Vec<PathBuf> = paths
         .iter()
@@ -141,7 +176,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         .cloned()
         .collect();
     if !files.is_empty() {
-        report = crate::lint_paths(&files, &settings);
+        report = crate::lint_paths_with(&files, &settings, &policies);
     }
     if stdin_count == 1 {
         let mut bytes = Vec::new();
@@ -159,23 +194,8 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             .unwrap_or_else(|| "<stdin>".into());
         report
             .files
-            .push(crate::lint_bytes(&name, bytes, &settings));
+            .push(crate::lint_bytes_with(&name, bytes, &settings, &policies));
     }
-    let terminal = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
-        OutputFormat::Full
-    } else {
-        OutputFormat::Concise
-    });
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let options = RenderOptions {
-        color,
-        summary: !args.no_summary,
-    };
     report::emit(format, &report, options, stdout)?;
     stdout.flush()?;
     Ok(report.exit_code(&settings))

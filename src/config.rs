@@ -65,6 +65,10 @@ pub struct Settings {
     pub limits: crate::yaml::Limits,
     /// Largest file read, in bytes.
     pub max_file_size: u64,
+    /// The Kubernetes version whose schema `apps/v1` DaemonSets are validated against.
+    pub kube_version: crate::schema::KubeVersion,
+    /// Custom policy files (see [`crate::policy`]); loaded once per run.
+    pub policies: Vec<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -75,6 +79,8 @@ impl Default for Settings {
             fail_on: FailOn::Warning,
             limits: crate::yaml::Limits::default(),
             max_file_size: 64 * 1024 * 1024,
+            kube_version: crate::schema::KubeVersion::newest(),
+            policies: Vec::new(),
         }
     }
 }

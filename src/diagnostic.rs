@@ -87,6 +87,9 @@ pub struct Diagnostic {
     /// Dotted path from the document root, e.g. `spec.template.spec.hostNetwork`.
     pub path: Option<String>,
     pub object: Option<ObjectRef>,
+    /// The documentation URL when it is not a built-in rule's page (a custom policy's `docs`;
+    /// empty when the policy names none).
+    pub docs: Option<String>,
 }
 
 impl Diagnostic {
@@ -108,12 +111,16 @@ impl Diagnostic {
             document: 0,
             path: None,
             object: None,
+            docs: None,
         }
     }
 
     /// The documentation page of the rule.
     #[must_use]
     pub fn docs_url(&self) -> String {
-        crate::rules::docs_url(&self.rule)
+        match &self.docs {
+            Some(url) => url.clone(),
+            None => crate::rules::docs_url(&self.rule),
+        }
     }
 }

@@ -8,9 +8,11 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod manifest;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod rules_docs;
+pub mod schema;
 pub mod source;
 pub mod yaml;
 
@@ -46,7 +48,7 @@ pub struct FileReport {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
-    /// The file could not be read (exit code 2).
+    /// The file could not be read, or a policy file is broken (exit code 2).
     pub io_error: bool,
 }
 
@@ -106,9 +108,55 @@ fn engine_diagnostic(
     d
 }
 
-/// Lint one in-memory source.
+/// Lint one in-memory source, with the policies of `settings.policies` (loaded for this call;
+/// load them once with [`policy::load`] and call [`lint_source_with`] to lint many sources).
+/// When a policy file is broken, the source is not linted and the report says why (exit 2).
 #[must_use]
 pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
+    match policy::load(&settings.policies, settings) {
+        Ok(policies) => lint_source_with(source, settings, &policies),
+        Err(errors) => policy_failure(source, &errors),
+    }
+}
+
+/// A report that says the source was not linted because a policy file is broken.
+fn policy_failure(source: SourceFile, errors: &[FileReport]) -> FileReport {
+    let detail: Vec<String> = errors
+        .iter()
+        .flat_map(|f| {
+            f.diagnostics.iter().map(move |d| {
+                let at = f.source.line_col(d.span.start);
+                format!("{}:{}:{}: {}", f.source.name, at.line, at.column, d.message)
+            })
+        })
+        .collect();
+    let d = engine_diagnostic(
+        &rules::INVALID_POLICY,
+        Span::empty(0),
+        0,
+        format!(
+            "not linted: a policy file is broken ({})",
+            detail.join("; ")
+        ),
+    );
+    FileReport {
+        source,
+        diagnostics: vec![d],
+        stats: Stats {
+            files: 1,
+            ..Stats::default()
+        },
+        io_error: true,
+    }
+}
+
+/// Lint one in-memory source with loaded policies.
+#[must_use]
+pub fn lint_source_with(
+    source: SourceFile,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> FileReport {
     let mut diagnostics = Vec::new();
     let mut stats = Stats {
         files: 1,
@@ -129,7 +177,7 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
             }
         };
         stats.documents += 1;
-        check_document(&doc, settings, &mut stats, &mut diagnostics);
+        check_document(&doc, settings, policies, &mut stats, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FileReport {
@@ -143,17 +191,31 @@ pub fn lint_source(source: SourceFile, settings: &Settings) -> FileReport {
 fn check_document(
     doc: &yaml::Document<'_>,
     settings: &Settings,
+    policies: &policy::PolicySet,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
 ) {
-    for object in manifest::objects(doc) {
+    let objects = manifest::objects(doc);
+    report_duplicate_keys(doc, &objects, settings, out);
+    for object in objects {
         if object.kind != "DaemonSet" {
             stats.other_objects += 1;
             continue;
         }
         stats.daemonsets += 1;
-        match DaemonSet::from_object(object) {
-            Ok(ds) => rules::check_daemonset(&ds, settings, out),
+        rules::yaml_1_1_ambiguity::check_object(&object, settings, out);
+        let shape = DaemonSet::from_object(object);
+        let mut json = schema::ObjectJson::new(&object);
+        let pasted = shape.as_ref().is_err_and(|e| e.lost_indentation);
+        if object.api_version == Some("apps/v1") && !pasted {
+            let skip = shape.as_ref().err().map(|e| e.span);
+            schema::check_object(&object, &mut json, settings, skip, out);
+        }
+        match shape {
+            Ok(ds) => {
+                rules::check_daemonset(&ds, settings, out);
+                policies.check(&ds, &mut json, settings, out);
+            }
             Err(shape) => {
                 let mut d = engine_diagnostic(
                     &rules::INVALID_DAEMONSET,
@@ -174,6 +236,59 @@ fn check_document(
                 }
             }
         }
+    }
+}
+
+/// `duplicate-key` findings for every document (kubectl rejects a document with a repeated key
+/// whatever its kind).
+fn report_duplicate_keys(
+    doc: &yaml::Document<'_>,
+    objects: &[manifest::Object<'_>],
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) {
+    if doc.duplicate_keys.is_empty() {
+        return;
+    }
+    let meta = &rules::DUPLICATE_KEY;
+    let Some(severity) = settings.severity_of(meta.id, Some(meta.default_severity)) else {
+        return;
+    };
+    for dup in &doc.duplicate_keys {
+        let owner = objects.iter().find(|o| {
+            let span = o.node.own_span();
+            span.start <= dup.second.start && dup.second.end <= span.end
+        });
+        // Keys repeated by a paste that lost its indentation are that one problem, which
+        // `invalid-daemonset` reports.
+        if owner.is_some_and(|o| {
+            o.kind == "DaemonSet" && DaemonSet::from_object(*o).is_err_and(|e| e.lost_indentation)
+        }) {
+            continue;
+        }
+        let root = doc.root();
+        let name = &dup.key;
+        let violation = rules::Violation::new(
+            dup.second,
+            format!(
+                "the key `{name}` appears twice in this mapping: kubectl rejects the document, \
+                 and tools that accept it keep only one of the two values"
+            ),
+        )
+        .label(dup.first, format!("`{name}` first appears here"))
+        .help("merge the two entries into one, or remove the stale one");
+        let d = match owner {
+            Some(object) => rules::object_diagnostic(object, meta.id, severity, violation),
+            None => {
+                let mut d = engine_diagnostic(meta, dup.second, doc.index, violation.message);
+                d.severity = severity;
+                d.help = violation.help;
+                d.labels = violation.labels;
+                d.path = root.and_then(|r| r.path_to(dup.second));
+                d
+            }
+        };
+        out.push(d);
     }
 }
 
@@ -244,6 +359,20 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Box<Diagnostic>
 /// Read and lint one file; read failures become an `io-error` finding.
 #[must_use]
 pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
+    match policy::load(&settings.policies, settings) {
+        Ok(policies) => lint_file_with(path, name, settings, &policies),
+        Err(errors) => policy_failure(SourceFile::new(name, String::new()), &errors),
+    }
+}
+
+/// Read and lint one file with loaded policies.
+#[must_use]
+pub fn lint_file_with(
+    path: &Path,
+    name: &str,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> FileReport {
     let failed = |message: String, io_error: bool| {
         let mut d = engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, message);
         if !io_error {
@@ -281,7 +410,7 @@ pub fn lint_file(path: &Path, name: &str, settings: &Settings) -> FileReport {
         Ok(b) => b,
         Err(e) => return failed(format!("cannot read: {e}"), true),
     };
-    lint_bytes(name, bytes, settings)
+    lint_bytes_with(name, bytes, settings, policies)
 }
 
 fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -300,8 +429,22 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 /// Lint raw bytes (a file's or stdin's contents).
 #[must_use]
 pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    match policy::load(&settings.policies, settings) {
+        Ok(policies) => lint_bytes_with(name, bytes, settings, &policies),
+        Err(errors) => policy_failure(SourceFile::new(name, String::new()), &errors),
+    }
+}
+
+/// Lint raw bytes with loaded policies.
+#[must_use]
+pub fn lint_bytes_with(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> FileReport {
     match decode(name, bytes) {
-        (source, None) => lint_source(source, settings),
+        (source, None) => lint_source_with(source, settings, policies),
         (source, Some(d)) => FileReport {
             source,
             diagnostics: vec![*d],
@@ -314,9 +457,24 @@ pub fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport
     }
 }
 
-/// Discover and lint files and directories, in parallel; results are in path order.
+/// Discover and lint files and directories, in parallel; results are in path order. The
+/// policies of `settings.policies` are loaded first: when one is broken, the report holds only
+/// the policy files' findings (exit code 2).
 #[must_use]
 pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
+    match policy::load(&settings.policies, settings) {
+        Ok(policies) => lint_paths_with(paths, settings, &policies),
+        Err(files) => Report { files },
+    }
+}
+
+/// Discover and lint files and directories with loaded policies.
+#[must_use]
+pub fn lint_paths_with(
+    paths: &[std::path::PathBuf],
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> Report {
     use rayon::prelude::*;
     let targets = discover::discover(paths);
     let files = targets
@@ -333,7 +491,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf], settings: &Settings) -> Report {
                 stats: Stats::default(),
                 io_error: true,
             },
-            None => lint_file(&t.path, &t.display, settings),
+            None => lint_file_with(&t.path, &t.display, settings, policies),
         })
         .collect();
     Report { files }

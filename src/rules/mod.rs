@@ -8,10 +8,11 @@ mod privileged_container;
 mod writable_host_path;
 
 pub mod tolerations;
+pub mod yaml_1_1_ambiguity;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
-use crate::manifest::DaemonSet;
+use crate::manifest::{DaemonSet, Object};
 use crate::source::Span;
 
 /// The rule families, as shown in `daemonlint rules` and usable in selections.
@@ -99,6 +100,12 @@ impl Violation {
     }
 
     #[must_use]
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    #[must_use]
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
@@ -152,6 +159,77 @@ pub static IO_ERROR: RuleMeta = RuleMeta {
     since: "0.1.0",
 };
 
+pub static UNKNOWN_FIELD: RuleMeta = RuleMeta {
+    id: "unknown-field",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A field the Kubernetes schema does not know (a typo or a field at the wrong level)",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static INVALID_TYPE: RuleMeta = RuleMeta {
+    id: "invalid-type",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A value of the wrong type for the Kubernetes schema (a quoted number, a mapping where a list belongs)",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static MISSING_FIELD: RuleMeta = RuleMeta {
+    id: "missing-field",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A field the Kubernetes schema requires is missing",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static INVALID_VALUE: RuleMeta = RuleMeta {
+    id: "invalid-value",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary:
+        "A value Kubernetes rejects: not one of the allowed values, out of range, not a quantity",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
+    id: "duplicate-key",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A key repeated in the same mapping: kubectl rejects the document, other tools keep one value",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static YAML_1_1_AMBIGUITY: RuleMeta = RuleMeta {
+    id: "yaml-1-1-ambiguity",
+    default_severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A plain `yes`/`no`/`on`/`off` or `0640` that Kubernetes (YAML 1.1) and YAML 1.2 tools read differently",
+    default_enabled: true,
+    fix: FixKind::Safe,
+    since: "0.1.0",
+};
+
+pub static INVALID_POLICY: RuleMeta = RuleMeta {
+    id: "invalid-policy",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A custom policy file that cannot be used (bad YAML, bad schema, unknown target, missing id)",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
@@ -167,9 +245,20 @@ pub static RULES: &[&Rule] = &[
 
 /// Metadata of every rule, engine rules included.
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
-    [&YAML_SYNTAX, &INVALID_DAEMONSET, &IO_ERROR]
-        .into_iter()
-        .chain(RULES.iter().map(|r| &r.meta))
+    [
+        &YAML_SYNTAX,
+        &INVALID_DAEMONSET,
+        &IO_ERROR,
+        &UNKNOWN_FIELD,
+        &INVALID_TYPE,
+        &MISSING_FIELD,
+        &INVALID_VALUE,
+        &DUPLICATE_KEY,
+        &YAML_1_1_AMBIGUITY,
+        &INVALID_POLICY,
+    ]
+    .into_iter()
+    .chain(RULES.iter().map(|r| &r.meta))
 }
 
 #[must_use]
@@ -189,12 +278,46 @@ pub fn docs_page(id: &str) -> Option<&'static str> {
     crate::rules_docs::page(id)
 }
 
+/// Stamp a finding about `object` with its rule, severity, document, path and object.
+#[must_use]
+pub fn object_diagnostic(
+    object: &Object<'_>,
+    rule: impl Into<std::borrow::Cow<'static, str>>,
+    severity: Severity,
+    v: Violation,
+) -> Diagnostic {
+    Diagnostic {
+        rule: rule.into(),
+        severity,
+        message: v.message,
+        help: v.help,
+        path: object.path_to(v.span),
+        span: v.span,
+        labels: v.labels,
+        fix: v.fix,
+        document: object.document,
+        object: Some(object.reference()),
+        docs: None,
+    }
+}
+
+/// Report `v` under the engine rule `meta` unless the settings turn it off.
+pub fn push_engine_finding(
+    object: &Object<'_>,
+    meta: &'static RuleMeta,
+    settings: &Settings,
+    v: Violation,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(severity) = settings.severity_of(meta.id, Some(meta.default_severity)) {
+        out.push(object_diagnostic(object, meta.id, severity, v));
+    }
+}
+
 /// Run every enabled rule over a DaemonSet.
 pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Diagnostic>) {
     let cx = RuleCx { settings };
     let mut violations = Vec::new();
-    let root = ds.object.node;
-    let object = ds.object.reference();
     for rule in RULES {
         let default = rule
             .meta
@@ -205,28 +328,8 @@ pub fn check_daemonset(ds: &DaemonSet<'_>, settings: &Settings, out: &mut Vec<Di
         };
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
-            out.push(Diagnostic {
-                rule: rule.meta.id.into(),
-                severity,
-                message: v.message,
-                help: v.help,
-                path: root.path_to(v.span).map(|p| prefix_path(ds, p)),
-                span: v.span,
-                labels: v.labels,
-                fix: v.fix,
-                document: ds.object.document,
-                object: Some(object.clone()),
-            });
+            out.push(object_diagnostic(&ds.object, rule.meta.id, severity, v));
         }
-    }
-}
-
-/// Paths are reported from the document root: a List item gets its `items[i].` prefix.
-fn prefix_path(ds: &DaemonSet<'_>, path: String) -> String {
-    match ds.object.list_index {
-        Some(i) if path.is_empty() => format!("items[{i}]"),
-        Some(i) => format!("items[{i}].{path}"),
-        None => path,
     }
 }
 

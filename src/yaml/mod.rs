@@ -6,6 +6,7 @@
 //! linted. Merge keys (`<<`) are honoured by lookups. Documents are produced one at a time so a
 //! caller can lint and drop each before the next is built.
 
+pub mod json;
 pub mod scalar;
 
 use std::borrow::Cow;
@@ -27,6 +28,9 @@ pub struct Limits {
     pub max_aliases: usize,
     /// Maximum number of nodes in one document.
     pub max_nodes: usize,
+    /// Maximum number of values built when one object is expanded for schema checks (aliases
+    /// are copied there, so an alias bomb grows exponentially: this bounds it).
+    pub max_expanded_nodes: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
             max_depth: 128,
             max_aliases: 10_000,
             max_nodes: 5_000_000,
+            max_expanded_nodes: 1_000_000,
         }
     }
 }
@@ -76,6 +81,19 @@ pub struct Document<'s> {
     nodes: Vec<NodeData<'s>>,
     root: Option<NodeId>,
     pub comments: Vec<Comment<'s>>,
+    /// Keys that repeat a key of the same mapping, in source order.
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A mapping key that repeats an earlier key of the same mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The earlier key.
+    pub first: Span,
+    /// The repeated key.
+    pub second: Span,
+    /// The key's text.
+    pub key: String,
 }
 
 impl<'s> Document<'s> {
@@ -445,6 +463,90 @@ impl<'a> Node<'a> {
     }
 }
 
+impl<'a> Node<'a> {
+    /// The key as it reaches JSON (and Kubernetes): a YAML 1.1 boolean or number key becomes its
+    /// canonical text, anything else its scalar text. `None` for a non-scalar key.
+    #[must_use]
+    pub fn json_key(&self) -> Option<Cow<'a, str>> {
+        let text = self.scalar_text()?;
+        Some(match self.resolve()? {
+            Resolved::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            Resolved::Int(i) => Cow::Owned(i.to_string()),
+            Resolved::Null => Cow::Borrowed("null"),
+            Resolved::Float(_) | Resolved::Str(_) => Cow::Borrowed(text),
+        })
+    }
+
+    /// The key and value at a JSON pointer (`/spec/template/spec/containers/0`) below this
+    /// node, as the validator names instance locations. The key is `None` for the node itself
+    /// and for sequence items. Mapping keys match by [`Self::json_key`], merge keys included.
+    #[must_use]
+    pub fn pointer_entry(&self, pointer: &str) -> Option<(Option<Node<'a>>, Node<'a>)> {
+        let mut key = None;
+        let mut node = self.resolved();
+        if pointer.is_empty() {
+            return Some((None, node));
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let segment: Cow<'_, str> = if raw.contains('~') {
+                Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(raw)
+            };
+            if node.is_sequence() {
+                let index: usize = segment.parse().ok()?;
+                node = node.items().nth(index)?;
+                key = None;
+            } else {
+                let (k, v) = node
+                    .entries()
+                    .into_iter()
+                    .find(|(k, _)| k.json_key().as_deref() == Some(segment.as_ref()))?;
+                key = Some(k);
+                node = v;
+            }
+        }
+        Some((key, node))
+    }
+
+    /// The node at a JSON pointer below this node.
+    #[must_use]
+    pub fn pointer(&self, pointer: &str) -> Option<Node<'a>> {
+        self.pointer_entry(pointer).map(|(_, v)| v)
+    }
+
+    /// Visit every node of this node's own text (keys included) in source order, without
+    /// entering aliases: each piece of text is visited once.
+    pub fn walk_own(&self, visit: &mut dyn FnMut(Node<'a>)) {
+        self.walk_own_at(visit, 0);
+    }
+
+    fn walk_own_at(&self, visit: &mut dyn FnMut(Node<'a>), depth: usize) {
+        let kind = &self.data().kind;
+        if matches!(kind, NodeKind::Alias(_)) {
+            return;
+        }
+        visit(*self);
+        if depth > 1024 {
+            return;
+        }
+        match kind {
+            NodeKind::Seq(items) => {
+                for &id in items {
+                    self.child(id).walk_own_at(visit, depth + 1);
+                }
+            }
+            NodeKind::Map(pairs) => {
+                for &(k, v) in pairs {
+                    self.child(k).walk_own_at(visit, depth + 1);
+                    self.child(v).walk_own_at(visit, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 enum PathSeg<'a> {
     Key(&'a str),
     Index(usize),
@@ -504,6 +606,18 @@ struct Builder<'s> {
     root: Option<NodeId>,
     start: Option<usize>,
     end: usize,
+    duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
+/// `1` and `"1"` are not).
+#[derive(PartialEq, Eq, Hash)]
+enum KeyValue<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(&'a str),
 }
 
 impl<'s> Builder<'s> {
@@ -516,6 +630,70 @@ impl<'s> Builder<'s> {
             root: None,
             start: None,
             end: 0,
+            duplicate_keys: Vec::new(),
+        }
+    }
+
+    fn key_value(&self, id: NodeId) -> Option<KeyValue<'_>> {
+        let NodeKind::Scalar {
+            value,
+            plain,
+            tagged_str,
+        } = &self.nodes[id as usize].kind
+        else {
+            return None;
+        };
+        if *plain && value == "<<" {
+            return None;
+        }
+        Some(match scalar::resolve(value, *plain && !tagged_str) {
+            Resolved::Null => KeyValue::Null,
+            Resolved::Bool(b) => KeyValue::Bool(b),
+            Resolved::Int(i) => KeyValue::Int(i),
+            Resolved::Float(f) => KeyValue::Float(f.to_bits()),
+            Resolved::Str(s) => KeyValue::Str(s),
+        })
+    }
+
+    /// Record keys of a finished mapping that repeat an earlier key.
+    fn find_duplicate_keys(&mut self, pairs: &[(NodeId, NodeId)]) {
+        if pairs.len() < 2 {
+            return;
+        }
+        let keys: Vec<Option<KeyValue<'_>>> =
+            pairs.iter().map(|&(k, _)| self.key_value(k)).collect();
+        let mut found = Vec::new();
+        if keys.len() <= 16 {
+            for (i, key) in keys.iter().enumerate() {
+                let Some(key) = key else { continue };
+                if let Some(j) = keys[..i].iter().position(|k| k.as_ref() == Some(key)) {
+                    found.push((j, i));
+                }
+            }
+        } else {
+            let mut seen = std::collections::HashMap::with_capacity(keys.len());
+            for (i, key) in keys.iter().enumerate() {
+                let Some(key) = key else { continue };
+                if let Some(&j) = seen.get(key) {
+                    found.push((j, i));
+                } else {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        drop(keys);
+        for (j, i) in found {
+            let first = self.nodes[pairs[j].0 as usize].span;
+            let node = &self.nodes[pairs[i].0 as usize];
+            let key = match &node.kind {
+                NodeKind::Scalar { value, .. } => value.to_string(),
+                _ => String::new(),
+            };
+            self.duplicate_keys.push(DuplicateKey {
+                first,
+                second: node.span,
+                key,
+            });
         }
     }
 
@@ -592,6 +770,7 @@ impl<'s> Iterator for Documents<'s> {
                         nodes: b.nodes,
                         root: b.root,
                         comments,
+                        duplicate_keys: b.duplicate_keys,
                     }));
                 }
                 Event::Comment(text, _) => {
@@ -717,6 +896,7 @@ impl<'s> Documents<'s> {
                     if let Some(k) = key {
                         end = end.max(b.child_end(k));
                     }
+                    b.find_duplicate_keys(&pairs);
                     b.push(Span::new(start, end), NodeKind::Map(pairs), anchor);
                 }
             }
@@ -823,6 +1003,55 @@ mod tests {
         let text = "[".repeat(100_000);
         let all = docs(&text);
         assert!(all.iter().any(Result::is_err));
+    }
+
+    #[test]
+    fn duplicate_keys_compare_resolved_values() {
+        let text =
+            "a: 1\n\"a\": 2\nb: {x: 1, y: 2, x: 3}\n1: one\n\"1\": str\n<<: {c: 1}\n<<: {d: 1}\n";
+        let all = docs(text);
+        let doc = all[0].as_ref().expect("parses");
+        let found: Vec<(&str, &str, &str)> = doc
+            .duplicate_keys
+            .iter()
+            .map(|d| {
+                (
+                    &text[d.first.range()],
+                    &text[d.second.range()],
+                    d.key.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(found, vec![("x", "x", "x"), ("a", "\"a\"", "a")]);
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("k{i}: {i}\n"));
+        }
+        text.push_str("k7: again\n");
+        let all = docs(&text);
+        let doc = all[0].as_ref().expect("parses");
+        assert_eq!(doc.duplicate_keys.len(), 1);
+        assert_eq!(&text[doc.duplicate_keys[0].first.range()], "k7");
+    }
+
+    #[test]
+    fn json_pointers_find_keys_and_items() {
+        let text = "a:\n  b/c: [x, {yes: 1}]\n  m: {k: v}\n";
+        let all = docs(text);
+        let root = all[0].as_ref().expect("parses").root().expect("root");
+        let (key, value) = root.pointer_entry("/a/b~1c/1/true").expect("found");
+        assert_eq!(&text[key.expect("key").span().range()], "yes");
+        assert_eq!(value.as_i64(), Some(1));
+        let (key, value) = root.pointer_entry("/a/b~1c/0").expect("item");
+        assert!(key.is_none());
+        assert_eq!(value.as_str(), Some("x"));
+        assert!(root.pointer("/a/nope").is_none());
+        assert!(root.pointer("/a/m/k/deeper").is_none());
+        assert_eq!(root.pointer("").map(|n| n.is_mapping()), Some(true));
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! A node as JSON, the way Kubernetes receives it: plain scalars resolved with YAML 1.1 rules,
+//! merge keys applied, aliases expanded under a budget.
+
+use serde_json::{Map, Number, Value};
+
+use super::{Node, NodeType, Resolved};
+
+/// Expansion stopped: too many values or too deep (an alias bomb, or absurd input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpansionLimit {
+    pub message: String,
+}
+
+/// Convert `node` to JSON, building at most `budget` values.
+pub fn to_json(node: Node<'_>, budget: usize) -> Result<Value, ExpansionLimit> {
+    let mut left = budget;
+    convert(node, &mut left, 0, budget)
+}
+
+const MAX_DEPTH: usize = 512;
+
+fn convert(
+    node: Node<'_>,
+    left: &mut usize,
+    depth: usize,
+    budget: usize,
+) -> Result<Value, ExpansionLimit> {
+    if *left == 0 {
+        return Err(ExpansionLimit {
+            message: format!(
+                "expanding the aliases of this object builds more than {budget} values; \
+                 daemonlint stops here (an alias bomb?)"
+            ),
+        });
+    }
+    *left -= 1;
+    if depth > MAX_DEPTH {
+        return Err(ExpansionLimit {
+            message: format!(
+                "aliases nest this object deeper than {MAX_DEPTH} levels; daemonlint stops here"
+            ),
+        });
+    }
+    Ok(match node.node_type() {
+        NodeType::Sequence => {
+            let mut items = Vec::new();
+            for item in node.items() {
+                items.push(convert(item, left, depth + 1, budget)?);
+            }
+            Value::Array(items)
+        }
+        NodeType::Mapping => {
+            let mut map = Map::new();
+            for (key, value) in node.entries() {
+                let Some(name) = key.json_key() else {
+                    // A collection used as a key has no JSON form; Kubernetes rejects it too.
+                    continue;
+                };
+                let value = convert(value, left, depth + 1, budget)?;
+                map.insert(name.into_owned(), value);
+            }
+            Value::Object(map)
+        }
+        NodeType::Invalid => Value::Null,
+        _ => match node.resolve() {
+            Some(Resolved::Bool(b)) => Value::Bool(b),
+            Some(Resolved::Int(i)) => Value::Number(i.into()),
+            Some(Resolved::Float(f)) => Number::from_f64(f).map_or_else(
+                || Value::String(node.scalar_text().unwrap_or_default().to_string()),
+                Value::Number,
+            ),
+            Some(Resolved::Str(s)) => Value::String(s.to_string()),
+            Some(Resolved::Null) | None => Value::Null,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{documents, Limits};
+
+    fn json_of(text: &str, budget: usize) -> Result<Value, ExpansionLimit> {
+        let doc = documents(text, Limits::default())
+            .next()
+            .and_then(Result::ok)
+            .expect("parses");
+        to_json(doc.root().expect("root"), budget)
+    }
+
+    #[test]
+    fn scalars_resolve_as_kubernetes_reads_them() {
+        let v = json_of(
+            "a: yes\nb: \"yes\"\nc: 0640\nd: ~\ne: [1, 1.5, x]\n<<: {f: 1, a: 2}\n",
+            100,
+        )
+        .expect("fits");
+        assert_eq!(
+            v,
+            serde_json::json!({"a": true, "b": "yes", "c": 416, "d": null, "e": [1, 1.5, "x"], "f": 1})
+        );
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = json_of(&text, 100_000).expect_err("over budget");
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+    }
+}
