@@ -166,7 +166,7 @@ impl PolicySet {
             let Some(root) = json.get(settings, out) else {
                 return;
             };
-            for (pointer, node) in targets(policy.target, ds) {
+            for (pointer, key, node) in targets(policy.target, ds) {
                 let Some(instance) = root.pointer(&pointer) else {
                     continue;
                 };
@@ -175,7 +175,7 @@ impl PolicySet {
                     .iter_errors(instance)
                     .take(MAX_FINDINGS_PER_TARGET)
                 {
-                    for found in schema::explain(&error, node, &pointer, None) {
+                    for found in schema::explain(&error, node, key, &pointer, None) {
                         let mut v = found.violation;
                         v.message = format!("{}: {}", policy.message, v.message);
                         v.help.clone_from(&policy.help);
@@ -191,16 +191,22 @@ impl PolicySet {
     }
 }
 
-/// The JSON pointer (inside the object) and node of each value a policy target names.
-fn targets<'a>(target: Target, ds: &DaemonSet<'a>) -> Vec<(String, Node<'a>)> {
+/// The JSON pointer (inside the object), the key span (if the value has a key) and the node of
+/// each value a policy target names.
+fn targets<'a>(target: Target, ds: &DaemonSet<'a>) -> Vec<(String, Option<Span>, Node<'a>)> {
     match target {
-        Target::DaemonSet => vec![(String::new(), ds.object.node)],
-        Target::PodSpec => vec![("/spec/template/spec".into(), ds.pod)],
+        Target::DaemonSet => vec![(String::new(), None, ds.object.node)],
+        Target::PodSpec => vec![(
+            "/spec/template/spec".into(),
+            Some(ds.pod_key.span()),
+            ds.pod,
+        )],
         Target::Container => ds
             .all_containers()
             .map(|c| {
                 (
                     format!("/spec/template/spec/{}/{}", c.kind.field(), c.index),
+                    None,
                     c.node,
                 )
             })
@@ -301,7 +307,9 @@ pub fn load_source(
             Some("write one policy (a mapping with `id`, `message`, `target` and `schema`) per YAML document".into()),
         );
     }
-    (policies, errors.0)
+    let mut errors = errors.0;
+    errors.sort_by_key(|d| (d.span.start, d.span.end));
+    (policies, errors)
 }
 
 #[derive(Default)]
@@ -627,31 +635,75 @@ fn parse_schema(root: Node<'_>, settings: &Settings, errors: &mut Errors) -> Opt
             return None;
         }
     };
+    // Every problem the meta-schema finds, then whatever compiling finds (a pattern the `regex`
+    // engine refuses, an unresolvable `$ref`).
+    let mut found = 0;
+    if let Ok(meta) = jsonschema::meta::validator_for(&json) {
+        for error in meta.iter_errors(&json).take(20) {
+            schema_error(&error, key, node, errors);
+            found += 1;
+        }
+    }
+    if found > 0 {
+        return None;
+    }
     match schema::build_validator(&json) {
         Ok(validator) => Some(validator),
         Err(error) => {
-            let pointer = error.instance_path().as_str();
-            let (span, place) = match node.pointer_entry(pointer) {
-                Some((_, n)) if !pointer.is_empty() => (
-                    n.span(),
-                    format!(" at `schema{}`", schema::dotted_suffix(pointer)),
-                ),
-                _ => (key.span(), String::new()),
-            };
-            let text = error.masked().to_string();
-            let regex = text.contains("regex") || pointer.contains("pattern");
-            errors.push(
-                span,
-                format!("invalid JSON Schema{place}: {text}"),
-                regex.then(|| {
-                    "patterns use the `regex` crate's syntax, which runs in linear time: no \
-                     look-around and no back-references"
-                        .to_string()
-                }),
-            );
+            schema_error(&error, key, node, errors);
             None
         }
     }
+}
+
+/// Report a schema error at the schema node it names.
+fn schema_error(
+    error: &jsonschema::ValidationError<'_>,
+    key: Node<'_>,
+    node: Node<'_>,
+    errors: &mut Errors,
+) {
+    let pointer = error.instance_path().as_str();
+    let (span, place) = match node.pointer_entry(pointer) {
+        Some((_, n)) if !pointer.is_empty() => (
+            n.span(),
+            format!(" at `schema{}`", schema::dotted_suffix(pointer)),
+        ),
+        _ => (key.span(), String::new()),
+    };
+    let bad_regex = matches!(
+        error.kind(),
+        jsonschema::error::ValidationErrorKind::Format { format } if format == "regex"
+    );
+    let (message, help) = if bad_regex {
+        (
+            format!(
+                "invalid JSON Schema{place}: `{}` is not a regular expression the \
+                 linear-time `regex` engine accepts",
+                error.instance().as_str().unwrap_or_default()
+            ),
+            Some(
+                "patterns use the `regex` crate's syntax, which runs in linear time: \
+                 no look-around and no back-references"
+                    .to_string(),
+            ),
+        )
+    } else if pointer.ends_with("/type") {
+        (
+            format!(
+                "invalid JSON Schema{place}: {} is not a JSON Schema type",
+                error.instance()
+            ),
+            Some(
+                "use `string`, `integer`, `number`, `boolean`, `object`, `array` or `null` \
+                 (or a list of them)"
+                    .to_string(),
+            ),
+        )
+    } else {
+        (format!("invalid JSON Schema{place}: {error}"), None)
+    };
+    errors.push(span, message, help);
 }
 
 #[cfg(test)]

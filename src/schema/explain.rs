@@ -23,12 +23,14 @@ pub(crate) struct Explained {
 pub(crate) const QUANTITY_PATTERN: &str =
     r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
 
-/// Explain `error`, raised while validating the JSON of `target`. `prefix` is the JSON pointer
+/// Explain `error`, raised while validating the JSON of `target`. `target_key` is the key whose
+/// value `target` is (for a finding about the target as a whole); `prefix` is the JSON pointer
 /// of `target` inside its object, so messages show paths from the object's root. `schema` (the
 /// schema that raised it) lets unknown fields get a "did you mean".
 pub(crate) fn explain(
     error: &ValidationError<'_>,
     target: Node<'_>,
+    target_key: Option<Span>,
     prefix: &str,
     schema: Option<&Value>,
 ) -> Vec<Explained> {
@@ -65,11 +67,12 @@ pub(crate) fn explain(
             let name = property.as_str().unwrap_or("?");
             let span = match key {
                 Some(k) => k.span(),
-                None if pointer.is_empty() => object_anchor(target),
-                None => node
-                    .entries()
-                    .first()
-                    .map_or(node.span(), |(k, _)| k.span()),
+                None if pointer.is_empty() => target_key.unwrap_or_else(|| {
+                    target
+                        .entry("kind")
+                        .map_or_else(|| first_key(node), |(k, _)| k.span())
+                }),
+                None => first_key(node),
             };
             let whole = if path.is_empty() {
                 "the object".to_string()
@@ -160,11 +163,97 @@ pub(crate) fn explain(
                 None,
             )]
         }
+        ValidationErrorKind::MinLength { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, shorter than {limit} {}",
+                at(&path),
+                show_node(node),
+                plural(*limit, "character", "characters")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MaxLength { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, longer than {limit} {}",
+                at(&path),
+                show_node(node),
+                plural(*limit, "character", "characters")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MinItems { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} has fewer than {limit} {}",
+                at(&path),
+                plural(*limit, "item", "items")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MaxItems { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} has more than {limit} {}",
+                at(&path),
+                plural(*limit, "item", "items")
+            ),
+            None,
+        )],
+        ValidationErrorKind::Not { schema } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, which matches the forbidden schema {}",
+                at(&path),
+                show_node(node),
+                show_json(schema)
+            ),
+            None,
+        )],
+        ValidationErrorKind::FalseSchema => vec![value_finding(
+            value_span,
+            format!("{} is not allowed", at(&path)),
+            None,
+        )],
+        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+            vec![value_finding(
+                value_span,
+                format!(
+                    "{} is {}, which matches none of the allowed alternatives",
+                    at(&path),
+                    show_node(node)
+                ),
+                None,
+            )]
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, which matches more than one of the exclusive alternatives",
+                at(&path),
+                show_node(node)
+            ),
+            None,
+        )],
+        ValidationErrorKind::UniqueItems => vec![value_finding(
+            value_span,
+            format!("{} holds the same item more than once", at(&path)),
+            None,
+        )],
         _ => vec![value_finding(
             value_span,
             format!("{}: {}", at(&path), error.masked()),
             None,
         )],
+    }
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }
 
@@ -177,8 +266,11 @@ fn value_finding(span: Span, message: String, help: Option<String>) -> Explained
     }
 }
 
-fn object_anchor(root: Node<'_>) -> Span {
-    root.entry("kind").map_or(root.span(), |(k, _)| k.span())
+/// The first key of a mapping (a list item's most readable anchor), else the node.
+fn first_key(node: Node<'_>) -> Span {
+    node.entries()
+        .first()
+        .map_or(node.span(), |(k, _)| k.span())
 }
 
 /// `spec.template.spec.containers[0]` from `/spec/template/spec/containers/0`.

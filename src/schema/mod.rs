@@ -233,7 +233,7 @@ pub(crate) fn check_object(
     let mut reported = 0usize;
     let mut dropped: Option<(&'static rules::RuleMeta, usize)> = None;
     for error in compiled.validator.iter_errors(instance) {
-        for found in explain(&error, object.node, "", Some(&compiled.schema)) {
+        for found in explain(&error, object.node, None, "", Some(&compiled.schema)) {
             if Some(found.violation.span) == skip_span {
                 continue;
             }
