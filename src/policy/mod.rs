@@ -105,7 +105,7 @@ pub struct Policy {
     /// The file the policy comes from, as given.
     pub file: String,
     matcher: Match,
-    validator: Validator,
+    validator: Validator<schema::SpanJson>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -163,16 +163,13 @@ impl PolicySet {
             if !policy.matcher.matches(&ds.object) {
                 continue;
             }
-            let Some(root) = json.get(settings, out) else {
+            if json.get(settings, out).is_none() {
                 return;
-            };
+            }
             for (pointer, key, node) in targets(policy.target, ds) {
-                let Some(instance) = root.pointer(&pointer) else {
-                    continue;
-                };
                 for error in policy
                     .validator
-                    .iter_errors(instance)
+                    .iter_errors(schema::Instance::Tree(node))
                     .take(MAX_FINDINGS_PER_TARGET)
                 {
                     for found in schema::explain(&error, node, key, &pointer, None) {
@@ -604,7 +601,11 @@ fn parse_match(root: Node<'_>, errors: &mut Errors) -> Option<Match> {
     ok.then_some(matcher)
 }
 
-fn parse_schema(root: Node<'_>, settings: &Settings, errors: &mut Errors) -> Option<Validator> {
+fn parse_schema(
+    root: Node<'_>,
+    settings: &Settings,
+    errors: &mut Errors,
+) -> Option<Validator<schema::SpanJson>> {
     let Some((key, node)) = root.entry("schema") else {
         errors.push(
             first_key_span(root),

@@ -20,15 +20,12 @@ pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diag
         return;
     }
     let mut found = Vec::new();
-    object.node.walk_own(&mut |node| {
-        if !node.is_plain_scalar() {
-            return;
-        }
+    for node in object.node.ambiguous_scalars() {
         let Some(text) = node.scalar_text() else {
-            return;
+            continue;
         };
         let Some(yaml12) = scalar::yaml12_disagreement(text) else {
-            return;
+            continue;
         };
         let (kubernetes, replacement) = match node.resolve() {
             Some(Resolved::Bool(b)) => (format!("the boolean `{b}`"), b.to_string()),
@@ -40,7 +37,7 @@ pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diag
                     format!("{sign}0o{}", if digits.is_empty() { "0" } else { digits }),
                 )
             }
-            _ => return,
+            _ => continue,
         };
         let message = format!(
             "`{text}` is {kubernetes} to Kubernetes (YAML 1.1), but {yaml12} `{text}` to YAML 1.2 \
@@ -63,7 +60,7 @@ pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diag
                 .help(help)
                 .fix(Some(fix)),
         );
-    });
+    }
     for v in found {
         push_engine_finding(object, &YAML_1_1_AMBIGUITY, settings, v, out);
     }

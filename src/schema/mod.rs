@@ -6,6 +6,7 @@
 //! DaemonSet, and shared across threads.
 
 mod explain;
+pub mod instance;
 
 use std::sync::OnceLock;
 
@@ -17,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 use crate::manifest::Object;
 use crate::rules::{self, Violation};
 use crate::source::Span;
-use crate::yaml::json::{to_json, ExpansionLimit};
+pub use instance::{Instance, SpanJson};
 
 pub(crate) use explain::{dotted, explain};
 
@@ -126,15 +127,15 @@ impl std::str::FromStr for KubeVersion {
 /// A compiled schema with its JSON (read to suggest field names).
 pub(crate) struct Compiled {
     pub(crate) schema: Value,
-    pub(crate) validator: Validator,
+    pub(crate) validator: Validator<SpanJson>,
 }
 
 /// Build a validator the way daemonlint always does: no network, formats checked, patterns on
 /// the linear-time `regex` engine.
 pub(crate) fn build_validator(
     schema: &Value,
-) -> Result<Validator, jsonschema::ValidationError<'static>> {
-    jsonschema::options()
+) -> Result<Validator<SpanJson>, jsonschema::ValidationError<'static>> {
+    jsonschema::options_for::<SpanJson>()
         .should_validate_formats(true)
         .with_pattern_options(jsonschema::PatternOptions::regex())
         .build(schema)
@@ -152,42 +153,56 @@ pub(crate) fn compiled(version: KubeVersion) -> Option<&'static Compiled> {
         .as_ref()
 }
 
-/// An object's JSON form, built on first use and shared by the schema check and the policies.
+/// An object as a validator instance, once its alias expansion is known to be bounded; shared
+/// by the schema check and the policies.
 pub(crate) struct ObjectJson<'o, 'a> {
     object: &'o Object<'a>,
-    state: Option<Result<Value, ExpansionLimit>>,
+    checked: Option<bool>,
 }
 
 impl<'o, 'a> ObjectJson<'o, 'a> {
     pub(crate) fn new(object: &'o Object<'a>) -> Self {
         Self {
             object,
-            state: None,
+            checked: None,
         }
     }
 
-    /// The JSON, or `None` after reporting (once) that the alias budget ran out.
-    pub(crate) fn get(&mut self, settings: &Settings, out: &mut Vec<Diagnostic>) -> Option<&Value> {
-        if self.state.is_none() {
-            let converted = to_json(self.object.node, settings.limits.max_expanded_nodes);
-            if let Err(limit) = &converted {
-                rules::push_engine_finding(
-                    self.object,
-                    &rules::YAML_SYNTAX,
-                    settings,
-                    Violation::new(self.object.anchor_span(), limit.message.clone()).help(
-                        "anchors and aliases that multiply one another are expanded for the \
-                         schema check and the policies; write the values out, or raise no limit \
-                         for untrusted input",
-                    ),
-                    out,
-                );
+    /// The instance, or `None` after reporting (once) that expanding its aliases would exceed
+    /// the budget.
+    pub(crate) fn get(
+        &mut self,
+        settings: &Settings,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Instance<'a>> {
+        let ok = *self.checked.get_or_insert_with(|| {
+            match self
+                .object
+                .node
+                .check_expansion(settings.limits.max_expanded_nodes, MAX_EXPANDED_DEPTH)
+            {
+                Ok(()) => true,
+                Err(message) => {
+                    rules::push_engine_finding(
+                        self.object,
+                        &rules::YAML_SYNTAX,
+                        settings,
+                        Violation::new(self.object.anchor_span(), message).help(
+                            "anchors and aliases that multiply one another are expanded for the \
+                             schema check and the policies; write the values out",
+                        ),
+                        out,
+                    );
+                    false
+                }
             }
-            self.state = Some(converted);
-        }
-        self.state.as_ref().and_then(|s| s.as_ref().ok())
+        });
+        ok.then_some(Instance::Tree(self.object.node))
     }
 }
+
+/// Deepest expanded nesting the validators walk.
+const MAX_EXPANDED_DEPTH: usize = 512;
 
 /// Most schema findings reported for one object; the rest are counted in one more finding.
 pub const MAX_FINDINGS_PER_OBJECT: usize = 50;

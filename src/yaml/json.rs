@@ -41,6 +41,18 @@ fn convert(
             ),
         });
     }
+    if let Some(scalar) = node.resolve() {
+        return Ok(match scalar {
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::Int(i) => Value::Number(i.into()),
+            Resolved::Float(f) => Number::from_f64(f).map_or_else(
+                || Value::String(node.scalar_text().unwrap_or_default().to_string()),
+                Value::Number,
+            ),
+            Resolved::Str(s) => Value::String(s.to_string()),
+            Resolved::Null => Value::Null,
+        });
+    }
     Ok(match node.node_type() {
         NodeType::Sequence => {
             let mut items = Vec::new();
@@ -61,17 +73,7 @@ fn convert(
             }
             Value::Object(map)
         }
-        NodeType::Invalid => Value::Null,
-        _ => match node.resolve() {
-            Some(Resolved::Bool(b)) => Value::Bool(b),
-            Some(Resolved::Int(i)) => Value::Number(i.into()),
-            Some(Resolved::Float(f)) => Number::from_f64(f).map_or_else(
-                || Value::String(node.scalar_text().unwrap_or_default().to_string()),
-                Value::Number,
-            ),
-            Some(Resolved::Str(s)) => Value::String(s.to_string()),
-            Some(Resolved::Null) | None => Value::Null,
-        },
+        _ => Value::Null,
     })
 }
 

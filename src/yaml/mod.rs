@@ -83,6 +83,12 @@ pub struct Document<'s> {
     pub comments: Vec<Comment<'s>>,
     /// Keys that repeat a key of the same mapping, in source order.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// The document holds at least one alias (so its expanded size may exceed its text's).
+    has_aliases: bool,
+    /// The document holds a plain `<<` (a merge key, or at least a scalar that looks like one).
+    has_merge_keys: bool,
+    /// Plain scalars that YAML 1.1 and YAML 1.2 read differently, in source order.
+    ambiguous: Vec<NodeId>,
 }
 
 /// A mapping key that repeats an earlier key of the same mapping.
@@ -302,13 +308,25 @@ impl<'a> Node<'a> {
     }
 
     /// Items of a sequence (empty for anything else).
-    pub fn items(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+    pub fn items(&self) -> Items<'a> {
         let node = self.resolved();
         let ids: &'a [NodeId] = match &node.data().kind {
             NodeKind::Seq(items) => items,
             _ => &[],
         };
-        ids.iter().map(move |&id| node.child(id).resolved())
+        Items {
+            node,
+            ids: ids.iter(),
+        }
+    }
+
+    /// Number of items of a sequence (0 for anything else).
+    #[must_use]
+    pub fn item_count(&self) -> usize {
+        match &self.resolved().data().kind {
+            NodeKind::Seq(items) => items.len(),
+            _ => 0,
+        }
     }
 
     /// Key/value pairs of a mapping in source order, with merge keys (`<<`) expanded after the
@@ -514,36 +532,188 @@ impl<'a> Node<'a> {
     pub fn pointer(&self, pointer: &str) -> Option<Node<'a>> {
         self.pointer_entry(pointer).map(|(_, v)| v)
     }
+}
 
-    /// Visit every node of this node's own text (keys included) in source order, without
-    /// entering aliases: each piece of text is visited once.
-    pub fn walk_own(&self, visit: &mut dyn FnMut(Node<'a>)) {
-        self.walk_own_at(visit, 0);
+/// The items of a sequence (aliases followed).
+#[derive(Clone)]
+pub struct Items<'a> {
+    node: Node<'a>,
+    ids: std::slice::Iter<'a, NodeId>,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        self.ids.next().map(|&id| self.node.child(id).resolved())
     }
 
-    fn walk_own_at(&self, visit: &mut dyn FnMut(Node<'a>), depth: usize) {
-        let kind = &self.data().kind;
-        if matches!(kind, NodeKind::Alias(_)) {
-            return;
-        }
-        visit(*self);
-        if depth > 1024 {
-            return;
-        }
-        match kind {
-            NodeKind::Seq(items) => {
-                for &id in items {
-                    self.child(id).walk_own_at(visit, depth + 1);
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ids.size_hint()
+    }
+}
+
+/// The members of a mapping as JSON sees them: `(json key, value)`, merge keys applied,
+/// collection keys skipped. Iterates the mapping in place unless it has merge keys.
+pub enum JsonMembers<'a> {
+    Own {
+        node: Node<'a>,
+        pairs: std::slice::Iter<'a, (NodeId, NodeId)>,
+    },
+    Merged(std::vec::IntoIter<(Node<'a>, Node<'a>)>),
+}
+
+impl<'a> Iterator for JsonMembers<'a> {
+    type Item = (Cow<'a, str>, Node<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (key, value) = match self {
+                Self::Own { node, pairs } => {
+                    let &(k, v) = pairs.next()?;
+                    (node.child(k).resolved(), node.child(v).resolved())
                 }
+                Self::Merged(entries) => entries.next()?,
+            };
+            if let Some(name) = key.json_key() {
+                return Some((name, value));
             }
-            NodeKind::Map(pairs) => {
-                for &(k, v) in pairs {
-                    self.child(k).walk_own_at(visit, depth + 1);
-                    self.child(v).walk_own_at(visit, depth + 1);
-                }
-            }
-            _ => {}
         }
+    }
+}
+
+impl<'a> Node<'a> {
+    fn has_merge_key(&self) -> bool {
+        self.doc.has_merge_keys
+            && self.own_pairs().iter().any(|&(k, _)| {
+                let key = self.resolved().child(k).resolved();
+                key.is_plain_scalar() && key.scalar_text() == Some("<<")
+            })
+    }
+
+    /// The plain scalars written inside this node's own text that YAML 1.1 (Kubernetes) and
+    /// YAML 1.2 read differently (`yes`, `0640`), found while parsing.
+    pub fn ambiguous_scalars(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        let span = self.own_span();
+        let node = *self;
+        let ids = &self.doc.ambiguous;
+        let first = ids.partition_point(|&id| self.doc.nodes[id as usize].span.start < span.start);
+        ids[first..]
+            .iter()
+            .take_while(move |&&id| node.doc.nodes[id as usize].span.end <= span.end)
+            .map(move |&id| Node {
+                doc: node.doc,
+                id,
+                site: None,
+            })
+    }
+
+    /// The members of a mapping as JSON (and Kubernetes) sees them.
+    #[must_use]
+    pub fn json_members(&self) -> JsonMembers<'a> {
+        let node = self.resolved();
+        if node.has_merge_key() {
+            JsonMembers::Merged(node.entries().into_iter())
+        } else {
+            JsonMembers::Own {
+                node,
+                pairs: node.own_pairs().iter(),
+            }
+        }
+    }
+
+    /// Number of members of a mapping as JSON sees them.
+    #[must_use]
+    pub fn json_member_count(&self) -> usize {
+        let node = self.resolved();
+        if node.has_merge_key() {
+            node.entries().len()
+        } else {
+            node.own_pairs().len()
+        }
+    }
+
+    /// The value whose JSON key is `key` (a plain `yes:` key is `true` to JSON), merge keys
+    /// applied.
+    #[must_use]
+    pub fn json_get(&self, key: &str) -> Option<Node<'a>> {
+        // A key that reads as a string when written plain (`name`) is found by its text alone;
+        // any other (`true`, `8080`) may come from a key written differently (`yes`, `0x1F90`).
+        let by_text = matches!(scalar::resolve(key, true), Resolved::Str(_));
+        let matches = |k: Node<'a>| match k.scalar_text() {
+            Some(text) if by_text => text == key,
+            Some(_) => k.json_key().as_deref() == Some(key),
+            None => false,
+        };
+        let node = self.resolved();
+        if node.has_merge_key() {
+            return node
+                .entries()
+                .into_iter()
+                .find(|(k, _)| matches(*k))
+                .map(|(_, v)| v);
+        }
+        node.own_pairs()
+            .iter()
+            .find_map(|&(k, v)| matches(node.child(k).resolved()).then(|| node.child(v).resolved()))
+    }
+
+    /// Check that expanding this node's aliases stays within `max_values` values and `max_depth`
+    /// levels; returns the message when it does not. Free for documents without aliases.
+    pub fn check_expansion(&self, max_values: usize, max_depth: usize) -> Result<(), String> {
+        if !self.doc.has_aliases {
+            return Ok(());
+        }
+        // Expanded size and depth per node id, computed once each (aliases share their target's).
+        let mut memo: Vec<Option<(u64, u32)>> = vec![None; self.doc.nodes.len()];
+        let (size, depth) = self.doc.expansion(self.resolved().id, &mut memo, 0);
+        if size > max_values as u64 {
+            return Err(format!(
+                "expanding the aliases of this object builds more than {max_values} values; \
+                 daemonlint stops here (an alias bomb?)"
+            ));
+        }
+        if depth as usize > max_depth {
+            return Err(format!(
+                "aliases nest this object deeper than {max_depth} levels; daemonlint stops here"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Document<'_> {
+    fn expansion(&self, id: NodeId, memo: &mut [Option<(u64, u32)>], guard: usize) -> (u64, u32) {
+        if let Some(Some(done)) = memo.get(id as usize) {
+            return *done;
+        }
+        let Some(data) = self.nodes.get(id as usize) else {
+            return (1, 1);
+        };
+        // Anchors resolve backwards, so alias chains are acyclic; the guard only bounds stack use.
+        if guard > 4096 {
+            return (u64::MAX / 4, u32::MAX / 4);
+        }
+        let (size, depth) = match &data.kind {
+            NodeKind::Alias(target) => self.expansion(*target, memo, guard + 1),
+            NodeKind::Seq(items) => items.iter().fold((1u64, 1u32), |(s, d), &i| {
+                let (cs, cd) = self.expansion(i, memo, guard + 1);
+                (s.saturating_add(cs), d.max(cd.saturating_add(1)))
+            }),
+            NodeKind::Map(pairs) => pairs.iter().fold((1u64, 1u32), |(s, d), &(k, v)| {
+                let (ks, _) = self.expansion(k, memo, guard + 1);
+                let (vs, vd) = self.expansion(v, memo, guard + 1);
+                (
+                    s.saturating_add(ks).saturating_add(vs),
+                    d.max(vd.saturating_add(1)),
+                )
+            }),
+            NodeKind::Scalar { .. } | NodeKind::Invalid => (1, 1),
+        };
+        if let Some(slot) = memo.get_mut(id as usize) {
+            *slot = Some((size, depth));
+        }
+        (size, depth)
     }
 }
 
@@ -607,6 +777,8 @@ struct Builder<'s> {
     start: Option<usize>,
     end: usize,
     duplicate_keys: Vec<DuplicateKey>,
+    ambiguous: Vec<NodeId>,
+    has_merge_keys: bool,
 }
 
 /// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
@@ -631,6 +803,8 @@ impl<'s> Builder<'s> {
             start: None,
             end: 0,
             duplicate_keys: Vec::new(),
+            ambiguous: Vec::new(),
+            has_merge_keys: false,
         }
     }
 
@@ -771,6 +945,9 @@ impl<'s> Iterator for Documents<'s> {
                         root: b.root,
                         comments,
                         duplicate_keys: b.duplicate_keys,
+                        has_aliases: b.aliases > 0,
+                        has_merge_keys: b.has_merge_keys,
+                        ambiguous: b.ambiguous,
                     }));
                 }
                 Event::Comment(text, _) => {
@@ -823,7 +1000,10 @@ impl<'s> Documents<'s> {
                 let tagged_str = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                b.push(
+                let plain = matches!(style, ScalarStyle::Plain) && !tagged_str;
+                let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
+                let merge = plain && value == "<<";
+                let id = b.push(
                     sp,
                     NodeKind::Scalar {
                         value,
@@ -832,6 +1012,10 @@ impl<'s> Documents<'s> {
                     },
                     anchor,
                 );
+                if ambiguous {
+                    b.ambiguous.push(id);
+                }
+                b.has_merge_keys |= merge;
             }
             Event::SequenceStart(style, anchor, _) => {
                 if b.stack.len() >= self.limits.max_depth {

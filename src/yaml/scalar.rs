@@ -55,7 +55,7 @@ fn yaml11_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    if body.is_empty() {
+    if !body.as_bytes().first()?.is_ascii_digit() {
         return None;
     }
     let body_clean: String;
