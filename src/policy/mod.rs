@@ -219,7 +219,7 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<PolicySet, Vec<Fil
     let mut ids = HashSet::new();
     for path in paths {
         let name = path.display().to_string();
-        let source = match std::fs::read(path) {
+        let source = match crate::read_limited(path, settings.max_file_size) {
             Ok(bytes) => match crate::decode(&name, bytes) {
                 (source, None) => source,
                 (source, Some(d)) => {
