@@ -205,16 +205,16 @@ fn check_document(
         stats.daemonsets += 1;
         rules::yaml_1_1_ambiguity::check_object(&object, settings, out);
         let shape = DaemonSet::from_object(object);
-        let mut json = schema::ObjectJson::new(&object);
+        let mut instance = schema::ObjectInstance::new(&object);
         let pasted = shape.as_ref().is_err_and(|e| e.lost_indentation);
         if object.api_version == Some("apps/v1") && !pasted {
             let skip = shape.as_ref().err().map(|e| e.span);
-            schema::check_object(&object, &mut json, settings, skip, out);
+            schema::check_object(&object, &mut instance, settings, skip, out);
         }
         match shape {
             Ok(ds) => {
                 rules::check_daemonset(&ds, settings, out);
-                policies.check(&ds, &mut json, settings, out);
+                policies.check(&ds, &mut instance, settings, out);
             }
             Err(shape) => {
                 let mut d = engine_diagnostic(

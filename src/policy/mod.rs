@@ -32,7 +32,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::{DaemonSet, Object};
 use crate::rules;
-use crate::schema::{self, ObjectJson};
+use crate::schema::{self, ObjectInstance};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{self, json::to_json, Node, NodeType};
 use crate::{FileReport, Stats};
@@ -152,7 +152,7 @@ impl PolicySet {
     pub(crate) fn check(
         &self,
         ds: &DaemonSet<'_>,
-        json: &mut ObjectJson<'_, '_>,
+        instance: &mut ObjectInstance<'_, '_>,
         settings: &Settings,
         out: &mut Vec<Diagnostic>,
     ) {
@@ -163,7 +163,7 @@ impl PolicySet {
             if !policy.matcher.matches(&ds.object) {
                 continue;
             }
-            if json.get(settings, out).is_none() {
+            if instance.get(settings, out).is_none() {
                 return;
             }
             for (pointer, key, node) in targets(policy.target, ds) {

@@ -155,12 +155,12 @@ pub(crate) fn compiled(version: KubeVersion) -> Option<&'static Compiled> {
 
 /// An object as a validator instance, once its alias expansion is known to be bounded; shared
 /// by the schema check and the policies.
-pub(crate) struct ObjectJson<'o, 'a> {
+pub(crate) struct ObjectInstance<'o, 'a> {
     object: &'o Object<'a>,
     checked: Option<bool>,
 }
 
-impl<'o, 'a> ObjectJson<'o, 'a> {
+impl<'o, 'a> ObjectInstance<'o, 'a> {
     pub(crate) fn new(object: &'o Object<'a>) -> Self {
         Self {
             object,
@@ -211,7 +211,7 @@ pub const MAX_FINDINGS_PER_OBJECT: usize = 50;
 /// Findings at `skip_span` (already reported as `invalid-daemonset`) are left out.
 pub(crate) fn check_object(
     object: &Object<'_>,
-    json: &mut ObjectJson<'_, '_>,
+    object_instance: &mut ObjectInstance<'_, '_>,
     settings: &Settings,
     skip_span: Option<Span>,
     out: &mut Vec<Diagnostic>,
@@ -232,7 +232,7 @@ pub(crate) fn check_object(
     let Some(compiled) = compiled(settings.kube_version) else {
         return;
     };
-    let Some(instance) = json.get(settings, out) else {
+    let Some(instance) = object_instance.get(settings, out) else {
         return;
     };
     if compiled.validator.is_valid(instance) {
