@@ -34,7 +34,8 @@ use crate::manifest::{DaemonSet, Object};
 use crate::rules;
 use crate::schema::{self, ObjectInstance};
 use crate::source::{SourceFile, Span};
-use crate::yaml::{self, json::to_json, Node, NodeType};
+use crate::yaml::json::{to_json_with, Keys};
+use crate::yaml::{self, Node, NodeType};
 use crate::{FileReport, Stats};
 
 /// What a policy's schema is checked against.
@@ -629,7 +630,8 @@ fn parse_schema(
         );
         return None;
     }
-    let json = match to_json(node, settings.limits.max_expanded_nodes) {
+    // Keys are property names as written (`n:` is `"n"`); values read as in manifests.
+    let json = match to_json_with(node, settings.limits.max_expanded_nodes, Keys::Literal) {
         Ok(json) => json,
         Err(limit) => {
             errors.push(node.span(), limit.message, None);
@@ -665,7 +667,7 @@ fn schema_error(
     errors: &mut Errors,
 ) {
     let pointer = error.instance_path().as_str();
-    let (span, place) = match node.pointer_entry(pointer) {
+    let (span, place) = match node.pointer_entry_with(pointer, true) {
         Some((_, n)) if !pointer.is_empty() => (
             n.span(),
             format!(" at `schema{}`", schema::dotted_suffix(pointer)),

@@ -211,6 +211,19 @@ fn look_around_patterns_are_refused_with_a_pointer_to_the_pattern() {
 }
 
 #[test]
+fn schema_keys_are_taken_as_written() {
+    // `n` would be the boolean false as a YAML 1.1 key; in a schema it names a definition.
+    let set = policy(
+        "id: p\nmessage: m\ntarget: podSpec\nschema:\n  $defs:\n    n: {type: boolean}\n  properties:\n    hostNetwork: {$ref: '#/$defs/n'}\n    y: {type: string}\n",
+    );
+    assert!(run(&set, DS).is_empty());
+    assert_eq!(
+        problems("id: p\nmessage: m\ntarget: podSpec\nschema:\n  $defs:\n    n: {type: bool}\n"),
+        vec!["6:15-6:19 invalid JSON Schema at `schema.$defs.n.type`: \"bool\" is not a JSON Schema type"]
+    );
+}
+
+#[test]
 fn ids_are_unique_across_files() {
     let settings = Settings::default();
     let mut ids = HashSet::new();

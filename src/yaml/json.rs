@@ -1,6 +1,8 @@
 //! A node as JSON, the way Kubernetes receives it: plain scalars resolved with YAML 1.1 rules,
 //! merge keys applied, aliases expanded under a budget.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 
 use super::{Node, NodeType, Resolved};
@@ -11,10 +13,25 @@ pub struct ExpansionLimit {
     pub message: String,
 }
 
+/// How mapping keys become JSON keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// As Kubernetes reads them: a plain `yes:` key is `"true"`, `0x10:` is `"16"`.
+    Kubernetes,
+    /// The key's text as written (for documents of ours, such as a policy's schema, where
+    /// `n:` or `on:` name properties).
+    Literal,
+}
+
 /// Convert `node` to JSON, building at most `budget` values.
 pub fn to_json(node: Node<'_>, budget: usize) -> Result<Value, ExpansionLimit> {
+    to_json_with(node, budget, Keys::Kubernetes)
+}
+
+/// Convert `node` to JSON with the given key reading, building at most `budget` values.
+pub fn to_json_with(node: Node<'_>, budget: usize, keys: Keys) -> Result<Value, ExpansionLimit> {
     let mut left = budget;
-    convert(node, &mut left, 0, budget)
+    convert(node, &mut left, 0, budget, keys)
 }
 
 const MAX_DEPTH: usize = 512;
@@ -24,6 +41,7 @@ fn convert(
     left: &mut usize,
     depth: usize,
     budget: usize,
+    keys: Keys,
 ) -> Result<Value, ExpansionLimit> {
     if *left == 0 {
         return Err(ExpansionLimit {
@@ -57,18 +75,22 @@ fn convert(
         NodeType::Sequence => {
             let mut items = Vec::new();
             for item in node.items() {
-                items.push(convert(item, left, depth + 1, budget)?);
+                items.push(convert(item, left, depth + 1, budget, keys)?);
             }
             Value::Array(items)
         }
         NodeType::Mapping => {
             let mut map = Map::new();
             for (key, value) in node.entries() {
-                let Some(name) = key.json_key() else {
+                let name = match keys {
+                    Keys::Kubernetes => key.json_key(),
+                    Keys::Literal => key.scalar_text().map(Cow::Borrowed),
+                };
+                let Some(name) = name else {
                     // A collection used as a key has no JSON form; Kubernetes rejects it too.
                     continue;
                 };
-                let value = convert(value, left, depth + 1, budget)?;
+                let value = convert(value, left, depth + 1, budget, keys)?;
                 map.insert(name.into_owned(), value);
             }
             Value::Object(map)

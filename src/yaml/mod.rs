@@ -500,6 +500,16 @@ impl<'a> Node<'a> {
     /// and for sequence items. Mapping keys match by [`Self::json_key`], merge keys included.
     #[must_use]
     pub fn pointer_entry(&self, pointer: &str) -> Option<(Option<Node<'a>>, Node<'a>)> {
+        self.pointer_entry_with(pointer, false)
+    }
+
+    /// Like [`Self::pointer_entry`], matching keys by their text as written when `literal`.
+    #[must_use]
+    pub fn pointer_entry_with(
+        &self,
+        pointer: &str,
+        literal: bool,
+    ) -> Option<(Option<Node<'a>>, Node<'a>)> {
         let mut key = None;
         let mut node = self.resolved();
         if pointer.is_empty() {
@@ -516,10 +526,14 @@ impl<'a> Node<'a> {
                 node = node.items().nth(index)?;
                 key = None;
             } else {
-                let (k, v) = node
-                    .entries()
-                    .into_iter()
-                    .find(|(k, _)| k.json_key().as_deref() == Some(segment.as_ref()))?;
+                let (k, v) = node.entries().into_iter().find(|(k, _)| {
+                    let name = if literal {
+                        k.scalar_text().map(Cow::Borrowed)
+                    } else {
+                        k.json_key()
+                    };
+                    name.as_deref() == Some(segment.as_ref())
+                })?;
                 key = Some(k);
                 node = v;
             }
