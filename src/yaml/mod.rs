@@ -797,7 +797,7 @@ struct Builder<'s> {
 
 /// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
 /// `1` and `"1"` are not).
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum KeyValue<'a> {
     Null,
     Bool(bool),
@@ -848,17 +848,22 @@ impl<'s> Builder<'s> {
         if pairs.len() < 2 {
             return;
         }
-        let keys: Vec<Option<KeyValue<'_>>> =
-            pairs.iter().map(|&(k, _)| self.key_value(k)).collect();
         let mut found = Vec::new();
-        if keys.len() <= 16 {
-            for (i, key) in keys.iter().enumerate() {
-                let Some(key) = key else { continue };
-                if let Some(j) = keys[..i].iter().position(|k| k.as_ref() == Some(key)) {
+        if pairs.len() <= 16 {
+            // Small mappings (nearly all): pairwise, without allocating.
+            let mut keys: [Option<KeyValue<'_>>; 16] = [None; 16];
+            for (slot, &(k, _)) in keys.iter_mut().zip(pairs) {
+                *slot = self.key_value(k);
+            }
+            for i in 1..pairs.len() {
+                let Some(key) = keys[i] else { continue };
+                if let Some(j) = keys[..i].iter().position(|k| *k == Some(key)) {
                     found.push((j, i));
                 }
             }
         } else {
+            let keys: Vec<Option<KeyValue<'_>>> =
+                pairs.iter().map(|&(k, _)| self.key_value(k)).collect();
             let mut seen = std::collections::HashMap::with_capacity(keys.len());
             for (i, key) in keys.iter().enumerate() {
                 let Some(key) = key else { continue };
@@ -869,7 +874,6 @@ impl<'s> Builder<'s> {
                 }
             }
         }
-        drop(keys);
         for (j, i) in found {
             let first = self.nodes[pairs[j].0 as usize].span;
             let node = &self.nodes[pairs[i].0 as usize];
