@@ -268,3 +268,26 @@ fn unreadable_policy_files_are_reported() {
         .message
         .starts_with("cannot read the policy file"));
 }
+
+#[test]
+fn lint_source_refuses_to_lint_with_a_broken_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.yaml");
+    std::fs::write(&path, "id: p\ntarget: nowhere\n").unwrap();
+    let settings = Settings {
+        policies: vec![path],
+        ..Settings::default()
+    };
+    let report = crate::lint_source(SourceFile::new("ds.yaml", DS), &settings);
+    assert!(report.io_error, "exit code 2");
+    assert_eq!(report.diagnostics.len(), 1);
+    let message = &report.diagnostics[0].message;
+    assert!(
+        message.starts_with("not linted: a policy file is broken ("),
+        "{message}"
+    );
+    assert!(
+        message.contains("broken.yaml:2:9: unknown target `nowhere`"),
+        "{message}"
+    );
+}
