@@ -98,6 +98,13 @@ pub struct SettingsArgs {
     /// Globs of files or directories to skip (repeatable, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// The Kubernetes version whose schema `apps/v1` DaemonSets are checked against
+    /// (1.30 to 1.37) [default: the newest].
+    #[arg(long, value_name = "1.NN")]
+    pub kube_version: Option<crate::schema::KubeVersion>,
+    /// A custom policy file (repeatable); see `policies/examples/`.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
     /// Largest file read, in bytes (default 67108864, 64 MiB); larger files are reported, not read.
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
@@ -219,6 +226,8 @@ impl SettingsArgs {
             },
             exclude: self.exclude.clone(),
             max_file_size: self.max_file_size,
+            policies: self.policies.clone(),
+            kube_version: self.kube_version,
             ..Overrides::default()
         })
     }
@@ -410,6 +419,19 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
+    // A broken policy file is a usage error: report it (with its spans) and lint nothing.
+    let base = resolver.settings_for(None);
+    if crate::policy::cached(&base).is_err() {
+        if let Err(files) = crate::policy::load(&base.policies, &base) {
+            let report = Report {
+                files,
+                config_error: true,
+                ..Report::default()
+            };
+            render(&report, args, base.format, stdout, stderr)?;
+            return Ok(2);
+        }
+    }
     let extra: Vec<PathBuf> = args.namespaces.iter().cloned().collect();
     let mut report = if files.is_empty() && extra.is_empty() {
         Report::default()

@@ -251,14 +251,6 @@ impl Selector {
         }
         Err(unknown_rule_message(text))
     }
-
-    fn matches(&self, meta: &RuleMeta) -> bool {
-        match self {
-            Self::All => true,
-            Self::Category(c) => meta.category == *c,
-            Self::Rule(r) => r == meta.id,
-        }
-    }
 }
 
 /// "unknown rule `x` (did you mean `y`?)".
@@ -298,19 +290,41 @@ impl Selection {
     /// The severity a rule runs at, or `None` when it is off.
     #[must_use]
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        self.severity_for(
+            meta.id,
+            Some(meta.category),
+            meta.default_enabled,
+            meta.default_severity,
+        )
+    }
+
+    /// [`Self::severity_of`] for any id (custom policies have no category).
+    #[must_use]
+    pub fn severity_for(
+        &self,
+        id: &str,
+        category: Option<Category>,
+        default_enabled: bool,
+        default: Severity,
+    ) -> Option<Severity> {
+        let matches = |s: &Selector| match s {
+            Selector::All => true,
+            Selector::Category(c) => Some(*c) == category,
+            Selector::Rule(r) => r == id,
+        };
         // An explicit level for a rule turns it on, even when it is off by default.
-        let explicit = self.severity.get(meta.id).is_some_and(|l| *l != Level::Off);
+        let explicit = self.severity.get(id).is_some_and(|l| *l != Level::Off);
         let selected = explicit
             || match &self.select {
-                Some(selectors) => selectors.iter().any(|s| s.matches(meta)),
-                None => meta.default_enabled,
+                Some(selectors) => selectors.iter().any(matches),
+                None => default_enabled,
             };
-        if !selected || self.ignore.iter().any(|s| s.matches(meta)) {
+        if !selected || self.ignore.iter().any(matches) {
             return None;
         }
-        match self.severity.get(meta.id) {
+        match self.severity.get(id) {
             Some(level) => level.severity(),
-            None => Some(meta.default_severity),
+            None => Some(default),
         }
     }
 }
@@ -342,8 +356,9 @@ pub struct Settings {
     pub exclude: Vec<String>,
     /// Policy files.
     pub policies: Vec<PathBuf>,
-    /// Kubernetes version for schema validation (`1.NN`).
-    pub kube_version: Option<String>,
+    /// The Kubernetes version whose schema `apps/v1` DaemonSets are validated against.
+    #[serde(serialize_with = "display")]
+    pub kube_version: crate::schema::KubeVersion,
     /// Configuration files applied, in order.
     pub config_files: Vec<PathBuf>,
     #[serde(skip)]
@@ -352,9 +367,9 @@ pub struct Settings {
     #[serde(skip)]
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
     #[serde(skip)]
-    include_set: Option<GlobSet>,
+    pub(crate) include_set: Option<GlobSet>,
     #[serde(skip)]
-    exclude_set: Option<(PathBuf, GlobSet)>,
+    pub(crate) exclude_set: Option<(PathBuf, GlobSet)>,
 }
 
 impl Default for Settings {
@@ -369,7 +384,7 @@ impl Default for Settings {
             include: vec!["*.yaml".into(), "*.yml".into(), "*.json".into()],
             exclude: Vec::new(),
             policies: Vec::new(),
-            kube_version: None,
+            kube_version: crate::schema::KubeVersion::newest(),
             config_files: Vec::new(),
             per_path: Vec::new(),
             cluster: None,
@@ -405,6 +420,13 @@ impl Settings {
     #[must_use]
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
         self.selection.severity_of(meta)
+    }
+
+    /// The severity of a rule outside the registry (a custom policy, on by default), or `None`
+    /// when the selection turns it off.
+    #[must_use]
+    pub fn severity_for_id(&self, id: &str, default: Severity) -> Option<Severity> {
+        self.selection.severity_for(id, None, true, default)
     }
 
     /// Whether the user set `rule` to a severity other than `default`; setting a rule to
@@ -454,6 +476,10 @@ impl Settings {
     fn finish(&mut self) {
         self.include_set = build_globs(&self.include).ok();
     }
+}
+
+fn display<T: std::fmt::Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -849,14 +875,8 @@ fn validate(layer: &Layer, root: crate::yaml::Node<'_>) -> Vec<ConfigError> {
         }
     }
     if let Some(v) = &f.kube_version {
-        let ok = v
-            .strip_prefix("1.")
-            .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
-            err(
-                &[Step::Key("kube-version")],
-                format!("`{v}` is not a Kubernetes version like `1.31`"),
-            );
+        if let Err(message) = v.parse::<crate::schema::KubeVersion>() {
+            err(&[Step::Key("kube-version")], message);
         }
     }
     errors
@@ -956,8 +976,8 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
     for p in f.policies.iter().flatten() {
         settings.policies.push(layer.dir.join(p));
     }
-    if let Some(v) = &f.kube_version {
-        settings.kube_version = Some(v.clone());
+    if let Some(v) = f.kube_version.as_deref().and_then(|v| v.parse().ok()) {
+        settings.kube_version = v;
     }
     settings.config_files.push(layer.path.clone());
     settings.finish();
@@ -972,7 +992,7 @@ pub struct Overrides {
     pub fail_on: Option<FailOn>,
     pub exclude: Vec<String>,
     pub policies: Vec<PathBuf>,
-    pub kube_version: Option<String>,
+    pub kube_version: Option<crate::schema::KubeVersion>,
     /// `--max-file-size`.
     pub max_file_size: Option<u64>,
     /// `--nodes`.
@@ -1011,8 +1031,8 @@ impl Overrides {
             });
         }
         settings.policies.extend(self.policies.iter().cloned());
-        if let Some(v) = &self.kube_version {
-            settings.kube_version = Some(v.clone());
+        if let Some(v) = self.kube_version {
+            settings.kube_version = v;
         }
         if let Some(cluster) = &self.cluster {
             settings.cluster = Some(Arc::clone(cluster));

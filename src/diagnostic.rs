@@ -112,6 +112,9 @@ pub struct Diagnostic {
     pub container: Option<String>,
     /// Set when a suppression silenced the finding.
     pub suppressed: Option<crate::suppress::Suppressed>,
+    /// The documentation URL when it is not a built-in rule's page (a custom policy's `docs`;
+    /// empty when the policy names none).
+    pub docs: Option<String>,
 }
 
 impl Diagnostic {
@@ -135,12 +138,16 @@ impl Diagnostic {
             object: None,
             container: None,
             suppressed: None,
+            docs: None,
         }
     }
 
     /// The documentation page of the rule.
     #[must_use]
     pub fn docs_url(&self) -> String {
-        crate::rules::docs_url(&self.rule)
+        match &self.docs {
+            Some(url) => url.clone(),
+            None => crate::rules::docs_url(&self.rule),
+        }
     }
 }

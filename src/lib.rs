@@ -14,11 +14,13 @@ pub mod fix;
 pub mod inventory;
 pub mod lsp;
 pub mod manifest;
+pub mod policy;
 pub mod pss;
 pub mod quantity;
 pub mod report;
 pub mod rules;
 pub mod rules_docs;
+pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
@@ -59,7 +61,7 @@ pub struct FileReport {
     /// Every DaemonSet linted in the file, in file order, with or without findings (reports
     /// that list what passed, such as JUnit, need them).
     pub daemonsets: Vec<LintedObject>,
-    /// The file could not be read (exit code 2).
+    /// The file could not be read, or a policy file is broken (exit code 2).
     pub io_error: bool,
     /// Where the file was read from (`None` for stdin and in-memory sources).
     pub path: Option<std::path::PathBuf>,
@@ -188,6 +190,29 @@ pub fn lint_source_indexed(
     source: SourceFile,
     settings: &Settings,
 ) -> (FileReport, cross::FileIndex) {
+    let loaded = policy::cached(settings);
+    match &*loaded {
+        Ok(policies) => lint_source_indexed_with(source, settings, policies),
+        Err(errors) => (policy_failure(source, errors), cross::FileIndex::default()),
+    }
+}
+
+/// Lint one in-memory source with loaded policies (see [`policy::load`]).
+#[must_use]
+pub fn lint_source_with(
+    source: SourceFile,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> FileReport {
+    let (report, index) = lint_source_indexed_with(source, settings, policies);
+    with_run_level(report, &index, settings)
+}
+
+fn lint_source_indexed_with(
+    source: SourceFile,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> (FileReport, cross::FileIndex) {
     use rayon::prelude::*;
     let text = source.text.as_str();
     let threads = rayon::current_num_threads();
@@ -199,12 +224,12 @@ pub fn lint_source_indexed(
     let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
-            .map(|r| lint_range(text, r, settings))
+            .map(|r| lint_range(text, r, settings, policies))
             .collect()
     } else {
         ranges
             .into_iter()
-            .map(|r| lint_range(text, r, settings))
+            .map(|r| lint_range(text, r, settings, policies))
             .collect()
     };
     let mut diagnostics = Vec::new();
@@ -257,6 +282,7 @@ fn lint_range(
     text: &str,
     range: std::ops::Range<usize>,
     settings: &Settings,
+    policies: &policy::PolicySet,
 ) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
     let mut diagnostics = Vec::new();
     let mut stats = Stats::default();
@@ -282,6 +308,7 @@ fn lint_range(
             &doc,
             text,
             settings,
+            policies,
             &mut stats,
             &mut diagnostics,
             (&suppressions, &mut index),
@@ -297,21 +324,33 @@ fn check_document(
     doc: &yaml::Document<'_>,
     text: &str,
     settings: &Settings,
+    policies: &policy::PolicySet,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
     (comments, index): (&suppress::Suppressions, &mut cross::FileIndex),
 ) {
-    for object in manifest::objects(doc) {
+    let objects = manifest::objects(doc);
+    report_duplicate_keys(doc, &objects, settings, out);
+    for object in objects {
         if object.kind != "DaemonSet" {
             stats.other_objects += 1;
             index.add_object(&object);
             continue;
         }
         stats.daemonsets += 1;
-        match DaemonSet::from_object(object) {
+        let start = out.len();
+        rules::yaml_1_1_ambiguity::check_object(&object, settings, out);
+        let shape = DaemonSet::from_object(object);
+        let mut instance = schema::ObjectInstance::new(&object);
+        let pasted = shape.as_ref().is_err_and(|e| e.lost_indentation);
+        if object.api_version == Some("apps/v1") && !pasted {
+            let skip = shape.as_ref().err().map(|e| e.span);
+            schema::check_object(&object, &mut instance, settings, skip, out);
+        }
+        match shape {
             Ok(ds) => {
-                let start = out.len();
                 rules::check_daemonset(&ds, text, settings, out);
+                policies.check(&ds, &mut instance, settings, out);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
                 index.add_daemonset(&ds, settings, vec![comments.clone(), suppressions.clone()]);
@@ -338,6 +377,92 @@ fn check_document(
                 }
             }
         }
+    }
+}
+
+/// `duplicate-key` findings for every document (kubectl rejects a document with a repeated key
+/// whatever its kind).
+fn report_duplicate_keys(
+    doc: &yaml::Document<'_>,
+    objects: &[manifest::Object<'_>],
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) {
+    if doc.duplicate_keys.is_empty() {
+        return;
+    }
+    let meta = &rules::DUPLICATE_KEY;
+    let Some(severity) = settings.severity_of(meta) else {
+        return;
+    };
+    for dup in &doc.duplicate_keys {
+        let owner = objects.iter().find(|o| {
+            let span = o.node.own_span();
+            span.start <= dup.second.start && dup.second.end <= span.end
+        });
+        // Keys repeated by a paste that lost its indentation are that one problem, which
+        // `invalid-daemonset` reports.
+        if owner.is_some_and(|o| {
+            o.kind == "DaemonSet" && DaemonSet::from_object(*o).is_err_and(|e| e.lost_indentation)
+        }) {
+            continue;
+        }
+        let root = doc.root();
+        let name = &dup.key;
+        let violation = rules::Violation::new(
+            dup.second,
+            format!(
+                "the key `{name}` appears twice in this mapping: kubectl rejects the document, \
+                 and tools that accept it keep only one of the two values"
+            ),
+        )
+        .label(dup.first, format!("`{name}` first appears here"))
+        .help("merge the two entries into one, or remove the stale one");
+        let d = match owner {
+            Some(object) => rules::object_diagnostic(object, meta.id, severity, violation),
+            None => {
+                let mut d = engine_diagnostic(meta, dup.second, doc.index, violation.message);
+                d.severity = severity;
+                d.help = violation.help;
+                d.labels = violation.labels;
+                d.path = root.and_then(|r| r.path_to(dup.second));
+                d
+            }
+        };
+        out.push(d);
+    }
+}
+
+/// A report that says the source was not linted because a policy file is broken.
+fn policy_failure(source: SourceFile, errors: &[FileReport]) -> FileReport {
+    let detail: Vec<String> = errors
+        .iter()
+        .flat_map(|f| {
+            f.diagnostics.iter().map(move |d| {
+                let at = f.source.line_col(d.span.start);
+                format!("{}:{}:{}: {}", f.source.name, at.line, at.column, d.message)
+            })
+        })
+        .collect();
+    let d = engine_diagnostic(
+        &rules::INVALID_POLICY,
+        Span::empty(0),
+        0,
+        format!(
+            "not linted: a policy file is broken ({})",
+            detail.join("; ")
+        ),
+    );
+    FileReport {
+        source,
+        diagnostics: vec![d],
+        stats: Stats {
+            files: 1,
+            ..Stats::default()
+        },
+        daemonsets: Vec::new(),
+        io_error: true,
+        path: None,
     }
 }
 
@@ -556,6 +681,18 @@ pub fn lint_paths_indexed(
     extra: &[std::path::PathBuf],
 ) -> (Report, Vec<cross::FileIndex>) {
     use rayon::prelude::*;
+    // A broken policy file stops the run: its findings, with spans into it, are the report.
+    let base = source.for_path(None);
+    if policy::cached(&base).is_err() {
+        if let Err(files) = policy::load(&base.policies, &base) {
+            let report = Report {
+                files,
+                config_error: true,
+                ..Report::default()
+            };
+            return (report, Vec::new());
+        }
+    }
     let mut targets = discover::discover(paths, source, force_exclude);
     for path in extra {
         if !targets.iter().any(|t| &t.path == path) {

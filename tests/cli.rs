@@ -332,3 +332,123 @@ fn shared_corpus_lints_without_crashing() {
         assert_ne!(d["rule"], "yaml-syntax", "the corpus is valid YAML: {d}");
     }
 }
+
+#[test]
+fn kube_version_flag_selects_the_schema() {
+    let file = "fixtures/unknown-field/fail-newer-field.yaml";
+    let run = |version: &str| {
+        let out = daemonlint()
+            .args([
+                "check",
+                "--format",
+                "concise",
+                "--no-summary",
+                "--kube-version",
+                version,
+                file,
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    assert!(run("1.32").contains("error[unknown-field] unknown field `stopSignal`"));
+    assert!(!run("1.33").contains("[unknown-field]"));
+    daemonlint()
+        .args(["check", "--kube-version", "1.9", file])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("supported: 1.30"));
+}
+
+#[test]
+fn policies_run_and_broken_policies_are_usage_errors() {
+    let fixture = "policies/examples/fixtures/registry-images/fail-public-images.yaml";
+    let out = daemonlint()
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--no-summary",
+            "--policy",
+            "policies/examples/registry-images.yaml",
+            "--policy",
+            "policies/examples/team-label.yaml",
+            fixture,
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(
+        text.contains(&format!("{fixture}:17:18: error[images-from-our-registry] images must come from registry.example.com/")),
+        "{text}"
+    );
+    let out = daemonlint()
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--policy",
+            "fixtures/invalid-policy/fail-yaml.yaml",
+            fixture,
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(
+        text.starts_with(
+            "fixtures/invalid-policy/fail-yaml.yaml:3:10: error[invalid-policy] invalid YAML"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(fixture), "nothing is linted: {text}");
+}
+
+/// The schema findings of every corpus file, reviewed by hand (see the snapshot).
+#[test]
+fn shared_corpus_schema_findings() {
+    let Some(dir) = common::shared_corpus() else {
+        return;
+    };
+    let index = std::fs::read_to_string(dir.join("INDEX.tsv")).expect("INDEX.tsv");
+    let files: Vec<String> = index
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().expect("file").to_string())
+        .collect();
+    let report = daemonlint::lint_paths(
+        &files.iter().map(|f| dir.join(f)).collect::<Vec<_>>(),
+        &daemonlint::config::Settings::default(),
+    );
+    let schema_rules = [
+        "unknown-field",
+        "invalid-type",
+        "missing-field",
+        "invalid-value",
+        "duplicate-key",
+        "yaml-1-1-ambiguity",
+    ];
+    let mut lines = Vec::new();
+    for file in &report.files {
+        let name = std::path::Path::new(&file.source.name)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let mut counts = std::collections::BTreeMap::new();
+        for d in &file.diagnostics {
+            if schema_rules.contains(&d.rule.as_ref()) {
+                *counts.entry(d.rule.to_string()).or_insert(0) += 1;
+            }
+        }
+        if !counts.is_empty() {
+            let detail: Vec<String> = counts.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            lines.push(format!("{name}: {}", detail.join(", ")));
+        }
+    }
+    insta::assert_snapshot!("corpus_schema_findings", lines.join("\n"));
+}

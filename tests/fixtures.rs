@@ -4,39 +4,12 @@
 //!   line:col-line:col` comments, or a sibling `<file>.expect` for JSON and files that cannot
 //!   hold comments);
 //! - `pass-*` files must not fire their rule (and must hold whatever they list);
-//! - the concise rendering of every fixture is an insta snapshot.
+//! - the concise rendering of every fixture is an insta snapshot;
+//! - `# settings: kube-version 1.NN` and `# settings: policy <path>|self` lines set up the run.
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-
-fn expectations(path: &Path) -> Vec<String> {
-    let sidecar = path.with_file_name(format!(
-        "{}.expect",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-    ));
-    let text = if sidecar.exists() {
-        std::fs::read_to_string(&sidecar).unwrap_or_default()
-    } else {
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| {
-                l.trim_end_matches('\r')
-                    .strip_prefix("# expect: ")
-                    .map(str::to_string)
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    text.lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
 
 fn fixture_files() -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
@@ -77,7 +50,7 @@ fn fixtures_fire_exactly_where_they_say() {
             .to_string();
         let report = common::lint(&file);
         let found = common::positions(&report);
-        let expected = expectations(&file);
+        let expected = common::expectations(&file);
         let rules_named: BTreeSet<String> = expected
             .iter()
             .filter_map(|e| e.split_whitespace().next().map(str::to_string))

@@ -182,6 +182,25 @@ fn page_examples_fire_and_stay_silent() {
             }
             continue;
         }
+        if meta.id == "invalid-policy" {
+            // Its examples are policy files.
+            let load = |text: &str| {
+                let source = daemonlint::source::SourceFile::new("policy.yaml", text);
+                daemonlint::policy::load_source(&source, &settings, &mut Default::default()).1
+            };
+            assert!(
+                bad.iter().all(|e| !load(e).is_empty()),
+                "invalid-policy: the bad example loads"
+            );
+            for e in &good {
+                let errors = load(e);
+                assert!(
+                    errors.is_empty(),
+                    "invalid-policy: the good example fails: {errors:?}"
+                );
+            }
+            continue;
+        }
         for example in &bad {
             let report = daemonlint::lint_source(
                 daemonlint::source::SourceFile::new("bad.yaml", example.clone()),

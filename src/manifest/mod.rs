@@ -41,6 +41,18 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// The dotted path from the document root to the key or node at `span` (a `kind: List`
+    /// item starts with `items[i]`).
+    #[must_use]
+    pub fn path_to(&self, span: Span) -> Option<String> {
+        let path = self.node.path_to(span)?;
+        Some(match self.list_index {
+            Some(i) if path.is_empty() => format!("items[{i}]"),
+            Some(i) => format!("items[{i}].{path}"),
+            None => path,
+        })
+    }
+
     /// The span to use when a finding is about the whole object: its `kind` value.
     #[must_use]
     pub fn anchor_span(&self) -> Span {
@@ -211,6 +223,9 @@ pub struct DaemonSet<'a> {
 pub struct ShapeError {
     pub span: Span,
     pub message: String,
+    /// The object looks like YAML pasted with its indentation lost: other findings about its
+    /// structure would only repeat that.
+    pub lost_indentation: bool,
 }
 
 fn expect_mapping<'a>(
@@ -223,6 +238,7 @@ fn expect_mapping<'a>(
         None => Err(ShapeError {
             span: parent_key,
             message: format!("`{path}` is missing"),
+            lost_indentation: false,
         }),
         Some((k, v)) if v.is_mapping() => Ok((k, v)),
         Some((k, v)) => Err(ShapeError {
@@ -235,6 +251,7 @@ fn expect_mapping<'a>(
                 "`{path}` must be a mapping, but it is a {}",
                 v.node_type().name()
             ),
+            lost_indentation: false,
         }),
     }
 }
@@ -266,6 +283,7 @@ impl<'a> DaemonSet<'a> {
                         return Err(ShapeError {
                             span: pod_key.span(),
                             message: "`spec.template.spec.containers` is missing".into(),
+                            lost_indentation: false,
                         });
                     }
                 }
@@ -278,6 +296,7 @@ impl<'a> DaemonSet<'a> {
                                     "`spec.template.spec.{field}[{index}]` must be a mapping, but it is a {}",
                                     item.node_type().name()
                                 ),
+                                lost_indentation: false,
                             });
                         }
                         containers.push(Container {
@@ -295,6 +314,7 @@ impl<'a> DaemonSet<'a> {
                             "`spec.template.spec.{field}` must be a list, but it is a {}",
                             other.node_type().name()
                         ),
+                        lost_indentation: false,
                     });
                 }
             }
@@ -309,6 +329,7 @@ impl<'a> DaemonSet<'a> {
                 message:
                     "`spec.template.spec.containers` is empty: a pod needs at least one container"
                         .into(),
+                lost_indentation: false,
             });
         }
         Ok(Self {
@@ -508,6 +529,7 @@ fn lost_indentation(root: Node<'_>) -> Option<ShapeError> {
              like YAML pasted with its indentation lost",
             names.join(", ")
         ),
+        lost_indentation: true,
     })
 }
 

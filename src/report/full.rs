@@ -105,7 +105,8 @@ impl MietteDiagnostic for Rendered<'_> {
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        Some(Box::new(&self.url))
+        // A custom policy without `docs` has no page.
+        (!self.url.is_empty()).then(|| Box::new(&self.url) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

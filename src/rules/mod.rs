@@ -26,10 +26,11 @@ mod writable_root_filesystem;
 pub mod rolling_update;
 pub mod sensitive_host_path;
 pub mod tolerations;
+pub mod yaml_1_1_ambiguity;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
-use crate::manifest::DaemonSet;
+use crate::manifest::{DaemonSet, Object};
 use crate::source::Span;
 
 /// The rule families, as shown in `daemonlint rules` and usable in selections.
@@ -273,6 +274,77 @@ pub fn is_run_level(id: &str) -> bool {
     RUN_LEVEL.iter().any(|m| m.id == id)
 }
 
+pub static UNKNOWN_FIELD: RuleMeta = RuleMeta {
+    id: "unknown-field",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A field the Kubernetes schema does not know (a typo or a field at the wrong level)",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static INVALID_TYPE: RuleMeta = RuleMeta {
+    id: "invalid-type",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A value of the wrong type for the Kubernetes schema (a quoted number, a mapping where a list belongs)",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static MISSING_FIELD: RuleMeta = RuleMeta {
+    id: "missing-field",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A field the Kubernetes schema requires is missing",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static INVALID_VALUE: RuleMeta = RuleMeta {
+    id: "invalid-value",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary:
+        "A value Kubernetes rejects: not one of the allowed values, out of range, not a quantity",
+    default_enabled: true,
+    fix: FixKind::Unsafe,
+    since: "0.1.0",
+};
+
+pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
+    id: "duplicate-key",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A key repeated in the same mapping: kubectl rejects the document, other tools keep one value",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
+pub static YAML_1_1_AMBIGUITY: RuleMeta = RuleMeta {
+    id: "yaml-1-1-ambiguity",
+    default_severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A plain `yes`/`no`/`on`/`off` or `0640` that Kubernetes (YAML 1.1) and YAML 1.2 tools read differently",
+    default_enabled: true,
+    fix: FixKind::Safe,
+    since: "0.1.0",
+};
+
+pub static INVALID_POLICY: RuleMeta = RuleMeta {
+    id: "invalid-policy",
+    default_severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A custom policy file that cannot be used (bad YAML, bad schema, unknown target, missing id)",
+    default_enabled: true,
+    fix: FixKind::None,
+    since: "0.1.0",
+};
+
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
@@ -329,6 +401,13 @@ pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
         &INVALID_CONFIG,
         &UNUSED_SUPPRESSION,
         &INVALID_SUPPRESSION,
+        &UNKNOWN_FIELD,
+        &INVALID_TYPE,
+        &MISSING_FIELD,
+        &INVALID_VALUE,
+        &DUPLICATE_KEY,
+        &YAML_1_1_AMBIGUITY,
+        &INVALID_POLICY,
     ]
     .into_iter()
     .chain(RULES.iter().map(|r| &r.meta))
@@ -352,6 +431,55 @@ pub fn docs_page(id: &str) -> Option<&'static str> {
     crate::rules_docs::page(id)
 }
 
+/// The name of the container whose text holds `span`.
+#[must_use]
+pub fn container_of(ds: &DaemonSet<'_>, span: Span) -> Option<String> {
+    ds.all_containers()
+        .find(|c| {
+            let own = c.node.own_span();
+            own.start <= span.start && span.end <= own.end
+        })
+        .and_then(|c| c.name().map(str::to_string))
+}
+
+/// Stamp a finding about `object` with its rule, severity, document, path and object.
+#[must_use]
+pub fn object_diagnostic(
+    object: &Object<'_>,
+    rule: impl Into<std::borrow::Cow<'static, str>>,
+    severity: Severity,
+    v: Violation,
+) -> Diagnostic {
+    Diagnostic {
+        rule: rule.into(),
+        severity,
+        message: v.message,
+        help: v.help,
+        path: object.path_to(v.span),
+        span: v.span,
+        labels: v.labels,
+        fix: v.fix,
+        document: object.document,
+        object: Some(object.reference()),
+        container: None,
+        suppressed: None,
+        docs: None,
+    }
+}
+
+/// Report `v` under the engine rule `meta` unless the settings turn it off.
+pub fn push_engine_finding(
+    object: &Object<'_>,
+    meta: &'static RuleMeta,
+    settings: &Settings,
+    v: Violation,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(severity) = settings.severity_of(meta) {
+        out.push(object_diagnostic(object, meta.id, severity, v));
+    }
+}
+
 /// Run every enabled rule over a DaemonSet.
 pub fn check_daemonset(
     ds: &DaemonSet<'_>,
@@ -361,8 +489,6 @@ pub fn check_daemonset(
 ) {
     let cx = RuleCx { settings, text };
     let mut violations = Vec::new();
-    let root = ds.object.node;
-    let object = ds.object.reference();
     for rule in RULES {
         let Some(severity) = settings.severity_of(&rule.meta) else {
             continue;
@@ -370,39 +496,15 @@ pub fn check_daemonset(
         let configured = settings.severity_configured(rule.meta.id, rule.meta.default_severity);
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
-            out.push(Diagnostic {
-                rule: rule.meta.id.into(),
-                severity: match v.severity {
-                    Some(own) if !configured => own,
-                    _ => severity,
-                },
-                message: v.message,
-                help: v.help,
-                path: root.path_to(v.span).map(|p| prefix_path(ds, p)),
-                span: v.span,
-                labels: v.labels,
-                fix: v.fix,
-                document: ds.object.document,
-                object: Some(object.clone()),
-                container: ds
-                    .all_containers()
-                    .find(|c| {
-                        let own = c.node.own_span();
-                        own.start <= v.span.start && v.span.end <= own.end
-                    })
-                    .and_then(|c| c.name().map(str::to_string)),
-                suppressed: None,
-            });
+            let severity = match v.severity {
+                Some(own) if !configured => own,
+                _ => severity,
+            };
+            let container = container_of(ds, v.span);
+            let mut d = object_diagnostic(&ds.object, rule.meta.id, severity, v);
+            d.container = container;
+            out.push(d);
         }
-    }
-}
-
-/// Paths are reported from the document root: a List item gets its `items[i].` prefix.
-fn prefix_path(ds: &DaemonSet<'_>, path: String) -> String {
-    match ds.object.list_index {
-        Some(i) if path.is_empty() => format!("items[{i}]"),
-        Some(i) => format!("items[{i}].{path}"),
-        None => path,
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Limits {
     /// Maximum number of nodes in one document, counted with aliases expanded (each alias
     /// counts the whole subtree it stands for), so an alias bomb is refused while it is read.
     pub max_nodes: usize,
+    /// Maximum number of values built when one object is expanded for schema checks (aliases
+    /// are copied there, so an alias bomb grows exponentially: this bounds it).
+    pub max_expanded_nodes: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_depth: 128,
             max_aliases: 10_000,
             max_nodes: 5_000_000,
+            max_expanded_nodes: 1_000_000,
         }
     }
 }
@@ -78,6 +82,25 @@ pub struct Document<'s> {
     nodes: Vec<NodeData<'s>>,
     root: Option<NodeId>,
     pub comments: Vec<Comment<'s>>,
+    /// Keys that repeat a key of the same mapping, in source order.
+    pub duplicate_keys: Vec<DuplicateKey>,
+    /// The document holds at least one alias (so its expanded size may exceed its text's).
+    has_aliases: bool,
+    /// The document holds a plain `<<` (a merge key, or at least a scalar that looks like one).
+    has_merge_keys: bool,
+    /// Plain scalars that YAML 1.1 and YAML 1.2 read differently, in source order.
+    ambiguous: Vec<NodeId>,
+}
+
+/// A mapping key that repeats an earlier key of the same mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The earlier key.
+    pub first: Span,
+    /// The repeated key.
+    pub second: Span,
+    /// The key's text.
+    pub key: String,
 }
 
 impl<'s> Document<'s> {
@@ -299,13 +322,25 @@ impl<'a> Node<'a> {
     }
 
     /// Items of a sequence (empty for anything else).
-    pub fn items(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+    pub fn items(&self) -> Items<'a> {
         let node = self.resolved();
         let ids: &'a [NodeId] = match &node.data().kind {
             NodeKind::Seq(items) => items,
             _ => &[],
         };
-        ids.iter().map(move |&id| node.child(id).resolved())
+        Items {
+            node,
+            ids: ids.iter(),
+        }
+    }
+
+    /// Number of items of a sequence (0 for anything else).
+    #[must_use]
+    pub fn item_count(&self) -> usize {
+        match &self.resolved().data().kind {
+            NodeKind::Seq(items) => items.len(),
+            _ => 0,
+        }
     }
 
     /// Key/value pairs of a mapping in source order, with merge keys (`<<`) expanded after the
@@ -460,6 +495,256 @@ impl<'a> Node<'a> {
     }
 }
 
+impl<'a> Node<'a> {
+    /// The key as it reaches JSON (and Kubernetes): a YAML 1.1 boolean or number key becomes its
+    /// canonical text, anything else its scalar text. `None` for a non-scalar key.
+    #[must_use]
+    pub fn json_key(&self) -> Option<Cow<'a, str>> {
+        let text = self.scalar_text()?;
+        Some(match self.resolve()? {
+            Resolved::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            Resolved::Int(i) => Cow::Owned(i.to_string()),
+            Resolved::Null => Cow::Borrowed("null"),
+            Resolved::Float(_) | Resolved::Str(_) => Cow::Borrowed(text),
+        })
+    }
+
+    /// The key and value at a JSON pointer (`/spec/template/spec/containers/0`) below this
+    /// node, as the validator names instance locations. The key is `None` for the node itself
+    /// and for sequence items. Mapping keys match by [`Self::json_key`], merge keys included.
+    #[must_use]
+    pub fn pointer_entry(&self, pointer: &str) -> Option<(Option<Node<'a>>, Node<'a>)> {
+        self.pointer_entry_with(pointer, false)
+    }
+
+    /// Like [`Self::pointer_entry`], matching keys by their text as written when `literal`.
+    #[must_use]
+    pub fn pointer_entry_with(
+        &self,
+        pointer: &str,
+        literal: bool,
+    ) -> Option<(Option<Node<'a>>, Node<'a>)> {
+        let mut key = None;
+        let mut node = self.resolved();
+        if pointer.is_empty() {
+            return Some((None, node));
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let segment: Cow<'_, str> = if raw.contains('~') {
+                Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(raw)
+            };
+            if node.is_sequence() {
+                let index: usize = segment.parse().ok()?;
+                node = node.items().nth(index)?;
+                key = None;
+            } else {
+                let (k, v) = node.entries().into_iter().find(|(k, _)| {
+                    let name = if literal {
+                        k.scalar_text().map(Cow::Borrowed)
+                    } else {
+                        k.json_key()
+                    };
+                    name.as_deref() == Some(segment.as_ref())
+                })?;
+                key = Some(k);
+                node = v;
+            }
+        }
+        Some((key, node))
+    }
+
+    /// The node at a JSON pointer below this node.
+    #[must_use]
+    pub fn pointer(&self, pointer: &str) -> Option<Node<'a>> {
+        self.pointer_entry(pointer).map(|(_, v)| v)
+    }
+}
+
+/// The items of a sequence (aliases followed).
+#[derive(Clone)]
+pub struct Items<'a> {
+    node: Node<'a>,
+    ids: std::slice::Iter<'a, NodeId>,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        self.ids.next().map(|&id| self.node.child(id).resolved())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ids.size_hint()
+    }
+}
+
+/// The members of a mapping as JSON sees them: `(json key, value)`, merge keys applied,
+/// collection keys skipped. Iterates the mapping in place unless it has merge keys.
+pub enum JsonMembers<'a> {
+    Own {
+        node: Node<'a>,
+        pairs: std::slice::Iter<'a, (NodeId, NodeId)>,
+    },
+    Merged(std::vec::IntoIter<(Node<'a>, Node<'a>)>),
+}
+
+impl<'a> Iterator for JsonMembers<'a> {
+    type Item = (Cow<'a, str>, Node<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (key, value) = match self {
+                Self::Own { node, pairs } => {
+                    let &(k, v) = pairs.next()?;
+                    (node.child(k).resolved(), node.child(v).resolved())
+                }
+                Self::Merged(entries) => entries.next()?,
+            };
+            if let Some(name) = key.json_key() {
+                return Some((name, value));
+            }
+        }
+    }
+}
+
+impl<'a> Node<'a> {
+    fn has_merge_key(&self) -> bool {
+        self.doc.has_merge_keys
+            && self.own_pairs().iter().any(|&(k, _)| {
+                let key = self.resolved().child(k).resolved();
+                key.is_plain_scalar() && key.scalar_text() == Some("<<")
+            })
+    }
+
+    /// The plain scalars written inside this node's own text that YAML 1.1 (Kubernetes) and
+    /// YAML 1.2 read differently (`yes`, `0640`), found while parsing.
+    pub fn ambiguous_scalars(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        let span = self.own_span();
+        let node = *self;
+        let ids = &self.doc.ambiguous;
+        let first = ids.partition_point(|&id| self.doc.nodes[id as usize].span.start < span.start);
+        ids[first..]
+            .iter()
+            .take_while(move |&&id| node.doc.nodes[id as usize].span.end <= span.end)
+            .map(move |&id| Node {
+                doc: node.doc,
+                id,
+                site: None,
+            })
+    }
+
+    /// The members of a mapping as JSON (and Kubernetes) sees them.
+    #[must_use]
+    pub fn json_members(&self) -> JsonMembers<'a> {
+        let node = self.resolved();
+        if node.has_merge_key() {
+            JsonMembers::Merged(node.entries().into_iter())
+        } else {
+            JsonMembers::Own {
+                node,
+                pairs: node.own_pairs().iter(),
+            }
+        }
+    }
+
+    /// Number of members of a mapping as JSON sees them.
+    #[must_use]
+    pub fn json_member_count(&self) -> usize {
+        let node = self.resolved();
+        if node.has_merge_key() {
+            node.entries().len()
+        } else {
+            node.own_pairs().len()
+        }
+    }
+
+    /// The value whose JSON key is `key` (a plain `yes:` key is `true` to JSON), merge keys
+    /// applied.
+    #[must_use]
+    pub fn json_get(&self, key: &str) -> Option<Node<'a>> {
+        // A key that reads as a string when written plain (`name`) is found by its text alone;
+        // any other (`true`, `8080`) may come from a key written differently (`yes`, `0x1F90`).
+        let by_text = matches!(scalar::resolve(key, true), Resolved::Str(_));
+        let matches = |k: Node<'a>| match k.scalar_text() {
+            Some(text) if by_text => text == key,
+            Some(_) => k.json_key().as_deref() == Some(key),
+            None => false,
+        };
+        let node = self.resolved();
+        if node.has_merge_key() {
+            return node
+                .entries()
+                .into_iter()
+                .find(|(k, _)| matches(*k))
+                .map(|(_, v)| v);
+        }
+        node.own_pairs()
+            .iter()
+            .find_map(|&(k, v)| matches(node.child(k).resolved()).then(|| node.child(v).resolved()))
+    }
+
+    /// Check that expanding this node's aliases stays within `max_values` values and `max_depth`
+    /// levels; returns the message when it does not. Free for documents without aliases.
+    pub fn check_expansion(&self, max_values: usize, max_depth: usize) -> Result<(), String> {
+        if !self.doc.has_aliases {
+            return Ok(());
+        }
+        // Expanded size and depth per node id, computed once each (aliases share their target's).
+        let mut memo: Vec<Option<(u64, u32)>> = vec![None; self.doc.nodes.len()];
+        let (size, depth) = self.doc.expansion(self.resolved().id, &mut memo, 0);
+        if size > max_values as u64 {
+            return Err(format!(
+                "expanding the aliases of this object builds more than {max_values} values; \
+                 daemonlint stops here (an alias bomb?)"
+            ));
+        }
+        if depth as usize > max_depth {
+            return Err(format!(
+                "aliases nest this object deeper than {max_depth} levels; daemonlint stops here"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Document<'_> {
+    fn expansion(&self, id: NodeId, memo: &mut [Option<(u64, u32)>], guard: usize) -> (u64, u32) {
+        if let Some(Some(done)) = memo.get(id as usize) {
+            return *done;
+        }
+        let Some(data) = self.nodes.get(id as usize) else {
+            return (1, 1);
+        };
+        // Anchors resolve backwards, so alias chains are acyclic; the guard only bounds stack use.
+        if guard > 4096 {
+            return (u64::MAX / 4, u32::MAX / 4);
+        }
+        let (size, depth) = match &data.kind {
+            NodeKind::Alias(target) => self.expansion(*target, memo, guard + 1),
+            NodeKind::Seq(items) => items.iter().fold((1u64, 1u32), |(s, d), &i| {
+                let (cs, cd) = self.expansion(i, memo, guard + 1);
+                (s.saturating_add(cs), d.max(cd.saturating_add(1)))
+            }),
+            NodeKind::Map(pairs) => pairs.iter().fold((1u64, 1u32), |(s, d), &(k, v)| {
+                let (ks, _) = self.expansion(k, memo, guard + 1);
+                let (vs, vd) = self.expansion(v, memo, guard + 1);
+                (
+                    s.saturating_add(ks).saturating_add(vs),
+                    d.max(vd.saturating_add(1)),
+                )
+            }),
+            NodeKind::Scalar { .. } | NodeKind::Invalid => (1, 1),
+        };
+        if let Some(slot) = memo.get_mut(id as usize) {
+            *slot = Some((size, depth));
+        }
+        (size, depth)
+    }
+}
+
 enum PathSeg<'a> {
     Key(&'a str),
     Index(usize),
@@ -538,6 +823,20 @@ struct Builder<'s> {
     root: Option<NodeId>,
     start: Option<usize>,
     end: usize,
+    duplicate_keys: Vec<DuplicateKey>,
+    ambiguous: Vec<NodeId>,
+    has_merge_keys: bool,
+}
+
+/// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
+/// `1` and `"1"` are not).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum KeyValue<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(&'a str),
 }
 
 impl<'s> Builder<'s> {
@@ -551,6 +850,76 @@ impl<'s> Builder<'s> {
             root: None,
             start: None,
             end: 0,
+            duplicate_keys: Vec::new(),
+            ambiguous: Vec::new(),
+            has_merge_keys: false,
+        }
+    }
+
+    fn key_value(&self, id: NodeId) -> Option<KeyValue<'_>> {
+        let NodeKind::Scalar {
+            value,
+            plain,
+            tagged_str,
+        } = &self.nodes[id as usize].kind
+        else {
+            return None;
+        };
+        if *plain && value == "<<" {
+            return None;
+        }
+        Some(match scalar::resolve(value, *plain && !tagged_str) {
+            Resolved::Null => KeyValue::Null,
+            Resolved::Bool(b) => KeyValue::Bool(b),
+            Resolved::Int(i) => KeyValue::Int(i),
+            Resolved::Float(f) => KeyValue::Float(f.to_bits()),
+            Resolved::Str(s) => KeyValue::Str(s),
+        })
+    }
+
+    /// Record keys of a finished mapping that repeat an earlier key.
+    fn find_duplicate_keys(&mut self, pairs: &[(NodeId, NodeId)]) {
+        if pairs.len() < 2 {
+            return;
+        }
+        let mut found = Vec::new();
+        if pairs.len() <= 16 {
+            // Small mappings (nearly all): pairwise, without allocating.
+            let mut keys: [Option<KeyValue<'_>>; 16] = [None; 16];
+            for (slot, &(k, _)) in keys.iter_mut().zip(pairs) {
+                *slot = self.key_value(k);
+            }
+            for i in 1..pairs.len() {
+                let Some(key) = keys[i] else { continue };
+                if let Some(j) = keys[..i].iter().position(|k| *k == Some(key)) {
+                    found.push((j, i));
+                }
+            }
+        } else {
+            let keys: Vec<Option<KeyValue<'_>>> =
+                pairs.iter().map(|&(k, _)| self.key_value(k)).collect();
+            let mut seen = std::collections::HashMap::with_capacity(keys.len());
+            for (i, key) in keys.iter().enumerate() {
+                let Some(key) = key else { continue };
+                if let Some(&j) = seen.get(key) {
+                    found.push((j, i));
+                } else {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        for (j, i) in found {
+            let first = self.nodes[pairs[j].0 as usize].span;
+            let node = &self.nodes[pairs[i].0 as usize];
+            let key = match &node.kind {
+                NodeKind::Scalar { value, .. } => value.to_string(),
+                _ => String::new(),
+            };
+            self.duplicate_keys.push(DuplicateKey {
+                first,
+                second: node.span,
+                key,
+            });
         }
     }
 
@@ -658,6 +1027,10 @@ impl<'s> Iterator for Documents<'s> {
                         nodes: b.nodes,
                         root: b.root,
                         comments,
+                        duplicate_keys: b.duplicate_keys,
+                        has_aliases: b.aliases > 0,
+                        has_merge_keys: b.has_merge_keys,
+                        ambiguous: b.ambiguous,
                     }));
                 }
                 Event::Comment(text, _) => {
@@ -728,7 +1101,10 @@ impl<'s> Documents<'s> {
                 let tagged_str = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                b.push(
+                let plain = matches!(style, ScalarStyle::Plain) && !tagged_str;
+                let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
+                let merge = plain && value == "<<";
+                let id = b.push(
                     sp,
                     NodeKind::Scalar {
                         value,
@@ -738,6 +1114,10 @@ impl<'s> Documents<'s> {
                     anchor,
                     1,
                 );
+                if ambiguous {
+                    b.ambiguous.push(id);
+                }
+                b.has_merge_keys |= merge;
             }
             Event::SequenceStart(style, anchor, _) => {
                 if b.stack.len() >= self.limits.max_depth {
@@ -811,6 +1191,7 @@ impl<'s> Documents<'s> {
                     if let Some(k) = key {
                         end = end.max(b.child_end(k));
                     }
+                    b.find_duplicate_keys(&pairs);
                     b.push(
                         Span::new(start, end),
                         NodeKind::Map(pairs),
@@ -950,6 +1331,55 @@ mod tests {
         assert!(all[1].is_ok());
         // Anchors reused a few times stay well under the limit.
         assert!(docs("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n")[0].is_ok());
+    }
+
+    #[test]
+    fn duplicate_keys_compare_resolved_values() {
+        let text =
+            "a: 1\n\"a\": 2\nb: {x: 1, y: 2, x: 3}\n1: one\n\"1\": str\n<<: {c: 1}\n<<: {d: 1}\n";
+        let all = docs(text);
+        let doc = all[0].as_ref().expect("parses");
+        let found: Vec<(&str, &str, &str)> = doc
+            .duplicate_keys
+            .iter()
+            .map(|d| {
+                (
+                    &text[d.first.range()],
+                    &text[d.second.range()],
+                    d.key.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(found, vec![("x", "x", "x"), ("a", "\"a\"", "a")]);
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("k{i}: {i}\n"));
+        }
+        text.push_str("k7: again\n");
+        let all = docs(&text);
+        let doc = all[0].as_ref().expect("parses");
+        assert_eq!(doc.duplicate_keys.len(), 1);
+        assert_eq!(&text[doc.duplicate_keys[0].first.range()], "k7");
+    }
+
+    #[test]
+    fn json_pointers_find_keys_and_items() {
+        let text = "a:\n  b/c: [x, {yes: 1}]\n  m: {k: v}\n";
+        let all = docs(text);
+        let root = all[0].as_ref().expect("parses").root().expect("root");
+        let (key, value) = root.pointer_entry("/a/b~1c/1/true").expect("found");
+        assert_eq!(&text[key.expect("key").span().range()], "yes");
+        assert_eq!(value.as_i64(), Some(1));
+        let (key, value) = root.pointer_entry("/a/b~1c/0").expect("item");
+        assert!(key.is_none());
+        assert_eq!(value.as_str(), Some("x"));
+        assert!(root.pointer("/a/nope").is_none());
+        assert!(root.pointer("/a/m/k/deeper").is_none());
+        assert_eq!(root.pointer("").map(|n| n.is_mapping()), Some(true));
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub enum Resolved<'a> {
 /// Resolve a scalar. Quoted and block scalars are always strings.
 #[must_use]
 pub fn resolve(text: &str, plain: bool) -> Resolved<'_> {
-    if !plain {
+    // Fast path: no null, boolean or number is longer than five characters and starts with a
+    // letter (numbers start with a digit, a sign or `.`).
+    if !plain || (text.len() > 5 && text.as_bytes()[0].is_ascii_alphabetic()) {
         return Resolved::Str(text);
     }
     match text {
@@ -74,7 +76,7 @@ fn yaml11_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    if body.is_empty() {
+    if !body.as_bytes().first()?.is_ascii_digit() {
         return None;
     }
     let body_clean: String;
@@ -128,6 +130,13 @@ fn yaml_float(text: &str) -> Option<f64> {
 /// reading. Returns a short description of the 1.2 meaning.
 #[must_use]
 pub fn yaml12_disagreement(text: &str) -> Option<&'static str> {
+    // Only YAML 1.1 booleans (`y`, `n`, `on`, `off`, `yes`, `no`…) and numbers can disagree.
+    if !matches!(
+        text.as_bytes().first(),
+        Some(b'y' | b'Y' | b'n' | b'N' | b'o' | b'O' | b'0'..=b'9' | b'+' | b'-')
+    ) {
+        return None;
+    }
     if matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
         return None;
     }

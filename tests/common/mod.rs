@@ -26,6 +26,12 @@ pub fn shared_corpus() -> Option<PathBuf> {
 /// the fixtures and page examples of a rule exercise it.
 pub fn settings_for(rule: &str) -> Settings {
     let mut settings = Settings::default();
+    enable(rule, &mut settings);
+    settings
+}
+
+/// Turn `rule` on at its default severity when it is off by default.
+pub fn enable(rule: &str, settings: &mut Settings) {
     if let Some(meta) = daemonlint::rules::find(rule) {
         if !meta.default_enabled {
             let level =
@@ -33,7 +39,6 @@ pub fn settings_for(rule: &str) -> Settings {
             settings.selection.severity.insert(rule.to_string(), level);
         }
     }
-    settings
 }
 
 /// Lint a fixture with its rule (the name of its directory) turned on. Files under
@@ -48,7 +53,9 @@ pub fn lint(path: &Path) -> Report {
     if rule == "invalid-config" {
         return lint_config(path);
     }
-    daemonlint::lint_paths(&[path.to_path_buf()], &settings_for(rule))
+    let mut settings = fixture_settings(path);
+    enable(rule, &mut settings);
+    daemonlint::lint_paths(&[path.to_path_buf()], &settings)
 }
 
 pub fn lint_config(path: &Path) -> Report {
@@ -68,6 +75,62 @@ pub fn lint_config(path: &Path) -> Report {
     }
     report.files.push(file);
     report
+}
+
+/// Settings a fixture asks for with `# settings: ...` lines:
+/// `# settings: kube-version 1.32`, `# settings: policy <path>` (relative to the fixture's
+/// folder; `self` is the fixture itself, read as a policy file).
+pub fn fixture_settings(path: &Path) -> Settings {
+    let mut settings = Settings::default();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for line in text.lines() {
+        let Some(rest) = line.trim_end_matches('\r').strip_prefix("# settings: ") else {
+            continue;
+        };
+        match rest.split_once(' ') {
+            Some(("kube-version", v)) => {
+                settings.kube_version = v.trim().parse().expect("a supported version");
+            }
+            Some(("policy", p)) => {
+                let p = p.trim();
+                settings.policies.push(if p == "self" {
+                    path.to_path_buf()
+                } else {
+                    path.parent().expect("a folder").join(p)
+                });
+            }
+            _ => panic!("{}: unknown settings line `{line}`", path.display()),
+        }
+    }
+    settings
+}
+
+/// The `# expect:` lines of a fixture (or its sibling `<file>.expect`).
+pub fn expectations(path: &Path) -> Vec<String> {
+    let sidecar = path.with_file_name(format!(
+        "{}.expect",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    ));
+    let text = if sidecar.exists() {
+        std::fs::read_to_string(&sidecar).unwrap_or_default()
+    } else {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                l.trim_end_matches('\r')
+                    .strip_prefix("# expect: ")
+                    .map(str::to_string)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    text.lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// `rule line:col-line:col` for every finding, in file order.

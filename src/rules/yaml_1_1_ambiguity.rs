@@ -1,0 +1,61 @@
+//! `yaml-1-1-ambiguity`: plain scalars that Kubernetes (YAML 1.1) and YAML 1.2 tools read
+//! differently. Reported by the engine over the whole text of every DaemonSet object.
+
+use crate::config::Settings;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::manifest::Object;
+use crate::yaml::{scalar, Resolved};
+
+use super::{push_engine_finding, Violation, YAML_1_1_AMBIGUITY};
+
+/// Flag every ambiguous plain scalar (keys included) written inside `object`.
+pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    if settings.severity_of(&YAML_1_1_AMBIGUITY).is_none() {
+        return;
+    }
+    let mut found = Vec::new();
+    for node in object.node.ambiguous_scalars() {
+        let Some(text) = node.scalar_text() else {
+            continue;
+        };
+        let Some(yaml12) = scalar::yaml12_disagreement(text) else {
+            continue;
+        };
+        let (kubernetes, replacement) = match node.resolve() {
+            Some(Resolved::Bool(b)) => (format!("the boolean `{b}`"), b.to_string()),
+            Some(Resolved::Int(i)) => {
+                let digits = text.trim_start_matches(['-', '+']).trim_start_matches('0');
+                let sign = if text.starts_with('-') { "-" } else { "" };
+                (
+                    format!("the octal number `{text}` (decimal {i})"),
+                    format!("{sign}0o{}", if digits.is_empty() { "0" } else { digits }),
+                )
+            }
+            _ => continue,
+        };
+        let message = format!(
+            "`{text}` is {kubernetes} to Kubernetes (YAML 1.1), but {yaml12} `{text}` to YAML 1.2 \
+             tools (editors, yq, most libraries)"
+        );
+        let help = format!(
+            "write `{replacement}`, which every reader takes the same way; quote it (`\"{text}\"`) \
+             if a string is meant"
+        );
+        let fix = Fix {
+            description: format!("write `{replacement}`"),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                span: node.span(),
+                replacement,
+            }],
+        };
+        found.push(
+            Violation::new(node.span(), message)
+                .help(help)
+                .with_fix(Some(fix)),
+        );
+    }
+    for v in found {
+        push_engine_finding(object, &YAML_1_1_AMBIGUITY, settings, v, out);
+    }
+}

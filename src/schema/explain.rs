@@ -1,0 +1,538 @@
+//! Turn a validator error into findings in plain words, each at the exact YAML span.
+//!
+//! The validator names the failing value by a JSON pointer (its instance path); the span tree
+//! finds the node (and key) at that pointer. `additionalProperties` errors name the parent
+//! object, so each unexpected key is looked up in it to point at the key itself.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{JsonType, ValidationError};
+use serde_json::Value;
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::{self, RuleMeta, Violation};
+use crate::source::Span;
+use crate::yaml::{Node, NodeType, Resolved};
+
+/// One finding explained: the built-in rule it belongs to and what to report.
+pub(crate) struct Explained {
+    pub(crate) rule: &'static RuleMeta,
+    pub(crate) violation: Violation,
+}
+
+/// The quantity pattern the schema generator adds (kept in sync by a test).
+pub(crate) const QUANTITY_PATTERN: &str =
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
+
+/// Explain `error`, raised while validating the JSON of `target`. `target_key` is the key whose
+/// value `target` is (for a finding about the target as a whole); `prefix` is the JSON pointer
+/// of `target` inside its object, so messages show paths from the object's root. `schema` (the
+/// schema that raised it) lets unknown fields get a "did you mean".
+pub(crate) fn explain(
+    error: &ValidationError<'_>,
+    target: Node<'_>,
+    target_key: Option<Span>,
+    prefix: &str,
+    schema: Option<&Value>,
+) -> Vec<Explained> {
+    let pointer = error.instance_path().as_str();
+    let path = dotted(&format!("{prefix}{pointer}"));
+    let Some((key, node)) = target.pointer_entry(pointer) else {
+        // The JSON and the span tree disagree (cannot happen for trees we converted): report
+        // at the target rather than drop the finding.
+        return vec![Explained {
+            rule: &rules::INVALID_VALUE,
+            violation: Violation::new(target.span(), format!("{}: {error}", at(&path))),
+        }];
+    };
+    // A value the user wrote as empty (`key:`) has an empty span: point at its key.
+    let value_span = match key {
+        Some(k) if node.span().is_empty() => k.span(),
+        _ => node.span(),
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let allowed = schema
+                .and_then(|s| allowed_properties(s, error.schema_path().as_str()))
+                .unwrap_or_default();
+            unexpected
+                .iter()
+                .map(|name| unknown_field(node, &path, name, &allowed))
+                .collect()
+        }
+        ValidationErrorKind::Type { kind } => {
+            vec![invalid_type(node, value_span, &path, kind)]
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or("?");
+            let span = match key {
+                Some(k) => k.span(),
+                None if pointer.is_empty() => target_key.unwrap_or_else(|| {
+                    target
+                        .entry("kind")
+                        .map_or_else(|| first_key(node), |(k, _)| k.span())
+                }),
+                None => first_key(node),
+            };
+            let whole = if path.is_empty() {
+                "the object".to_string()
+            } else {
+                format!("`{path}`")
+            };
+            vec![Explained {
+                rule: &rules::MISSING_FIELD,
+                violation: Violation::new(
+                    span,
+                    format!("{whole} is missing the required field `{name}`"),
+                )
+                .help(format!(
+                    "add `{name}`: the API server rejects the object without it"
+                )),
+            }]
+        }
+        ValidationErrorKind::Enum { options } => {
+            vec![invalid_enum(node, value_span, &path, options)]
+        }
+        ValidationErrorKind::Constant { expected_value } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, but it must be {}",
+                at(&path),
+                show_node(node),
+                show_json(expected_value)
+            ),
+            None,
+        )],
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            vec![value_finding(
+                value_span,
+                format!(
+                    "{} is {}, below the minimum {limit}",
+                    at(&path),
+                    show_node(node)
+                ),
+                None,
+            )]
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            vec![value_finding(
+                value_span,
+                format!(
+                    "{} is {}, above the maximum {limit}",
+                    at(&path),
+                    show_node(node)
+                ),
+                None,
+            )]
+        }
+        ValidationErrorKind::Pattern { pattern } if pattern == QUANTITY_PATTERN => {
+            vec![value_finding(
+                value_span,
+                format!(
+                    "{} is {}, which is not a Kubernetes quantity",
+                    at(&path),
+                    show_node(node)
+                ),
+                Some(
+                    "write a number with an optional suffix: binary `Ki`, `Mi`, `Gi`, `Ti`, \
+                     decimal `k`, `M`, `G`, `T`, or `m` for thousandths (e.g. `512Mi`, `1Gi`, \
+                     `250m`); `MB`, `GB` and lower-case `mi` are not accepted"
+                        .into(),
+                ),
+            )]
+        }
+        ValidationErrorKind::Pattern { pattern } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, which does not match the pattern `{pattern}`",
+                at(&path),
+                show_node(node)
+            ),
+            None,
+        )],
+        ValidationErrorKind::Format { format } => {
+            let what = match format.as_str() {
+                "date-time" => "an RFC 3339 date-time such as `2024-05-01T12:00:00Z`".to_string(),
+                other => format!("a valid `{other}`"),
+            };
+            vec![value_finding(
+                value_span,
+                format!("{} is {}, which is not {what}", at(&path), show_node(node)),
+                None,
+            )]
+        }
+        ValidationErrorKind::MinLength { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, shorter than {limit} {}",
+                at(&path),
+                show_node(node),
+                plural(*limit, "character", "characters")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MaxLength { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, longer than {limit} {}",
+                at(&path),
+                show_node(node),
+                plural(*limit, "character", "characters")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MinItems { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} has fewer than {limit} {}",
+                at(&path),
+                plural(*limit, "item", "items")
+            ),
+            None,
+        )],
+        ValidationErrorKind::MaxItems { limit } => vec![value_finding(
+            value_span,
+            format!(
+                "{} has more than {limit} {}",
+                at(&path),
+                plural(*limit, "item", "items")
+            ),
+            None,
+        )],
+        ValidationErrorKind::Not { schema } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, which matches the forbidden schema {}",
+                at(&path),
+                show_node(node),
+                show_json(schema)
+            ),
+            None,
+        )],
+        ValidationErrorKind::FalseSchema => vec![value_finding(
+            value_span,
+            format!("{} is not allowed", at(&path)),
+            None,
+        )],
+        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+            vec![value_finding(
+                value_span,
+                format!(
+                    "{} is {}, which matches none of the allowed alternatives",
+                    at(&path),
+                    show_node(node)
+                ),
+                None,
+            )]
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => vec![value_finding(
+            value_span,
+            format!(
+                "{} is {}, which matches more than one of the exclusive alternatives",
+                at(&path),
+                show_node(node)
+            ),
+            None,
+        )],
+        ValidationErrorKind::UniqueItems => vec![value_finding(
+            value_span,
+            format!("{} holds the same item more than once", at(&path)),
+            None,
+        )],
+        _ => vec![value_finding(
+            value_span,
+            format!("{}: {}", at(&path), error.masked()),
+            None,
+        )],
+    }
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+fn value_finding(span: Span, message: String, help: Option<String>) -> Explained {
+    let mut violation = Violation::new(span, message);
+    violation.help = help;
+    Explained {
+        rule: &rules::INVALID_VALUE,
+        violation,
+    }
+}
+
+/// The first key of a mapping (a list item's most readable anchor), else the node.
+fn first_key(node: Node<'_>) -> Span {
+    node.entries()
+        .first()
+        .map_or(node.span(), |(k, _)| k.span())
+}
+
+/// `spec.template.spec.containers[0]` from `/spec/template/spec/containers/0`.
+pub(crate) fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for raw in pointer.split('/').skip(1) {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('[');
+            out.push_str(&segment);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment);
+        }
+    }
+    out
+}
+
+/// "`path`", or "the object" at the root.
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        "the object".into()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+fn truncate(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        text.to_string()
+    }
+}
+
+/// How a value reads in a message: ``the string `"8080"` ``, `a mapping`, ...
+fn show_node(node: Node<'_>) -> String {
+    match node.node_type() {
+        NodeType::Mapping => "a mapping".into(),
+        NodeType::Sequence => "a list".into(),
+        NodeType::Null => "empty (null)".into(),
+        NodeType::Invalid => "an invalid alias".into(),
+        NodeType::String => {
+            let text = node.scalar_text().unwrap_or_default();
+            format!(
+                "the string `{}`",
+                truncate(&serde_json::Value::String(text.to_string()).to_string())
+            )
+        }
+        other => format!(
+            "the {} `{}`",
+            other.name(),
+            truncate(node.scalar_text().unwrap_or_default())
+        ),
+    }
+}
+
+fn show_json(value: &Value) -> String {
+    format!("`{}`", truncate(&value.to_string()))
+}
+
+fn type_noun(t: JsonType) -> &'static str {
+    match t {
+        JsonType::Array => "a list",
+        JsonType::Boolean => "a boolean",
+        JsonType::Integer => "an integer",
+        JsonType::Null => "null",
+        JsonType::Number => "a number",
+        JsonType::Object => "a mapping",
+        JsonType::String => "a string",
+    }
+}
+
+fn invalid_type(node: Node<'_>, span: Span, path: &str, kind: &TypeKind) -> Explained {
+    let types: Vec<JsonType> = match kind {
+        TypeKind::Single(t) => vec![*t],
+        TypeKind::Multiple(set) => set.iter().collect(),
+    };
+    let wanted: Vec<JsonType> = types
+        .iter()
+        .copied()
+        .filter(|t| *t != JsonType::Null || types.len() == 1)
+        .collect();
+    let expected = wanted
+        .iter()
+        .map(|t| type_noun(*t))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let message = format!(
+        "{} must be {expected}, but it is {}",
+        at(path),
+        show_node(node)
+    );
+    let mut violation = Violation::new(span, message);
+    let text = node.scalar_text().unwrap_or_default();
+    let wants = |t: JsonType| wanted.contains(&t);
+    if node.node_type() == NodeType::String && !node.is_plain_scalar() {
+        // A quoted value that would have the right type without its quotes.
+        let bare = crate::yaml::scalar::resolve(text, true);
+        let fits = match bare {
+            Resolved::Bool(_) => wants(JsonType::Boolean),
+            Resolved::Int(_) => wants(JsonType::Integer) || wants(JsonType::Number),
+            Resolved::Float(_) => wants(JsonType::Number),
+            _ => false,
+        };
+        if fits {
+            let bare_text = match bare {
+                Resolved::Bool(b) => b.to_string(),
+                _ => text.to_string(),
+            };
+            violation = violation
+                .help(format!(
+                    "remove the quotes: `{bare_text}` without quotes is {}",
+                    type_noun(if matches!(bare, Resolved::Bool(_)) {
+                        JsonType::Boolean
+                    } else if matches!(bare, Resolved::Int(_)) {
+                        JsonType::Integer
+                    } else {
+                        JsonType::Number
+                    })
+                ))
+                .with_fix(replace(node, &bare_text, "remove the quotes"));
+        }
+    } else if wants(JsonType::String)
+        && node.is_plain_scalar()
+        && matches!(
+            node.node_type(),
+            NodeType::Bool | NodeType::Int | NodeType::Float
+        )
+    {
+        let quoted = serde_json::Value::String(text.to_string()).to_string();
+        violation = violation
+            .help(format!(
+                "quote it, `{quoted}`: unquoted, Kubernetes reads it as {} (YAML 1.1)",
+                match node.node_type() {
+                    NodeType::Bool => "a boolean",
+                    _ => "a number",
+                }
+            ))
+            .with_fix(replace(node, &quoted, "quote the value"));
+    } else if wants(JsonType::Array) && node.node_type() == NodeType::Mapping {
+        violation = violation.help(
+            "write the entries as list items, each starting with `- ` (check the indentation)",
+        );
+    } else if wants(JsonType::Object) && node.node_type() == NodeType::Sequence {
+        violation = violation.help("write `key: value` pairs without the leading `- `");
+    }
+    Explained {
+        rule: &rules::INVALID_TYPE,
+        violation,
+    }
+}
+
+fn invalid_enum(node: Node<'_>, span: Span, path: &str, options: &Value) -> Explained {
+    let allowed: Vec<&str> = options
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let listed = if allowed.is_empty() {
+        show_json(options)
+    } else {
+        allowed
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut violation = Violation::new(
+        span,
+        format!(
+            "{} is {}, which is not one of {listed}",
+            at(path),
+            show_node(node)
+        ),
+    );
+    if let Some(text) = node.as_str() {
+        if let Some(right) = allowed.iter().find(|a| a.eq_ignore_ascii_case(text)) {
+            violation = violation
+                .help(format!("values are case-sensitive: write `{right}`"))
+                .with_fix(replace(node, right, &format!("write `{right}`")));
+        } else if let Some(close) = super::suggest(text, allowed.iter().copied()) {
+            violation = violation.help(format!("did you mean `{close}`?"));
+        }
+    }
+    Explained {
+        rule: &rules::INVALID_VALUE,
+        violation,
+    }
+}
+
+fn unknown_field(parent: Node<'_>, path: &str, name: &str, allowed: &[&str]) -> Explained {
+    let key = parent
+        .entries()
+        .into_iter()
+        .find(|(k, _)| k.json_key().as_deref() == Some(name))
+        .map(|(k, _)| k);
+    let span = key.map_or(parent.span(), |k| k.span());
+    let place = if path.is_empty() {
+        "at the top level of the object".to_string()
+    } else {
+        format!("in `{path}`")
+    };
+    let suggestion = super::suggest(name, allowed.iter().copied());
+    let mut message = format!("unknown field `{name}` {place}");
+    if let Some(s) = suggestion {
+        message.push_str(&format!("; did you mean `{s}`?"));
+    }
+    let mut violation = Violation::new(span, message);
+    violation = match suggestion {
+        Some(s) => violation
+            .help(format!(
+                "rename it to `{s}`: the API server rejects unknown fields (or drops them), so \
+                 this setting never takes effect"
+            ))
+            .with_fix(key.and_then(|k| replace(k, s, &format!("rename to `{s}`")))),
+        None => violation.help(
+            "check the spelling and the indentation (a field at the wrong level is unknown \
+             there): the API server rejects unknown fields (or drops them), so this setting \
+             never takes effect",
+        ),
+    };
+    Explained {
+        rule: &rules::UNKNOWN_FIELD,
+        violation,
+    }
+}
+
+/// An unsafe fix replacing a plain or quoted scalar's text, when it is written on one line.
+fn replace(node: Node<'_>, replacement: &str, description: &str) -> Option<Fix> {
+    if node.via_alias() || node.span().is_empty() {
+        return None;
+    }
+    let text = node.scalar_text()?;
+    if text.contains('\n') {
+        return None;
+    }
+    Some(Fix {
+        description: description.to_string(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            span: node.span(),
+            replacement: replacement.to_string(),
+        }],
+    })
+}
+
+/// The property names the schema allows where an `additionalProperties` keyword failed:
+/// `schema_path` is the keyword's canonical location (`/definitions/X/additionalProperties`).
+fn allowed_properties<'s>(schema: &'s Value, schema_path: &str) -> Option<Vec<&'s str>> {
+    let parent = schema_path
+        .strip_suffix("/additionalProperties")
+        .or_else(|| schema_path.strip_suffix("/unevaluatedProperties"))?;
+    let properties = schema.pointer(parent)?.get("properties")?.as_object()?;
+    Some(properties.keys().map(String::as_str).collect())
+}
