@@ -467,6 +467,9 @@ pub fn check<'s>(
     indexes: &[Indexed<'_>],
     settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
 ) {
+    // Files that got findings are sorted once at the end (sorting after every DaemonSet was
+    // quadratic on large multi-document files).
+    let mut touched: Vec<usize> = Vec::new();
     for (pos, ix) in indexes.iter().enumerate() {
         let Some(file) = ix.file else { continue };
         let settings = settings(file);
@@ -502,11 +505,20 @@ pub fn check<'s>(
                 s.clone().apply(&mut out);
             }
             if let Some(report) = files.get_mut(file) {
-                report.diagnostics.append(&mut out);
-                report
-                    .diagnostics
-                    .sort_by_key(|d| (d.span.start, d.span.end));
+                if !out.is_empty() {
+                    report.diagnostics.append(&mut out);
+                    touched.push(file);
+                }
             }
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for file in touched {
+        if let Some(report) = files.get_mut(file) {
+            report
+                .diagnostics
+                .sort_by_key(|d| (d.span.start, d.span.end));
         }
     }
 }
