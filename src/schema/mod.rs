@@ -244,6 +244,14 @@ pub(crate) fn check_object(
     let mut reported = 0usize;
     let mut dropped: Option<(&'static rules::RuleMeta, usize)> = None;
     for error in compiled.validator.iter_errors(instance) {
+        if reported >= MAX_FINDINGS_PER_OBJECT {
+            // Past the cap only count: mapping an error back to its span is a lookup in the
+            // tree, and a mapping of 100,000 wrong values would make that quadratic.
+            if let Some(entry) = dropped.as_mut() {
+                entry.1 += 1;
+                continue;
+            }
+        }
         for found in explain(&error, object.node, None, "", Some(&compiled.schema)) {
             if Some(found.violation.span) == skip_span {
                 continue;
