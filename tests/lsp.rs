@@ -52,6 +52,11 @@ const LATER_RULES: &[&str] = &[
     "privilege-escalation",
     "image-tag-latest",
     "sensitive-host-path",
+    "unknown-field",
+    "invalid-type",
+    "missing-field",
+    "invalid-value",
+    "yaml-1-1-ambiguity",
 ];
 
 fn first_rules(
