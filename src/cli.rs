@@ -525,23 +525,8 @@ fn inventory(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let resolver = match args.settings.resolver() {
-        Ok(r) => r,
-        Err(Err(usage)) => {
-            writeln!(stderr, "daemonlint: {usage}")?;
-            return Ok(2);
-        }
-        Err(Ok(errors)) => {
-            for e in errors {
-                let pos = e.source.line_col(e.span.start);
-                writeln!(
-                    stderr,
-                    "{}:{}:{}: error[invalid-config] {}",
-                    e.source.name, pos.line, pos.column, e.message
-                )?;
-            }
-            return Ok(2);
-        }
+    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
+        return Ok(2);
     };
     let mut paths = args.paths.clone();
     if paths.is_empty() {
@@ -573,23 +558,8 @@ fn show_config(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let resolver = match args.settings.resolver() {
-        Ok(r) => r,
-        Err(Err(usage)) => {
-            writeln!(stderr, "daemonlint: {usage}")?;
-            return Ok(2);
-        }
-        Err(Ok(errors)) => {
-            for e in errors {
-                let pos = e.source.line_col(e.span.start);
-                writeln!(
-                    stderr,
-                    "{}:{}:{}: error[invalid-config] {}",
-                    e.source.name, pos.line, pos.column, e.message
-                )?;
-            }
-            return Ok(2);
-        }
+    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
+        return Ok(2);
     };
     let settings = resolver.settings_for(args.path.as_deref());
     let errors = resolver.take_errors();
@@ -698,4 +668,27 @@ fn show_rule(id: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The resolver for commands whose output is not a lint report: usage and configuration errors
+/// go to stderr as `file:line:col: error[invalid-config] message`; `None` means exit 2.
+fn plain_resolver(settings: &SettingsArgs, stderr: &mut dyn Write) -> io::Result<Option<Resolver>> {
+    match settings.resolver() {
+        Ok(r) => Ok(Some(r)),
+        Err(Err(usage)) => {
+            writeln!(stderr, "daemonlint: {usage}")?;
+            Ok(None)
+        }
+        Err(Ok(errors)) => {
+            for e in errors {
+                let pos = e.source.line_col(e.span.start);
+                writeln!(
+                    stderr,
+                    "{}:{}:{}: error[invalid-config] {}",
+                    e.source.name, pos.line, pos.column, e.message
+                )?;
+            }
+            Ok(None)
+        }
+    }
 }
