@@ -480,7 +480,6 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         report.files = files;
     }
     report.show_suppressed = args.show_suppressed;
-    let base = resolver.settings_for(None);
     if args.diff {
         let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, false);
         for d in &summary.diffs {

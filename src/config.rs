@@ -1047,6 +1047,9 @@ pub struct Resolver {
     explicit: Option<Layer>,
     isolated: bool,
     cache: Mutex<HashMap<PathBuf, Option<Arc<Layer>>>>,
+    /// Settings built per applicable configuration file (keyed by its path): layers are
+    /// applied and globs compiled once, not once per linted file.
+    built: Mutex<HashMap<Option<PathBuf>, Settings>>,
     errors: Mutex<Vec<ConfigError>>,
 }
 
@@ -1078,6 +1081,7 @@ impl Resolver {
             explicit,
             isolated,
             cache: Mutex::new(HashMap::new()),
+            built: Mutex::new(HashMap::new()),
             errors: Mutex::new(Vec::new()),
         })
     }
@@ -1125,23 +1129,34 @@ impl Resolver {
     /// The settings for a file (or for the working directory when `path` is `None`).
     #[must_use]
     pub fn settings_for(&self, path: Option<&Path>) -> Settings {
-        let mut settings = Settings::default();
-        if !self.isolated {
+        let layer = if self.isolated {
+            None
+        } else {
             let dir = path
                 .map(absolute)
                 .and_then(|p| p.parent().map(Path::to_path_buf))
                 .unwrap_or_else(|| absolute(Path::new(".")));
-            let layer = self
-                .nearest(&dir)
-                .or_else(|| self.nearest(&absolute(Path::new("."))));
-            if let Some(layer) = layer {
-                apply_layer(&mut settings, &layer);
+            self.nearest(&dir)
+                .or_else(|| self.nearest(&absolute(Path::new("."))))
+        };
+        let key = layer.as_ref().map(|l| l.path.clone());
+        let cached = self.built.lock().ok().and_then(|b| b.get(&key).cloned());
+        let settings = cached.unwrap_or_else(|| {
+            let mut settings = Settings::default();
+            if !self.isolated {
+                if let Some(layer) = &layer {
+                    apply_layer(&mut settings, layer);
+                }
+                if let Some(explicit) = &self.explicit {
+                    apply_layer(&mut settings, explicit);
+                }
             }
-            if let Some(explicit) = &self.explicit {
-                apply_layer(&mut settings, explicit);
+            self.overrides.apply(&mut settings);
+            if let Ok(mut built) = self.built.lock() {
+                built.insert(key, settings.clone());
             }
-        }
-        self.overrides.apply(&mut settings);
+            settings
+        });
         match path {
             Some(p) => settings.for_file(p),
             None => settings,
