@@ -232,16 +232,14 @@ impl SettingsArgs {
         })
     }
 
-    fn resolver(&self) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
-        self.resolver_with(None)
-    }
-
     fn resolver_with(
         &self,
         cluster: Option<std::sync::Arc<crate::coverage::Cluster>>,
+        inventory: bool,
     ) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
         let mut overrides = self.overrides().map_err(Err)?;
         overrides.cluster = cluster;
+        overrides.inventory = inventory;
         Resolver::new(overrides, self.config.as_deref(), self.isolated).map_err(Ok)
     }
 }
@@ -389,7 +387,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         },
         None => None,
     };
-    let resolver = match args.settings.resolver_with(cluster) {
+    let resolver = match args.settings.resolver_with(cluster, false) {
         Ok(r) => r,
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;
@@ -516,7 +514,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     if !render(&report, args, base.format, stdout, stderr)? {
         return Ok(2);
     }
-    Ok(report.exit_code(base.fail_on))
+    let code = report.exit_code(base.fail_on);
+    // The process ends right after: freeing every finding and source one by one would cost a
+    // large run more than writing its output did.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 fn inventory(
@@ -524,7 +526,7 @@ fn inventory(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
+    let Some(resolver) = plain_resolver(&args.settings, true, stderr)? else {
         return Ok(2);
     };
     let mut paths = args.paths.clone();
@@ -557,7 +559,7 @@ fn show_config(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
+    let Some(resolver) = plain_resolver(&args.settings, false, stderr)? else {
         return Ok(2);
     };
     let settings = resolver.settings_for(args.path.as_deref());
@@ -671,8 +673,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The resolver for commands whose output is not a lint report: usage and configuration errors
 /// go to stderr as `file:line:col: error[invalid-config] message`; `None` means exit 2.
-fn plain_resolver(settings: &SettingsArgs, stderr: &mut dyn Write) -> io::Result<Option<Resolver>> {
-    match settings.resolver() {
+/// The resolver of `inventory` (which also indexes what it shows) and `config`.
+fn plain_resolver(
+    settings: &SettingsArgs,
+    inventory: bool,
+    stderr: &mut dyn Write,
+) -> io::Result<Option<Resolver>> {
+    match settings.resolver_with(None, inventory) {
         Ok(r) => Ok(Some(r)),
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;

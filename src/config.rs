@@ -366,6 +366,10 @@ pub struct Settings {
     /// The nodes given with `--nodes`: rules that can use real nodes name them.
     #[serde(skip)]
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
+    /// Index what `daemonlint inventory` shows of each DaemonSet (privileged containers, host
+    /// namespaces, ports and paths, capabilities); `check` has no use for it and skips the work.
+    #[serde(skip)]
+    pub inventory: bool,
     #[serde(skip)]
     pub(crate) include_set: Option<GlobSet>,
     #[serde(skip)]
@@ -388,6 +392,7 @@ impl Default for Settings {
             config_files: Vec::new(),
             per_path: Vec::new(),
             cluster: None,
+            inventory: false,
             include_set: None,
             exclude_set: None,
         }
@@ -960,7 +965,8 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
         }
         if let Some(hp) = &rules.sensitive_host_path {
             if let Some(paths) = &hp.paths {
-                o.sensitive_host_paths.clone_from(paths);
+                o.sensitive_host_paths =
+                    crate::rules::sensitive_host_path::normalize_entries(paths);
             }
             if let Some(allow) = &hp.allow {
                 o.host_path_allow.extend(allow.iter().cloned());
@@ -997,6 +1003,8 @@ pub struct Overrides {
     pub max_file_size: Option<u64>,
     /// `--nodes`.
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
+    /// Set by `daemonlint inventory`, see [`Settings::inventory`].
+    pub inventory: bool,
 }
 
 impl Overrides {
@@ -1037,6 +1045,7 @@ impl Overrides {
         if let Some(cluster) = &self.cluster {
             settings.cluster = Some(Arc::clone(cluster));
         }
+        settings.inventory |= self.inventory;
         settings.finish();
     }
 }

@@ -89,7 +89,7 @@ impl HostPathMount {
 pub struct DaemonSetEntry {
     pub name: String,
     pub namespace: Option<String>,
-    pub object: ObjectRef,
+    pub object: std::sync::Arc<ObjectRef>,
     pub document: usize,
     pub anchor: Span,
     /// `metadata.namespace` value, else `metadata.name`, else `kind`.
@@ -247,6 +247,66 @@ impl FileIndex {
         let object = &ds.object;
         let findings = pss::evaluate(ds);
         let level = pss::level_of(&findings);
+        let mut inventory = Inventory::default();
+        if settings.inventory {
+            inventory = Inventory::of(ds, settings);
+        }
+        let service_account = ["serviceAccountName", "serviceAccount"]
+            .into_iter()
+            .find_map(|k| ds.pod_field(k))
+            .and_then(|n| Some((n.as_str()?.to_string(), n.span())))
+            .filter(|(n, _)| !n.is_empty());
+        self.daemonsets.push(DaemonSetEntry {
+            name: object.name().unwrap_or_default().to_string(),
+            namespace: object.namespace().map(str::to_string),
+            object: object.shared_reference(),
+            document: object.document,
+            anchor: object
+                .node
+                .get_path(&["metadata", "name"])
+                .map_or_else(|| object.anchor_span(), |n| n.span()),
+            namespace_span: object
+                .node
+                .get_path(&["metadata", "namespace"])
+                .or_else(|| object.node.get_path(&["metadata", "name"]))
+                .map_or_else(|| object.anchor_span(), |n| n.span()),
+            pod_span: ds.pod_key.span(),
+            service_account,
+            refs: config_refs(ds),
+            pss: findings,
+            level,
+            privileged: inventory.privileged,
+            host_namespaces: inventory.host_namespaces,
+            host_ports: inventory.host_ports,
+            host_paths: inventory.host_paths,
+            capabilities: inventory.capabilities,
+            suppressions,
+        });
+    }
+
+    pub fn append(&mut self, mut other: FileIndex) {
+        self.namespaces.append(&mut other.namespaces);
+        self.service_accounts.append(&mut other.service_accounts);
+        self.config_maps.append(&mut other.config_maps);
+        self.secrets.append(&mut other.secrets);
+        self.bindings.append(&mut other.bindings);
+        self.roles.append(&mut other.roles);
+        self.daemonsets.append(&mut other.daemonsets);
+    }
+}
+
+/// What `daemonlint inventory` shows of a DaemonSet beyond the run-level checks' needs.
+#[derive(Default)]
+struct Inventory {
+    privileged: Vec<String>,
+    host_namespaces: Vec<String>,
+    host_ports: Vec<String>,
+    host_paths: Vec<HostPathMount>,
+    capabilities: Vec<(String, String)>,
+}
+
+impl Inventory {
+    fn of(ds: &DaemonSet<'_>, settings: &Settings) -> Self {
         let mut privileged = Vec::new();
         let mut capabilities = Vec::new();
         for c in ds.all_containers() {
@@ -314,47 +374,13 @@ impl FileIndex {
                 sensitive,
             });
         }
-        let service_account = ["serviceAccountName", "serviceAccount"]
-            .into_iter()
-            .find_map(|k| ds.pod_field(k))
-            .and_then(|n| Some((n.as_str()?.to_string(), n.span())))
-            .filter(|(n, _)| !n.is_empty());
-        self.daemonsets.push(DaemonSetEntry {
-            name: object.name().unwrap_or_default().to_string(),
-            namespace: object.namespace().map(str::to_string),
-            object: object.reference(),
-            document: object.document,
-            anchor: object
-                .node
-                .get_path(&["metadata", "name"])
-                .map_or_else(|| object.anchor_span(), |n| n.span()),
-            namespace_span: object
-                .node
-                .get_path(&["metadata", "namespace"])
-                .or_else(|| object.node.get_path(&["metadata", "name"]))
-                .map_or_else(|| object.anchor_span(), |n| n.span()),
-            pod_span: ds.pod_key.span(),
-            service_account,
-            refs: config_refs(ds),
-            pss: findings,
-            level,
+        Self {
             privileged,
             host_namespaces,
             host_ports,
             host_paths,
             capabilities,
-            suppressions,
-        });
-    }
-
-    pub fn append(&mut self, mut other: FileIndex) {
-        self.namespaces.append(&mut other.namespaces);
-        self.service_accounts.append(&mut other.service_accounts);
-        self.config_maps.append(&mut other.config_maps);
-        self.secrets.append(&mut other.secrets);
-        self.bindings.append(&mut other.bindings);
-        self.roles.append(&mut other.roles);
-        self.daemonsets.append(&mut other.daemonsets);
+        }
     }
 }
 
@@ -495,10 +521,10 @@ pub fn check<'s>(
                     f.span,
                     f.message,
                 );
-                d.help = Some(f.help);
+                d.help = Some(f.help.into());
                 d.labels = f.labels;
                 d.document = ds.document;
-                d.object = Some(ds.object.clone());
+                d.object = Some(std::sync::Arc::clone(&ds.object));
                 out.push(d);
             }
             for s in &ds.suppressions {

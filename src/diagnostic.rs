@@ -99,7 +99,8 @@ pub struct Diagnostic {
     pub rule: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    /// Advice, most often a fixed text (not allocated per finding).
+    pub help: Option<Cow<'static, str>>,
     pub span: Span,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
@@ -107,7 +108,8 @@ pub struct Diagnostic {
     pub document: usize,
     /// Dotted path from the document root, e.g. `spec.template.spec.hostNetwork`.
     pub path: Option<String>,
-    pub object: Option<ObjectRef>,
+    /// Shared by the findings of one object (see [`ObjectRef::shared`]).
+    pub object: Option<std::sync::Arc<ObjectRef>>,
     /// The container the finding is about, when it is about one.
     pub container: Option<String>,
     /// Set when a suppression silenced the finding.

@@ -232,7 +232,7 @@ fn lint_source_indexed_with(
             .map(|r| lint_range(text, r, settings, policies))
             .collect()
     };
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut stats = Stats {
         files: 1,
         ..Stats::default()
@@ -258,7 +258,7 @@ fn lint_source_indexed_with(
         .iter()
         .map(|d| LintedObject {
             document: d.document,
-            object: d.object.clone(),
+            object: ObjectRef::clone(&d.object),
         })
         .collect();
     (
@@ -369,7 +369,7 @@ fn check_document(
                      every key sits at column 1, the YAML lost its indentation when pasted"
                         .into(),
                 );
-                d.object = Some(object.reference());
+                d.object = Some(object.shared_reference());
                 d.path = doc.root().and_then(|r| r.path_to(shape.span));
                 if let Some(sev) = settings.severity_of(&rules::INVALID_DAEMONSET) {
                     d.severity = sev;

@@ -176,7 +176,7 @@ impl PolicySet {
                     for found in schema::explain(&error, node, key, &pointer, None) {
                         let mut v = found.violation;
                         v.message = format!("{}: {}", policy.message, v.message);
-                        v.help.clone_from(&policy.help);
+                        v.help = policy.help.clone().map(std::borrow::Cow::Owned);
                         v.fix = None;
                         let mut d =
                             rules::object_diagnostic(&ds.object, policy.id.clone(), severity, v);
@@ -318,7 +318,7 @@ struct Errors(Vec<Diagnostic>);
 impl Errors {
     fn push(&mut self, span: Span, message: String, help: Option<String>) {
         let mut d = Diagnostic::new(rules::INVALID_POLICY.id, Severity::Error, span, message);
-        d.help = help;
+        d.help = help.map(std::borrow::Cow::Owned);
         self.0.push(d);
     }
 }

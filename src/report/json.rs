@@ -7,27 +7,6 @@ use serde::Serialize;
 use crate::diagnostic::{Applicability, ObjectRef, Severity};
 use crate::Report;
 
-#[derive(Serialize)]
-struct Output<'a> {
-    version: u32,
-    diagnostics: Diagnostics<'a>,
-    summary: Summary,
-}
-
-/// The findings, serialized one at a time as they are read from the report (no intermediate
-/// vector of the whole run).
-struct Diagnostics<'a>(&'a Report);
-
-impl Serialize for Diagnostics<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .diagnostics()
-                .map(|(file, d)| json_diagnostic(self.0, file, d)),
-        )
-    }
-}
-
 /// A rule's documentation URL, written straight into the output.
 struct DocsUrl<'a>(&'a str);
 
@@ -134,7 +113,7 @@ fn json_diagnostic<'a>(
         end_offset: d.span.end,
         path: d.path.as_deref(),
         document: d.document,
-        object: d.object.as_ref(),
+        object: d.object.as_deref(),
         labels: d
             .labels
             .iter()
@@ -172,23 +151,52 @@ fn json_diagnostic<'a>(
     }
 }
 
+/// Findings serialized per parallel task: large enough to amortise the task, small enough to
+/// spread a file's findings over every core.
+const CHUNK: usize = 512;
+/// Findings serialized before the bytes are written out: the output is never held whole.
+const WINDOW: usize = 8 * CHUNK;
+
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    use rayon::prelude::*;
     let stats = report.stats();
-    let output = Output {
-        version: 1,
-        summary: Summary {
-            files: stats.files,
-            documents: stats.documents,
-            daemonsets: stats.daemonsets,
-            other_objects: stats.other_objects,
-            findings: report.active().count(),
-            errors: report.count(Severity::Error),
-            warnings: report.count(Severity::Warning),
-            infos: report.count(Severity::Info),
-            suppressed: report.suppressed(),
-        },
-        diagnostics: Diagnostics(report),
+    let summary = Summary {
+        files: stats.files,
+        documents: stats.documents,
+        daemonsets: stats.daemonsets,
+        other_objects: stats.other_objects,
+        findings: report.active().count(),
+        errors: report.count(Severity::Error),
+        warnings: report.count(Severity::Warning),
+        infos: report.count(Severity::Info),
+        suppressed: report.suppressed(),
     };
-    serde_json::to_writer(&mut *out, &output).map_err(io::Error::other)?;
-    writeln!(out)
+    // `{"version":1,"diagnostics":[...],"summary":{...}}`, the findings serialized in parallel
+    // chunks (the order of the output stays the report's).
+    out.write_all(b"{\"version\":1,\"diagnostics\":[")?;
+    let findings: Vec<_> = report.diagnostics().collect();
+    let mut first = true;
+    for window in findings.chunks(WINDOW) {
+        let parts: Vec<Vec<u8>> = window
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                for (file, d) in chunk {
+                    buf.push(b',');
+                    serde_json::to_writer(&mut buf, &json_diagnostic(report, file, d))
+                        .map_err(io::Error::other)?;
+                }
+                Ok(buf)
+            })
+            .collect::<io::Result<_>>()?;
+        for part in &parts {
+            // Every finding was written after a comma; the very first one needs none.
+            let bytes = if first { &part[1..] } else { &part[..] };
+            first = false;
+            out.write_all(bytes)?;
+        }
+    }
+    out.write_all(b"],\"summary\":")?;
+    serde_json::to_writer(&mut *out, &summary).map_err(io::Error::other)?;
+    writeln!(out, "}}")
 }

@@ -41,7 +41,7 @@ fn cases<'a>(report: &Report, file: &'a FileReport) -> Vec<Case<'a>> {
         let owner = file
             .daemonsets
             .iter()
-            .find(|o| Some(&o.object) == d.object.as_ref() && o.document == d.document);
+            .find(|o| Some(&o.object) == d.object.as_deref() && o.document == d.document);
         let at = cases.iter().position(|c| {
             c.category == category
                 && c.object.map(|o| (o.document, &o.object))

@@ -31,7 +31,13 @@ pub static READINESS: Rule = Rule {
     check: check_readiness,
 };
 
-fn missing(ds: &DaemonSet<'_>, probe: &str, why: &str, help: &str, out: &mut Vec<Violation>) {
+fn missing(
+    ds: &DaemonSet<'_>,
+    probe: &str,
+    why: &str,
+    help: &'static str,
+    out: &mut Vec<Violation>,
+) {
     for container in ds.regular_containers() {
         if container.get(probe).is_some_and(|p| !p.is_null()) {
             continue;

@@ -28,6 +28,8 @@ pub mod sensitive_host_path;
 pub mod tolerations;
 pub mod yaml_1_1_ambiguity;
 
+use std::borrow::Cow;
+
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
 use crate::manifest::{DaemonSet, Object};
@@ -94,7 +96,8 @@ pub struct RuleMeta {
 pub struct Violation {
     pub span: Span,
     pub message: String,
-    pub help: Option<String>,
+    /// Advice, most often a fixed text (not allocated per finding).
+    pub help: Option<Cow<'static, str>>,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
     /// This finding's severity when it differs from the rule's default (a writable mount of a
@@ -125,7 +128,7 @@ impl Violation {
     }
 
     #[must_use]
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -460,7 +463,7 @@ pub fn object_diagnostic(
         labels: v.labels,
         fix: v.fix,
         document: object.document,
-        object: Some(object.reference()),
+        object: Some(object.shared_reference()),
         container: None,
         suppressed: None,
         docs: None,

@@ -10,7 +10,7 @@ use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
 
-fn report(ds: &DaemonSet<'_>, id: &str, why: &str, help: &str, out: &mut Vec<Violation>) {
+fn report(ds: &DaemonSet<'_>, id: &str, why: &str, help: &'static str, out: &mut Vec<Violation>) {
     for f in crate::pss::evaluate_control(ds, id) {
         let level = f.control.level;
         out.push(

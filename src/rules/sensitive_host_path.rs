@@ -1,6 +1,8 @@
 //! `sensitive-host-path`: a hostPath volume exposes a sensitive node location (the root
 //! filesystem, `/etc`, `/proc`, the kubelet's state, a container runtime socket, ...).
 
+use std::borrow::Cow;
+
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
@@ -21,9 +23,18 @@ pub static RULE: Rule = Rule {
 /// A host path normalised lexically: `//` collapsed, `.` dropped, `..` applied, no trailing `/`.
 /// `None` for anything that is not an absolute POSIX path (a Windows path, a placeholder).
 #[must_use]
-pub fn normalize_host_path(path: &str) -> Option<String> {
+pub fn normalize_host_path(path: &str) -> Option<Cow<'_, str>> {
     if !path.starts_with('/') {
         return None;
+    }
+    // The common case, a path already in normal form, is borrowed.
+    if path == "/"
+        || (!path.ends_with('/')
+            && path[1..]
+                .split('/')
+                .all(|part| !matches!(part, "" | "." | "..")))
+    {
+        return Some(Cow::Borrowed(path));
     }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -35,7 +46,7 @@ pub fn normalize_host_path(path: &str) -> Option<String> {
             other => parts.push(other),
         }
     }
-    Some(format!("/{}", parts.join("/")))
+    Some(Cow::Owned(format!("/{}", parts.join("/"))))
 }
 
 /// `path` is `base` or lies beneath it. `/` only covers itself: everything lies beneath it.
@@ -82,43 +93,59 @@ impl Exposure {
     }
 }
 
-/// Classify `path` (already normalised) against `entries` (the configured list, `!` exempts a
-/// subtree, the longest matching entry wins).
+/// Split a configured entry into its `!` exemption flag and path.
+fn entry_of(e: &str) -> (bool, &str) {
+    match e.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, e),
+    }
+}
+
+/// Normalise the configured list once (each entry lexically, keeping its `!`), dropping entries
+/// that are not absolute paths: [`classify`] takes the list in this form.
 #[must_use]
-pub fn classify(path: &str, entries: &[String]) -> Option<Exposure> {
-    let entries: Vec<(bool, String)> = entries
+pub fn normalize_entries(entries: &[String]) -> Vec<String> {
+    entries
         .iter()
         .filter_map(|e| {
-            let (negated, raw) = match e.strip_prefix('!') {
-                Some(rest) => (true, rest),
-                None => (false, e.as_str()),
-            };
-            normalize_host_path(raw).map(|n| (negated, n))
+            let (negated, raw) = entry_of(e);
+            let path = normalize_host_path(raw)?;
+            Some(if negated {
+                format!("!{path}")
+            } else {
+                path.into_owned()
+            })
         })
-        .collect();
-    let best = entries
-        .iter()
+        .collect()
+}
+
+/// Classify `path` (already normalised) against `entries` (the configured list as
+/// [`normalize_entries`] leaves it: `!` exempts a subtree, the longest matching entry wins).
+#[must_use]
+pub fn classify(path: &str, entries: &[String]) -> Option<Exposure> {
+    let entries = || entries.iter().map(|e| entry_of(e));
+    let best = entries()
         .filter(|(_, e)| is_within(path, e))
         .max_by_key(|(_, e)| e.len());
     if let Some((negated, entry)) = best {
         if !negated {
-            return Some(Exposure::Within(entry.clone()));
+            return Some(Exposure::Within(entry.to_string()));
         }
     }
-    let positive = || entries.iter().filter(|(n, _)| !n).map(|(_, e)| e);
+    let positive = || entries().filter(|(n, _)| !n).map(|(_, e)| e);
     if best.is_none() {
         let name = file_name(path);
         if let Some(socket) = positive().find(|e| is_socket(e) && file_name(e) == name) {
-            return Some(Exposure::SocketName(socket.clone()));
+            return Some(Exposure::SocketName(socket.to_string()));
         }
     }
     // A parent directory exposes what lies beneath it; prefer a runtime socket, the worst case.
-    let mut contained = positive().filter(|e| e.as_str() != path && is_within(e, path));
+    let mut contained = positive().filter(|e| *e != path && is_within(e, path));
     let first = contained.next()?;
     let socket = std::iter::once(first)
         .chain(contained)
         .find(|e| is_socket(e));
-    Some(Exposure::Contains(socket.unwrap_or(first).clone()))
+    Some(Exposure::Contains(socket.unwrap_or(first).to_string()))
 }
 
 /// What a well-known location holds, for messages.
@@ -251,6 +278,23 @@ mod tests {
             .map(|e| (*e).to_string())
             .collect();
         classify(&normalize_host_path(path)?, &entries)
+    }
+
+    #[test]
+    fn the_default_list_is_already_normalised() {
+        let defaults: Vec<String> = DEFAULT_SENSITIVE_HOST_PATHS
+            .iter()
+            .map(|e| (*e).to_string())
+            .collect();
+        assert_eq!(normalize_entries(&defaults), defaults);
+        assert_eq!(
+            normalize_entries(&[
+                "!/etc//cni/".into(),
+                "relative".into(),
+                "/var/./run/".into()
+            ]),
+            ["!/etc/cni", "/var/run"]
+        );
     }
 
     #[test]

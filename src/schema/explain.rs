@@ -259,7 +259,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 
 fn value_finding(span: Span, message: String, help: Option<String>) -> Explained {
     let mut violation = Violation::new(span, message);
-    violation.help = help;
+    violation.help = help.map(std::borrow::Cow::Owned);
     Explained {
         rule: &rules::INVALID_VALUE,
         violation,
