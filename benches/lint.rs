@@ -2,6 +2,10 @@
 //! (`yaml::documents`, the span tree) beside the whole `lint_source`, so the cost of the rules
 //! and suppressions over the bare parse is visible. `lint_source` splits inputs of 256 KiB and
 //! more across threads: run with `RAYON_NUM_THREADS=1` to compare like with like.
+//!
+//! Inputs: the files `../shared/bench/gen.py` makes (seed 42) when `scripts/bench` has put them
+//! in `target/bench-data/` (one generated DaemonSet, the 10,000-document file); without them, a
+//! fixture and 10,000 renamed copies of it.
 use std::fmt::Write as _;
 use std::hint::black_box;
 
@@ -36,10 +40,19 @@ fn lint(text: &str, settings: &Settings) -> usize {
         .len()
 }
 
+/// A file `scripts/bench` generated, when it is there.
+fn generated(relative: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-data")
+        .join(relative);
+    std::fs::read_to_string(path).ok()
+}
+
 fn benches(c: &mut Criterion) {
     let settings = Settings::default();
-    let big = many(10_000);
-    for (name, text) in [("small", SMALL.to_string()), ("10000-documents", big)] {
+    let small = generated("single/files/ds-00000.yaml").unwrap_or_else(|| SMALL.to_string());
+    let big = generated("big10000/all.yaml").unwrap_or_else(|| many(10_000));
+    for (name, text) in [("small", small), ("10000-documents", big)] {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(text.len() as u64));
         if name != "small" {

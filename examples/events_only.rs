@@ -1,13 +1,28 @@
+//! The raw-parser floor of `scripts/bench`: every YAML event of a file pulled from
+//! granit-parser on one thread, nothing built. Prints the number of events.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut n = 0usize;
-    let mut p = granit_parser::Parser::new_from_str(&text);
-    while let Some(Ok((ev, _span))) = p.next() {
-        if matches!(ev, granit_parser::Event::StreamEnd) {
-            break;
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: events_only FILE");
+        std::process::exit(2);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(2);
         }
-        n += 1;
+    };
+    let mut events = 0usize;
+    for event in granit_parser::Parser::new_from_str(&text) {
+        match event {
+            Ok(_) => events += 1,
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                std::process::exit(1);
+            }
+        }
     }
-    println!("{n}");
+    println!("{events}");
 }
