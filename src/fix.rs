@@ -346,6 +346,18 @@ pub fn apply(text: &str, diagnostics: &[&Diagnostic], unsafe_fixes: bool) -> (St
         if overlaps || !in_bounds {
             continue;
         }
+        // A key renamed to `k` and a `k:` inserted by another fix would make a duplicate key
+        // (the inserting rule did not see the misspelt key): leave the later one for the next
+        // pass, whose findings see the first one applied.
+        let renames_clash = fix.edits.iter().any(|e| {
+            accepted.iter().any(|a| {
+                renamed_key(text, e).is_some_and(|k| inserts_key(a, k))
+                    || renamed_key(text, a).is_some_and(|k| inserts_key(e, k))
+            })
+        });
+        if renames_clash {
+            continue;
+        }
         accepted.extend(fix.edits.iter());
         count += 1;
     }
@@ -355,6 +367,29 @@ pub fn apply(text: &str, diagnostics: &[&Diagnostic], unsafe_fixes: bool) -> (St
         out.replace_range(e.span.range(), &e.replacement);
     }
     (out, count)
+}
+
+/// The new name when `edit` replaces a mapping key (non-empty text followed by `:`).
+fn renamed_key<'e>(text: &str, edit: &'e Edit) -> Option<&'e str> {
+    if edit.span.is_empty() {
+        return None;
+    }
+    let after = text.get(edit.span.end as usize..)?;
+    after
+        .trim_start_matches([' ', '\t'])
+        .starts_with(':')
+        .then(|| edit.replacement.trim_matches(['"', '\'']))
+        .filter(|k| !k.is_empty())
+}
+
+/// Whether an insertion writes the key `key` (`key:` after the start of a line, a `{` or `,`).
+fn inserts_key(edit: &Edit, key: &str) -> bool {
+    edit.span.is_empty()
+        && edit.replacement.match_indices(key).any(|(i, _)| {
+            let before = edit.replacement[..i].trim_end_matches([' ', '\t', '"', '\'']);
+            let after = edit.replacement[i + key.len()..].trim_start_matches(['"', '\'']);
+            after.starts_with(':') && (before.is_empty() || before.ends_with(['\n', '{', ',', '-']))
+        })
 }
 
 fn diff_name(side: &str, name: &str) -> String {

@@ -1,28 +1,129 @@
-//! Fuzz the loader, every rule and every emitter: `cargo fuzz run lint` (needs nightly).
-//! Seed it with the fixtures and the shared corpus:
-//! `cargo fuzz run lint fuzz/corpus/lint ../fixtures ../../shared/corpus/real`.
+//! Fuzz the loader, every rule (off-by-default ones included), `--fix` and every emitter.
+//!
+//! For each input the target:
+//! - lints the bytes with every rule turned on (`select: [all]`);
+//! - computes the line/column of every finding's span;
+//! - renders the report in every output format, and checks that the JSON formats are valid
+//!   JSON and the XML formats well-formed XML;
+//! - applies every fix (unsafe ones too, as `--fix --unsafe-fixes`): when the input parsed, the
+//!   fixed text must still parse without new duplicate keys, and fixing the fixed text again
+//!   must change nothing (fixes are idempotent).
+//!
+//! Run it from the repository root (needs nightly and `cargo install cargo-fuzz`); see
+//! `fuzz/README.md` for seeding the corpus.
 #![no_main]
 
-use daemonlint::config::Settings;
+use daemonlint::config::{Selector, Settings};
 use daemonlint::report::{OutputFormat, RenderOptions};
+use daemonlint::source::SourceFile;
+use daemonlint::{FileReport, Report};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let settings = Settings::default();
-    let file = daemonlint::lint_bytes("fuzz.yaml", data.to_vec(), &settings);
-    for d in &file.diagnostics {
-        let _ = file.source.span_positions(d.span);
-    }
-    let report = daemonlint::Report {
-        files: vec![file],
-        ..daemonlint::Report::default()
-    };
-    for format in [OutputFormat::Full, OutputFormat::Concise, OutputFormat::Json] {
+const FORMATS: [OutputFormat; 8] = [
+    OutputFormat::Full,
+    OutputFormat::Concise,
+    OutputFormat::Json,
+    OutputFormat::Sarif,
+    OutputFormat::Github,
+    OutputFormat::Junit,
+    OutputFormat::Checkstyle,
+    OutputFormat::Gitlab,
+];
+
+fn settings() -> &'static Settings {
+    static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        let mut settings = Settings::default();
+        settings.selection.select = Some(vec![Selector::All]);
+        settings
+    })
+}
+
+fn render_everything(report: &Report) {
+    for format in FORMATS {
         let mut out = Vec::new();
         let options = RenderOptions {
             color: format == OutputFormat::Full,
             summary: true,
+            src_root: None,
         };
-        daemonlint::report::emit(format, &report, options, &mut out).expect("in-memory write");
+        daemonlint::report::emit(format, report, options, &mut out).expect("in-memory write");
+        match format {
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Gitlab => {
+                if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out) {
+                    panic!("{format:?} output is not JSON: {e}");
+                }
+            }
+            OutputFormat::Junit | OutputFormat::Checkstyle => {
+                let text = std::str::from_utf8(&out).expect("XML output is UTF-8");
+                if let Err(e) = roxmltree::Document::parse(text) {
+                    panic!("{format:?} output is not well-formed XML: {e}");
+                }
+            }
+            _ => {}
+        }
     }
+}
+
+fn has_rule(file: &FileReport, rule: &str) -> usize {
+    file.diagnostics.iter().filter(|d| d.rule == rule).count()
+}
+
+fn check_fix(file: FileReport, settings: &Settings) {
+    let parsed = has_rule(&file, "yaml-syntax") == 0;
+    let duplicates = has_rule(&file, "duplicate-key");
+    let name = file.source.name.clone();
+    let mut report = Report {
+        files: vec![file],
+        ..Report::default()
+    };
+    let summary = daemonlint::fix_report(&mut report, settings, true, false);
+    if summary.fixed == 0 {
+        return;
+    }
+    let fixed = &report.files[0];
+    if parsed {
+        assert_eq!(
+            has_rule(fixed, "yaml-syntax"),
+            0,
+            "the fixed text does not parse:\n{}",
+            fixed.source.text
+        );
+        assert!(
+            has_rule(fixed, "duplicate-key") <= duplicates,
+            "a fix added a duplicate key:\n{}",
+            fixed.source.text
+        );
+    }
+    render_everything(&report);
+    let text = report.files[0].source.text.clone();
+    let again = daemonlint::lint_source(SourceFile::new(name, text.clone()), settings);
+    let mut again = Report {
+        files: vec![again],
+        ..Report::default()
+    };
+    let second = daemonlint::fix_report(&mut again, settings, true, false);
+    assert!(
+        second.fixed == 0 || again.files[0].source.text == text,
+        "fixing the fixed text changed it again ({} more fixes):\n{}\n---\n{}",
+        second.fixed,
+        text,
+        again.files[0].source.text
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let settings = settings();
+    let file = daemonlint::lint_bytes("fuzz.yaml", data.to_vec(), settings);
+    for d in &file.diagnostics {
+        let _ = file.source.span_positions(d.span);
+    }
+    let report = Report {
+        files: vec![file],
+        ..Report::default()
+    };
+    render_everything(&report);
+    let Report { mut files, .. } = report;
+    let file = files.pop().expect("one file");
+    check_fix(file, settings);
 });

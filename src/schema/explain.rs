@@ -495,7 +495,16 @@ fn unknown_field(parent: Node<'_>, path: &str, name: &str, allowed: &[&str]) -> 
                 "rename it to `{s}`: the API server rejects unknown fields (or drops them), so \
                  this setting never takes effect"
             ))
-            .with_fix(key.and_then(|k| replace(k, s, &format!("rename to `{s}`")))),
+            .with_fix(
+                // Renaming to a key the mapping already has would make a duplicate key.
+                key.filter(|_| {
+                    !parent
+                        .entries()
+                        .iter()
+                        .any(|(k, _)| k.json_key().as_deref() == Some(s))
+                })
+                .and_then(|k| replace(k, s, &format!("rename to `{s}`"))),
+            ),
         None => violation.help(
             "check the spelling and the indentation (a field at the wrong level is unknown \
              there): the API server rejects unknown fields (or drops them), so this setting \
