@@ -215,8 +215,13 @@ fn lint_source_indexed_with(
 ) -> (FileReport, cross::FileIndex) {
     use rayon::prelude::*;
     let text = source.text.as_str();
-    let threads = rayon::current_num_threads();
-    let ranges = if text.len() >= PARALLEL_FILE_SIZE && threads > 1 {
+    // A small file never starts the thread pool (most of a one-file run's system time).
+    let threads = if text.len() >= PARALLEL_FILE_SIZE {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let ranges = if threads > 1 {
         yaml::split_documents(text, threads * 4)
     } else {
         std::iter::once(0..text.len()).collect()
@@ -703,31 +708,34 @@ pub fn lint_paths_indexed(
             });
         }
     }
-    let (files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = targets
-        .par_iter()
-        .map(|t| match &t.error {
-            Some(message) => (
-                FileReport {
-                    source: SourceFile::new(t.display.clone(), String::new()),
-                    diagnostics: vec![engine_diagnostic(
-                        &rules::IO_ERROR,
-                        Span::empty(0),
-                        0,
-                        message.clone(),
-                    )],
-                    stats: Stats::default(),
-                    daemonsets: Vec::new(),
-                    io_error: true,
-                    path: None,
-                },
-                cross::FileIndex::default(),
-            ),
-            None => {
-                let settings = source.for_path(Some(&t.path));
-                lint_file_indexed(&t.path, &t.display, &settings)
-            }
-        })
-        .unzip();
+    let lint_target = |t: &discover::Target| match &t.error {
+        Some(message) => (
+            FileReport {
+                source: SourceFile::new(t.display.clone(), String::new()),
+                diagnostics: vec![engine_diagnostic(
+                    &rules::IO_ERROR,
+                    Span::empty(0),
+                    0,
+                    message.clone(),
+                )],
+                stats: Stats::default(),
+                daemonsets: Vec::new(),
+                io_error: true,
+                path: None,
+            },
+            cross::FileIndex::default(),
+        ),
+        None => {
+            let settings = source.for_path(Some(&t.path));
+            lint_file_indexed(&t.path, &t.display, &settings)
+        }
+    };
+    // One file (a pre-commit hook or an editor's save) does not start the thread pool.
+    let (files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = if targets.len() > 1 {
+        targets.par_iter().map(lint_target).unzip()
+    } else {
+        targets.iter().map(lint_target).unzip()
+    };
     let mut files = files;
     let names: Vec<String> = files.iter().map(|f| f.source.name.clone()).collect();
     let paths: Vec<Option<std::path::PathBuf>> = files.iter().map(|f| f.path.clone()).collect();

@@ -177,18 +177,24 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let findings: Vec<_> = report.diagnostics().collect();
     let mut first = true;
     for window in findings.chunks(WINDOW) {
-        let parts: Vec<Vec<u8>> = window
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut buf = Vec::with_capacity(chunk.len() * 512);
-                for (file, d) in chunk {
-                    buf.push(b',');
-                    serde_json::to_writer(&mut buf, &json_diagnostic(report, file, d))
-                        .map_err(io::Error::other)?;
-                }
-                Ok(buf)
-            })
-            .collect::<io::Result<_>>()?;
+        let serialize = |chunk: &[(&crate::FileReport, &crate::diagnostic::Diagnostic)]| {
+            let mut buf = Vec::with_capacity(chunk.len() * 512);
+            for (file, d) in chunk {
+                buf.push(b',');
+                serde_json::to_writer(&mut buf, &json_diagnostic(report, file, d))
+                    .map_err(io::Error::other)?;
+            }
+            Ok(buf)
+        };
+        // A small output is not worth starting the thread pool for.
+        let parts: Vec<Vec<u8>> = if window.len() > CHUNK {
+            window
+                .par_chunks(CHUNK)
+                .map(serialize)
+                .collect::<io::Result<_>>()?
+        } else {
+            vec![serialize(window)?]
+        };
         for part in &parts {
             // Every finding was written after a comma; the very first one needs none.
             let bytes = if first { &part[1..] } else { &part[..] };
