@@ -467,9 +467,17 @@ impl<'a> Node<'a> {
         if depth > 256 || !(data.span.start <= target.start && target.end <= data.span.end) {
             return false;
         }
+        // Only a child whose span holds the target is descended into.
+        let holds = |id: NodeId| {
+            let span = self.doc.nodes[id as usize].span;
+            span.start <= target.start && target.end <= span.end
+        };
         match &data.kind {
             NodeKind::Seq(items) => {
                 for (i, &id) in items.iter().enumerate() {
+                    if !holds(id) {
+                        continue;
+                    }
                     segs.push(PathSeg::Index(i));
                     if self.child(id).find_path(target, segs, depth + 1) {
                         return true;
@@ -479,11 +487,13 @@ impl<'a> Node<'a> {
             }
             NodeKind::Map(pairs) => {
                 for &(k, v) in pairs {
-                    let key = self.child(k);
-                    let name = key.scalar_text().unwrap_or("?");
+                    let key_hit = self.doc.nodes[k as usize].span == target;
+                    if !key_hit && !holds(v) {
+                        continue;
+                    }
+                    let name = self.child(k).scalar_text().unwrap_or("?");
                     segs.push(PathSeg::Key(name));
-                    if key.data().span == target || self.child(v).find_path(target, segs, depth + 1)
-                    {
+                    if key_hit || self.child(v).find_path(target, segs, depth + 1) {
                         return true;
                     }
                     segs.pop();
