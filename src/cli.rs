@@ -673,7 +673,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The resolver for commands whose output is not a lint report: usage and configuration errors
 /// go to stderr as `file:line:col: error[invalid-config] message`; `None` means exit 2.
-/// The resolver of `inventory` (which also indexes what it shows) and `config`.
+/// `inventory` also indexes what that command shows ([`Settings::inventory`]).
 fn plain_resolver(
     settings: &SettingsArgs,
     inventory: bool,

@@ -241,16 +241,18 @@ impl FileIndex {
     pub fn add_daemonset(
         &mut self,
         ds: &DaemonSet<'_>,
+        reference: std::sync::Arc<ObjectRef>,
         settings: &Settings,
         suppressions: Vec<Suppressions>,
     ) {
         let object = &ds.object;
         let findings = pss::evaluate(ds);
         let level = pss::level_of(&findings);
-        let mut inventory = Inventory::default();
-        if settings.inventory {
-            inventory = Inventory::of(ds, settings);
-        }
+        let inventory = if settings.inventory {
+            Inventory::of(ds, settings)
+        } else {
+            Inventory::default()
+        };
         let service_account = ["serviceAccountName", "serviceAccount"]
             .into_iter()
             .find_map(|k| ds.pod_field(k))
@@ -259,7 +261,7 @@ impl FileIndex {
         self.daemonsets.push(DaemonSetEntry {
             name: object.name().unwrap_or_default().to_string(),
             namespace: object.namespace().map(str::to_string),
-            object: object.shared_reference(),
+            object: reference,
             document: object.document,
             anchor: object
                 .node

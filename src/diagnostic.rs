@@ -108,7 +108,7 @@ pub struct Diagnostic {
     pub document: usize,
     /// Dotted path from the document root, e.g. `spec.template.spec.hostNetwork`.
     pub path: Option<String>,
-    /// Shared by the findings of one object (see [`ObjectRef::shared`]).
+    /// Shared by the findings of one object (see `rules::stamp_object`).
     pub object: Option<std::sync::Arc<ObjectRef>>,
     /// The container the finding is about, when it is about one.
     pub container: Option<String>,

@@ -344,6 +344,8 @@ fn check_document(
         }
         stats.daemonsets += 1;
         let start = out.len();
+        // One reference for the object, shared by its findings and its index entry.
+        let reference = std::sync::Arc::new(object.reference());
         rules::yaml_1_1_ambiguity::check_object(&object, settings, out);
         let shape = DaemonSet::from_object(object);
         let mut instance = schema::ObjectInstance::new(&object);
@@ -356,9 +358,15 @@ fn check_document(
             Ok(ds) => {
                 rules::check_daemonset(&ds, text, settings, out);
                 policies.check(&ds, &mut instance, settings, out);
+                rules::stamp_object(&reference, &mut out[start..]);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
-                index.add_daemonset(&ds, settings, vec![comments.clone(), suppressions.clone()]);
+                index.add_daemonset(
+                    &ds,
+                    reference,
+                    settings,
+                    vec![comments.clone(), suppressions.clone()],
+                );
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
             }
@@ -374,12 +382,12 @@ fn check_document(
                      every key sits at column 1, the YAML lost its indentation when pasted"
                         .into(),
                 );
-                d.object = Some(object.shared_reference());
                 d.path = doc.root().and_then(|r| r.path_to(shape.span));
                 if let Some(sev) = settings.severity_of(&rules::INVALID_DAEMONSET) {
                     d.severity = sev;
                     out.push(d);
                 }
+                rules::stamp_object(&reference, &mut out[start..]);
             }
         }
     }
@@ -424,7 +432,11 @@ fn report_duplicate_keys(
         .label(dup.first, format!("`{name}` first appears here"))
         .help("merge the two entries into one, or remove the stale one");
         let d = match owner {
-            Some(object) => rules::object_diagnostic(object, meta.id, severity, violation),
+            Some(object) => {
+                let mut d = rules::object_diagnostic(object, meta.id, severity, violation);
+                d.object = Some(std::sync::Arc::new(object.reference()));
+                d
+            }
             None => {
                 let mut d = engine_diagnostic(meta, dup.second, doc.index, violation.message);
                 d.severity = severity;

@@ -41,34 +41,6 @@ impl<'a> Object<'a> {
         }
     }
 
-    /// [`Object::reference`], shared with the previous finding's when it names the same object:
-    /// the findings of one object hold one copy.
-    #[must_use]
-    pub fn shared_reference(&self) -> std::sync::Arc<ObjectRef> {
-        use std::cell::RefCell;
-        use std::sync::Arc;
-        thread_local! {
-            static LAST: RefCell<Option<Arc<ObjectRef>>> = const { RefCell::new(None) };
-        }
-        LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            match &*last {
-                Some(r)
-                    if r.kind == self.kind
-                        && r.name.as_deref() == self.name()
-                        && r.namespace.as_deref() == self.namespace() =>
-                {
-                    Arc::clone(r)
-                }
-                _ => {
-                    let r = Arc::new(self.reference());
-                    *last = Some(Arc::clone(&r));
-                    r
-                }
-            }
-        })
-    }
-
     /// The dotted path from the document root to the key or node at `span` (a `kind: List`
     /// item starts with `items[i]`).
     #[must_use]

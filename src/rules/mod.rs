@@ -31,7 +31,7 @@ pub mod yaml_1_1_ambiguity;
 use std::borrow::Cow;
 
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, Fix, Label, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Label, ObjectRef, Severity};
 use crate::manifest::{DaemonSet, Object};
 use crate::source::Span;
 
@@ -445,7 +445,9 @@ pub fn container_of(ds: &DaemonSet<'_>, span: Span) -> Option<String> {
         .and_then(|c| c.name().map(str::to_string))
 }
 
-/// Stamp a finding about `object` with its rule, severity, document, path and object.
+/// Stamp a finding about `object` with its rule, severity, document and path. The object's
+/// reference is left to the caller, which shares one among the object's findings
+/// ([`stamp_object`]).
 #[must_use]
 pub fn object_diagnostic(
     object: &Object<'_>,
@@ -463,10 +465,17 @@ pub fn object_diagnostic(
         labels: v.labels,
         fix: v.fix,
         document: object.document,
-        object: Some(object.shared_reference()),
+        object: None,
         container: None,
         suppressed: None,
         docs: None,
+    }
+}
+
+/// Give the findings of one object (those without one yet) its shared reference.
+pub fn stamp_object(reference: &std::sync::Arc<ObjectRef>, findings: &mut [Diagnostic]) {
+    for d in findings.iter_mut().filter(|d| d.object.is_none()) {
+        d.object = Some(std::sync::Arc::clone(reference));
     }
 }
 
