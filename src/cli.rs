@@ -285,6 +285,46 @@ fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
     files
 }
 
+/// The output of a `check` run: its format, the human format for the terminal, colours and
+/// the directory names are relative to.
+struct Output {
+    format: OutputFormat,
+    human: OutputFormat,
+    color: bool,
+    cwd: Option<PathBuf>,
+    summary: bool,
+}
+
+impl Output {
+    fn new(args: &CheckArgs, configured: Option<OutputFormat>) -> Self {
+        let terminal = io::stdout().is_terminal();
+        let human = if terminal {
+            OutputFormat::Full
+        } else {
+            OutputFormat::Concise
+        };
+        Self {
+            format: args.format.or(configured).unwrap_or(human),
+            human,
+            color: match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+            },
+            cwd: std::env::current_dir().ok(),
+            summary: !args.no_summary,
+        }
+    }
+
+    fn options(&self) -> RenderOptions<'_> {
+        RenderOptions {
+            color: self.color,
+            summary: self.summary,
+            src_root: self.cwd.as_deref(),
+        }
+    }
+}
+
 /// Render the report: to stdout, or with `--output-file` to that file in `--format` while the
 /// terminal gets the human format. Returns false when the output file could not be written.
 fn render(
@@ -294,24 +334,8 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<bool> {
-    let terminal = io::stdout().is_terminal();
-    let human = if terminal {
-        OutputFormat::Full
-    } else {
-        OutputFormat::Concise
-    };
-    let format = args.format.or(format).unwrap_or(human);
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let cwd = std::env::current_dir().ok();
-    let options = RenderOptions {
-        color,
-        summary: !args.no_summary,
-        src_root: cwd.as_deref(),
-    };
+    let output = Output::new(args, format);
+    let (format, options) = (output.format, output.options());
     let mut ok = true;
     if let Some(path) = &args.output_file {
         let mut bytes = Vec::new();
@@ -324,7 +348,7 @@ fn render(
             writeln!(stderr, "daemonlint: cannot write {}: {e}", path.display())?;
             ok = false;
         }
-        report::emit(human, report, options, stdout)?;
+        report::emit(output.human, report, options, stdout)?;
     } else {
         report::emit(format, report, options, stdout)?;
     }
@@ -344,7 +368,83 @@ fn render(
     Ok(ok)
 }
 
-/// Load `--nodes`; errors are printed (`file:line:column: error: ...`).
+/// Standard input to lint, with the name and settings it is linted under.
+struct StdinInput {
+    name: String,
+    bytes: Vec<u8>,
+    settings: config::Settings,
+}
+
+/// Read stdin for `check -`: `Ok(None)` when `--force-exclude` excludes its
+/// `--stdin-filename`, `Err` (reported) when it cannot be read.
+fn read_stdin(
+    args: &CheckArgs,
+    resolver: &Resolver,
+    stderr: &mut dyn Write,
+) -> io::Result<Result<Option<StdinInput>, ()>> {
+    let name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| "<stdin>".into());
+    let named = args.stdin_filename.as_deref().map(Path::new);
+    let settings = resolver.for_path(named).into_owned();
+    let excluded = args.force_exclude && named.is_some_and(|p| settings.is_excluded(p));
+    let mut bytes = Vec::new();
+    if let Err(e) = io::stdin()
+        .lock()
+        .take(settings.max_file_size + 1)
+        .read_to_end(&mut bytes)
+    {
+        writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
+        return Ok(Err(()));
+    }
+    Ok(Ok((!excluded).then_some(StdinInput {
+        name,
+        bytes,
+        settings,
+    })))
+}
+
+/// A `check` run whose output is written as the files are linted (see [`crate::stream`]):
+/// memory stays flat however large the input. The run-level findings, and any configuration
+/// file errors found on the way, come after the files' own findings.
+fn check_streamed(
+    args: &CheckArgs,
+    resolver: &Resolver,
+    (files, extra): (&[PathBuf], &[PathBuf]),
+    stdin: Option<StdinInput>,
+    fail_on: FailOn,
+    stdout: &mut dyn Write,
+) -> io::Result<i32> {
+    let output = Output::new(args, resolver.settings_for(None).format);
+    let mut stream = report::Stream::new(output.format, output.options(), stdout)?;
+    let mut run = crate::stream::Run::new(
+        resolver,
+        crate::stream::Options {
+            show_suppressed: args.show_suppressed,
+            ..crate::stream::Options::default()
+        },
+    );
+    let mut emit = |r: &Report| stream.batch(r);
+    if !(files.is_empty() && extra.is_empty()) {
+        run.lint_paths(files, args.force_exclude, extra, &mut emit)?;
+    }
+    if let Some(input) = stdin {
+        run.lint_bytes(&input.name, input.bytes, &input.settings, &mut emit)?;
+    }
+    let errors = resolver.take_errors();
+    if !errors.is_empty() {
+        emit(&Report {
+            files: config_reports(errors),
+            config_error: true,
+            show_suppressed: args.show_suppressed,
+        })?;
+    }
+    run.finish(&mut emit)?;
+    let totals = stream.finish()?;
+    Ok(totals.exit_code(fail_on))
+}
+
 fn load_nodes(path: &Path, stderr: &mut dyn Write) -> io::Result<Option<crate::coverage::Cluster>> {
     match crate::coverage::nodes::load(path) {
         Ok(cluster) => Ok(Some(cluster)),
@@ -431,44 +531,49 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         }
     }
     let extra: Vec<PathBuf> = args.namespaces.iter().cloned().collect();
+    let stdin = if stdin_count == 1 {
+        match read_stdin(args, &resolver, stderr)? {
+            Ok(input) => input,
+            Err(()) => return Ok(2),
+        }
+    } else {
+        None
+    };
+    // Written as linted when nothing needs the whole report first: not fixes, not an output
+    // file beside the terminal's report, not a format with totals up front.
+    let format = Output::new(args, base.format).format;
+    if !args.fix && !args.diff && args.output_file.is_none() && report::Stream::supports(format) {
+        let code = check_streamed(
+            args,
+            &resolver,
+            (&files, &extra),
+            stdin,
+            base.fail_on,
+            stdout,
+        )?;
+        stdout.flush()?;
+        return Ok(code);
+    }
     let mut report = if files.is_empty() && extra.is_empty() {
         Report::default()
     } else {
         crate::lint_paths_indexed(&files, &resolver, args.force_exclude, &extra).0
     };
-    if stdin_count == 1 {
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "<stdin>".into());
-        let named = args.stdin_filename.as_deref().map(Path::new);
-        let settings = resolver.for_path(named);
-        let excluded = args.force_exclude && named.is_some_and(|p| settings.is_excluded(p));
-        let mut bytes = Vec::new();
-        if let Err(e) = io::stdin()
-            .lock()
-            .take(settings.max_file_size + 1)
-            .read_to_end(&mut bytes)
-        {
-            writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
-            return Ok(2);
+    if let Some(input) = stdin {
+        let file = crate::lint_bytes(&input.name, input.bytes, &input.settings);
+        if args.fix {
+            // Editors pipe a buffer through `--fix -`: print the fixed text, nothing else.
+            let mut one = Report {
+                files: vec![file],
+                ..Report::default()
+            };
+            crate::fix_report(&mut one, &resolver, args.unsafe_fixes, false);
+            let fixed = one.files.pop().map(|f| f.source.text).unwrap_or_default();
+            stdout.write_all(fixed.as_bytes())?;
+            stdout.flush()?;
+            return Ok(0);
         }
-        if !excluded {
-            let file = crate::lint_bytes(&name, bytes, &settings);
-            if args.fix {
-                // Editors pipe a buffer through `--fix -`: print the fixed text, nothing else.
-                let mut one = Report {
-                    files: vec![file],
-                    ..Report::default()
-                };
-                crate::fix_report(&mut one, &resolver, args.unsafe_fixes, false);
-                let fixed = one.files.pop().map(|f| f.source.text).unwrap_or_default();
-                stdout.write_all(fixed.as_bytes())?;
-                stdout.flush()?;
-                return Ok(0);
-            }
-            report.files.push(file);
-        }
+        report.files.push(file);
     }
     let errors = resolver.take_errors();
     if !errors.is_empty() {

@@ -286,6 +286,57 @@ impl FileIndex {
         });
     }
 
+    /// Every DaemonSet of the index, as a report lists them.
+    #[must_use]
+    pub fn linted(&self) -> Vec<crate::LintedObject> {
+        self.daemonsets
+            .iter()
+            .map(|d| crate::LintedObject {
+                document: d.document,
+                object: ObjectRef::clone(&d.object),
+            })
+            .collect()
+    }
+
+    /// Move every span `by` bytes later and every document index `documents` further (the
+    /// index of a window of a large file becomes file-relative).
+    pub fn shift(&mut self, by: u32, documents: usize) {
+        for ns in &mut self.namespaces {
+            ns.span = ns.span.shifted(by);
+            for (_, span) in ns.labels.values_mut() {
+                *span = span.shifted(by);
+            }
+        }
+        for named in self
+            .service_accounts
+            .iter_mut()
+            .chain(&mut self.config_maps)
+            .chain(&mut self.secrets)
+        {
+            named.span = named.span.shifted(by);
+        }
+        for binding in &mut self.bindings {
+            binding.role_ref_span = binding.role_ref_span.shifted(by);
+        }
+        for role in &mut self.roles {
+            role.span = role.span.shifted(by);
+        }
+        for ds in &mut self.daemonsets {
+            ds.document += documents;
+            for span in [&mut ds.anchor, &mut ds.namespace_span, &mut ds.pod_span]
+                .into_iter()
+                .chain(ds.service_account.as_mut().map(|(_, span)| span))
+                .chain(ds.refs.iter_mut().map(|r| &mut r.span))
+                .chain(ds.pss.iter_mut().map(|f| &mut f.span))
+            {
+                *span = span.shifted(by);
+            }
+            for s in &mut ds.suppressions {
+                s.shift(by);
+            }
+        }
+    }
+
     pub fn append(&mut self, mut other: FileIndex) {
         self.namespaces.append(&mut other.namespaces);
         self.service_accounts.append(&mut other.service_accounts);

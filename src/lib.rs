@@ -22,6 +22,7 @@ pub mod rules;
 pub mod rules_docs;
 pub mod schema;
 pub mod source;
+pub mod stream;
 pub mod suppress;
 pub mod yaml;
 
@@ -139,13 +140,7 @@ impl Report {
     /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read.
     #[must_use]
     pub fn exit_code(&self, fail_on: config::FailOn) -> i32 {
-        if self.config_error || self.files.iter().any(|f| f.io_error) {
-            2
-        } else if self.active().any(|(_, d)| fail_on.fails(d.severity)) {
-            1
-        } else {
-            0
-        }
+        report::Totals::of(self).exit_code(fail_on)
     }
 }
 
@@ -213,59 +208,16 @@ fn lint_source_indexed_with(
     settings: &Settings,
     policies: &policy::PolicySet,
 ) -> (FileReport, cross::FileIndex) {
-    use rayon::prelude::*;
     let text = source.text.as_str();
     // A small file never starts the thread pool (most of a one-file run's system time).
-    let threads = if text.len() >= PARALLEL_FILE_SIZE {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
-    let ranges = if threads > 1 {
-        yaml::split_documents(text, threads * 4)
+    let ranges = if text.len() >= PARALLEL_FILE_SIZE {
+        yaml::split_documents(text, rayon::current_num_threads() * 4)
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
-        ranges
-            .into_par_iter()
-            .map(|r| lint_range(text, r, settings, policies))
-            .collect()
-    } else {
-        ranges
-            .into_iter()
-            .map(|r| lint_range(text, r, settings, policies))
-            .collect()
-    };
-    let mut diagnostics = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-    let mut stats = Stats {
-        files: 1,
-        ..Stats::default()
-    };
-    let mut index = cross::FileIndex::default();
-    for (mut part, part_stats, mut part_index) in parts {
-        // Document indices count from the top of the file.
-        for d in &mut part {
-            d.document += stats.documents;
-        }
-        for ds in &mut part_index.daemonsets {
-            ds.document += stats.documents;
-        }
-        index.append(part_index);
-        diagnostics.append(&mut part);
-        stats.documents += part_stats.documents;
-        stats.other_objects += part_stats.other_objects;
-        stats.daemonsets += part_stats.daemonsets;
-    }
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    let daemonsets = index
-        .daemonsets
-        .iter()
-        .map(|d| LintedObject {
-            document: d.document,
-            object: ObjectRef::clone(&d.object),
-        })
-        .collect();
+    let (diagnostics, mut stats, index) = lint_ranges(text, ranges, settings, policies);
+    stats.files = 1;
+    let daemonsets = index.linted();
     (
         FileReport {
             source,
@@ -279,8 +231,46 @@ fn lint_source_indexed_with(
     )
 }
 
+/// Lint the documents of `text[ranges]` (consecutive ranges that start at document markers),
+/// in parallel when there are several. Findings are sorted by position; document indices
+/// count from the start of the first range. `stats.files` is left at 0.
+pub(crate) fn lint_ranges(
+    text: &str,
+    ranges: Vec<std::ops::Range<usize>>,
+    settings: &Settings,
+    policies: &policy::PolicySet,
+) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
+    use rayon::prelude::*;
+    let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
+        ranges
+            .into_par_iter()
+            .map(|r| lint_range(text, r, settings, policies))
+            .collect()
+    } else {
+        ranges
+            .into_iter()
+            .map(|r| lint_range(text, r, settings, policies))
+            .collect()
+    };
+    let mut diagnostics = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut stats = Stats::default();
+    let mut index = cross::FileIndex::default();
+    for (mut part, part_stats, mut part_index) in parts {
+        // Document indices count from the top of the text.
+        for d in &mut part {
+            d.document += stats.documents;
+        }
+        part_index.shift(0, stats.documents);
+        index.append(part_index);
+        diagnostics.append(&mut part);
+        stats += part_stats;
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    (diagnostics, stats, index)
+}
+
 /// Files at least this large are split at document markers and linted in parallel.
-const PARALLEL_FILE_SIZE: usize = 256 * 1024;
+pub(crate) const PARALLEL_FILE_SIZE: usize = 256 * 1024;
 
 /// Lint the documents of `text[range]`; document indices are local to the range.
 fn lint_range(
@@ -361,12 +351,13 @@ fn check_document(
                 rules::stamp_object(&reference, &mut out[start..]);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
-                index.add_daemonset(
-                    &ds,
-                    reference,
-                    settings,
-                    vec![comments.clone(), suppressions.clone()],
-                );
+                // Kept for the run-level findings; most objects have none.
+                let kept = [comments, &suppressions]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect();
+                index.add_daemonset(&ds, reference, settings, kept);
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
             }
@@ -699,49 +690,11 @@ pub fn lint_paths_indexed(
 ) -> (Report, Vec<cross::FileIndex>) {
     use rayon::prelude::*;
     // A broken policy file stops the run: its findings, with spans into it, are the report.
-    let base = source.for_path(None);
-    if policy::cached(&base).is_err() {
-        if let Err(files) = policy::load(&base.policies, &base) {
-            let report = Report {
-                files,
-                config_error: true,
-                ..Report::default()
-            };
-            return (report, Vec::new());
-        }
+    if let Some(report) = broken_policies(source) {
+        return (report, Vec::new());
     }
-    let mut targets = discover::discover(paths, source, force_exclude);
-    for path in extra {
-        if !targets.iter().any(|t| &t.path == path) {
-            targets.push(discover::Target {
-                path: path.clone(),
-                display: path.display().to_string(),
-                error: None,
-            });
-        }
-    }
-    let lint_target = |t: &discover::Target| match &t.error {
-        Some(message) => (
-            FileReport {
-                source: SourceFile::new(t.display.clone(), String::new()),
-                diagnostics: vec![engine_diagnostic(
-                    &rules::IO_ERROR,
-                    Span::empty(0),
-                    0,
-                    message.clone(),
-                )],
-                stats: Stats::default(),
-                daemonsets: Vec::new(),
-                io_error: true,
-                path: None,
-            },
-            cross::FileIndex::default(),
-        ),
-        None => {
-            let settings = source.for_path(Some(&t.path));
-            lint_file_indexed(&t.path, &t.display, &settings)
-        }
-    };
+    let targets = targets(paths, source, force_exclude, extra);
+    let lint_target = |t: &discover::Target| lint_target(t, source);
     // One file (a pre-commit hook or an editor's save) does not start the thread pool.
     let (files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = if targets.len() > 1 {
         targets.par_iter().map(lint_target).unzip()
@@ -771,6 +724,70 @@ pub fn lint_paths_indexed(
         },
         indexes,
     )
+}
+
+/// The report of a run stopped by a broken policy file (its findings point into it).
+pub(crate) fn broken_policies(source: &dyn SettingsSource) -> Option<Report> {
+    let base = source.for_path(None);
+    if policy::cached(&base).is_ok() {
+        return None;
+    }
+    policy::load(&base.policies, &base)
+        .err()
+        .map(|files| Report {
+            files,
+            config_error: true,
+            ..Report::default()
+        })
+}
+
+/// The files a run lints: `paths` discovered, then `extra` files not among them.
+pub(crate) fn targets(
+    paths: &[std::path::PathBuf],
+    source: &dyn SettingsSource,
+    force_exclude: bool,
+    extra: &[std::path::PathBuf],
+) -> Vec<discover::Target> {
+    let mut targets = discover::discover(paths, source, force_exclude);
+    for path in extra {
+        if !targets.iter().any(|t| &t.path == path) {
+            targets.push(discover::Target {
+                path: path.clone(),
+                display: path.display().to_string(),
+                error: None,
+            });
+        }
+    }
+    targets
+}
+
+/// Lint one discovered file with its settings (a discovery error becomes its finding).
+pub(crate) fn lint_target(
+    t: &discover::Target,
+    source: &dyn SettingsSource,
+) -> (FileReport, cross::FileIndex) {
+    match &t.error {
+        Some(message) => (
+            FileReport {
+                source: SourceFile::new(t.display.clone(), String::new()),
+                diagnostics: vec![engine_diagnostic(
+                    &rules::IO_ERROR,
+                    Span::empty(0),
+                    0,
+                    message.clone(),
+                )],
+                stats: Stats::default(),
+                daemonsets: Vec::new(),
+                io_error: true,
+                path: None,
+            },
+            cross::FileIndex::default(),
+        ),
+        None => {
+            let settings = source.for_path(Some(&t.path));
+            lint_file_indexed(&t.path, &t.display, &settings)
+        }
+    }
 }
 
 /// Lint with fixed settings (no configuration discovery).

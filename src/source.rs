@@ -38,6 +38,15 @@ impl Span {
         self.start as usize..self.end as usize
     }
 
+    /// The span moved `by` bytes later (a window's spans made file-relative).
+    #[must_use]
+    pub fn shifted(self, by: u32) -> Span {
+        Span {
+            start: self.start.saturating_add(by),
+            end: self.end.saturating_add(by),
+        }
+    }
+
     /// The smallest span covering both.
     #[must_use]
     pub fn cover(self, other: Span) -> Span {
@@ -156,36 +165,86 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 /// A linted text: its display name (a path relative to where the user pointed, or the
 /// `--stdin-filename`) and its contents.
+///
+/// A source can also be one window of a large file (see [`crate::stream`]): `text` then holds
+/// the file from byte `base_offset`, which starts line `base_line + 1`, and spans stay
+/// file-relative.
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    base_offset: u32,
+    base_line: u32,
     index: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     #[must_use]
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self::window(name, text, 0, 0)
+    }
+
+    /// The part of a file from byte `base_offset` (a line start), which is 0-based line
+    /// `base_line` of the file.
+    #[must_use]
+    pub fn window(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        base_offset: u32,
+        base_line: u32,
+    ) -> Self {
         Self {
             name: name.into(),
             text: text.into(),
+            base_offset,
+            base_line,
             index: OnceLock::new(),
         }
     }
 
+    /// The file offset of `text`'s first byte (0 unless this is a window).
+    #[must_use]
+    pub fn base_offset(&self) -> u32 {
+        self.base_offset
+    }
+
+    /// The 0-based file line of `text`'s first line (0 unless this is a window).
+    #[must_use]
+    pub fn base_line(&self) -> u32 {
+        self.base_line
+    }
+
+    /// The line index of `text` (window-relative offsets and lines).
     pub fn line_index(&self) -> &LineIndex {
         self.index.get_or_init(|| LineIndex::new(&self.text))
     }
 
+    /// A file offset as an offset into `text` (clamped to the window).
+    #[must_use]
+    pub fn local(&self, offset: u32) -> u32 {
+        offset.saturating_sub(self.base_offset)
+    }
+
     #[must_use]
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.line_index().line_col(&self.text, offset)
+        let mut pos = self.line_index().line_col(&self.text, self.local(offset));
+        pos.line = pos.line.saturating_add(self.base_line);
+        pos
     }
 
     /// Start and end of a span as 1-based line/column pairs.
     #[must_use]
     pub fn span_positions(&self, span: Span) -> (LineCol, LineCol) {
         (self.line_col(span.start), self.line_col(span.end))
+    }
+
+    /// 0-based line and UTF-16 column of a file offset (SARIF and LSP positions).
+    #[must_use]
+    pub fn utf16_position(&self, offset: u32) -> (u32, u32) {
+        let (line, col) = self
+            .line_index()
+            .utf16_position(&self.text, self.local(offset));
+        (line.saturating_add(self.base_line), col)
     }
 }
 
@@ -223,5 +282,20 @@ mod tests {
         let text = "ab";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_col(text, 99), LineCol { line: 1, column: 3 });
+    }
+
+    #[test]
+    fn a_window_reports_file_positions() {
+        let file = "a: 1\nb: 2\n---\nc: é\nd: 4\n";
+        let base = file.find("c:").unwrap_or_default();
+        let window = SourceFile::window("f", &file[base..], base as u32, 3);
+        let whole = SourceFile::new("f", file);
+        let d = file.find("d:").unwrap_or_default() as u32;
+        assert_eq!(window.line_col(d), LineCol { line: 5, column: 1 });
+        assert_eq!(window.line_col(d), whole.line_col(d));
+        let e = file.find('é').unwrap_or_default() as u32 + 2;
+        assert_eq!(window.line_col(e), whole.line_col(e));
+        assert_eq!(window.utf16_position(e), whole.utf16_position(e));
+        assert_eq!(window.utf16_position(e), (3, 4));
     }
 }

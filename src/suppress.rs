@@ -138,6 +138,32 @@ fn check_ids(ids: &[(String, Span)], invalid: &mut Vec<(Span, String)>) {
 }
 
 impl Suppressions {
+    /// No suppression and no invalid one.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.invalid.is_empty()
+    }
+
+    /// Move every span `by` bytes later (see [`crate::cross::FileIndex::shift`]).
+    pub fn shift(&mut self, by: u32) {
+        for entry in &mut self.entries {
+            match &mut entry.scope {
+                Scope::Line { start, end } => {
+                    *start = start.saturating_add(by);
+                    *end = end.saturating_add(by);
+                }
+                Scope::Document => {}
+                Scope::Object { span, .. } => *span = span.shifted(by),
+            }
+            for (_, span) in &mut entry.rules {
+                *span = span.shifted(by);
+            }
+        }
+        for (span, _) in &mut self.invalid {
+            *span = span.shifted(by);
+        }
+    }
+
     /// Read `# daemonlint:` comments.
     pub fn add_comments(&mut self, text: &str, comments: &[Comment<'_>]) {
         for c in comments {

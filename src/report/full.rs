@@ -23,9 +23,14 @@ impl SourceCode for Indexed<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        // Spans are file offsets; a window's text starts at `base` (line `base_line`).
         let text = self.0.text.as_str();
         let index = self.0.line_index();
-        let start = span.offset();
+        let base = self.0.base_offset() as usize;
+        let start = span
+            .offset()
+            .checked_sub(base)
+            .ok_or(MietteError::OutOfBounds)?;
         let end = start + span.len();
         if end > text.len() {
             return Err(MietteError::OutOfBounds);
@@ -50,8 +55,8 @@ impl SourceCode for Indexed<'_> {
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             &text.as_bytes()[data_start..data_end.max(data_start)],
-            (data_start, data_end.max(data_start) - data_start).into(),
-            ctx_first,
+            (base + data_start, data_end.max(data_start) - data_start).into(),
+            ctx_first + self.0.base_line() as usize,
             column,
             ctx_last - ctx_first + 1,
         )))
@@ -78,9 +83,12 @@ impl std::fmt::Display for Rendered<'_> {
 
 impl std::error::Error for Rendered<'_> {}
 
-fn clamp(span: crate::source::Span, len: usize) -> SourceSpan {
-    let start = (span.start as usize).min(len);
-    let end = (span.end as usize).min(len).max(start);
+/// A span clamped to the source's bytes (`base..end`, file offsets).
+fn clamp(span: crate::source::Span, source: &SourceFile) -> SourceSpan {
+    let base = source.base_offset() as usize;
+    let end_of_text = base + source.text.len();
+    let start = (span.start as usize).clamp(base, end_of_text);
+    let end = (span.end as usize).min(end_of_text).max(start);
     (start, end - start).into()
 }
 
@@ -114,17 +122,19 @@ impl MietteDiagnostic for Rendered<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let len = self.source.0.text.len();
+        let source = self.source.0;
         let primary = LabeledSpan::new_primary_with_span(
             Some(self.d.path.clone().unwrap_or_else(|| "here".into())),
-            clamp(self.d.span, len),
+            clamp(self.d.span, source),
         );
         let secondary = self
             .d
             .labels
             .iter()
             .filter(|l| l.file.is_none())
-            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, len)));
+            .map(move |l| {
+                LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span, source))
+            });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }

@@ -68,7 +68,7 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
 pub fn step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::from("\n### daemonlint\n\n");
     let mut line = Vec::new();
-    super::summary(report, &mut line)?;
+    super::summary(&super::Totals::of(report), &mut line)?;
     text.push_str(&String::from_utf8_lossy(&line));
     // Rules: (id, worst severity, count), in registry order.
     let mut rules: Vec<(&str, Severity, usize)> = Vec::new();

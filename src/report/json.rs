@@ -157,25 +157,16 @@ const CHUNK: usize = 512;
 /// Findings serialized before the bytes are written out: the output is never held whole.
 const WINDOW: usize = 8 * CHUNK;
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// `{"version":1,"diagnostics":[` — the findings follow, batch by batch.
+pub fn begin(out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"{\"version\":1,\"diagnostics\":[")
+}
+
+/// The findings of one report (a part of the run), serialized in parallel chunks; their order
+/// stays the report's. `first`: no finding was written yet.
+pub fn batch(report: &Report, first: &mut bool, out: &mut dyn Write) -> io::Result<()> {
     use rayon::prelude::*;
-    let stats = report.stats();
-    let summary = Summary {
-        files: stats.files,
-        documents: stats.documents,
-        daemonsets: stats.daemonsets,
-        other_objects: stats.other_objects,
-        findings: report.active().count(),
-        errors: report.count(Severity::Error),
-        warnings: report.count(Severity::Warning),
-        infos: report.count(Severity::Info),
-        suppressed: report.suppressed(),
-    };
-    // `{"version":1,"diagnostics":[...],"summary":{...}}`, the findings serialized in parallel
-    // chunks (the order of the output stays the report's).
-    out.write_all(b"{\"version\":1,\"diagnostics\":[")?;
     let findings: Vec<_> = report.diagnostics().collect();
-    let mut first = true;
     for window in findings.chunks(WINDOW) {
         let serialize = |chunk: &[(&crate::FileReport, &crate::diagnostic::Diagnostic)]| {
             let mut buf = Vec::with_capacity(chunk.len() * 512);
@@ -197,11 +188,27 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         for part in &parts {
             // Every finding was written after a comma; the very first one needs none.
-            let bytes = if first { &part[1..] } else { &part[..] };
-            first = false;
+            let bytes = if *first { &part[1..] } else { &part[..] };
+            *first = false;
             out.write_all(bytes)?;
         }
     }
+    Ok(())
+}
+
+/// `],"summary":{...}}` and a newline.
+pub fn end(totals: &super::Totals, out: &mut dyn Write) -> io::Result<()> {
+    let summary = Summary {
+        files: totals.stats.files,
+        documents: totals.stats.documents,
+        daemonsets: totals.stats.daemonsets,
+        other_objects: totals.stats.other_objects,
+        findings: totals.findings(),
+        errors: totals.errors,
+        warnings: totals.warnings,
+        infos: totals.infos,
+        suppressed: totals.suppressed,
+    };
     out.write_all(b"],\"summary\":")?;
     serde_json::to_writer(&mut *out, &summary).map_err(io::Error::other)?;
     writeln!(out, "}}")

@@ -69,20 +69,164 @@ pub fn emit(
     options: RenderOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    if Stream::supports(format) {
+        let mut stream = Stream::new(format, options, out)?;
+        stream.batch(report)?;
+        stream.finish()?;
+        return Ok(());
+    }
     match format {
-        OutputFormat::Full => full::emit(report, options, out)?,
-        OutputFormat::Concise => concise::emit(report, options, out)?,
         OutputFormat::Github => github::emit(report, options, out)?,
-        OutputFormat::Json => return json::emit(report, out),
         OutputFormat::Sarif => return sarif::emit(report, options, out),
         OutputFormat::Junit => return junit::emit(report, out),
         OutputFormat::Checkstyle => return checkstyle::emit(report, out),
         OutputFormat::Gitlab => return gitlab::emit(report, options, out),
+        OutputFormat::Full | OutputFormat::Concise | OutputFormat::Json => {}
     }
     if options.summary {
-        summary(report, out)?;
+        summary(&Totals::of(report), out)?;
     }
     Ok(())
+}
+
+/// What a run found, counted report by report: the closing summaries and the exit code need
+/// only these, so a streamed run does not keep its findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub stats: crate::Stats,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Findings silenced by suppressions.
+    pub suppressed: usize,
+    /// A file could not be read.
+    pub io_error: bool,
+    /// A configuration or policy file was broken.
+    pub config_error: bool,
+}
+
+impl Totals {
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        let mut totals = Self::default();
+        totals.add(report);
+        totals
+    }
+
+    /// Count the files and findings of `report` too.
+    pub fn add(&mut self, report: &Report) {
+        use crate::diagnostic::Severity;
+        self.stats += report.stats();
+        self.io_error |= report.files.iter().any(|f| f.io_error);
+        self.config_error |= report.config_error;
+        for d in report.files.iter().flat_map(|f| &f.diagnostics) {
+            if d.suppressed.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    /// Findings that are not suppressed.
+    #[must_use]
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+
+    #[must_use]
+    pub fn count(&self, severity: crate::diagnostic::Severity) -> usize {
+        use crate::diagnostic::Severity;
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+
+    /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read or a
+    /// configuration file is broken.
+    #[must_use]
+    pub fn exit_code(&self, fail_on: crate::config::FailOn) -> i32 {
+        use crate::diagnostic::Severity;
+        if self.config_error || self.io_error {
+            2
+        } else if [Severity::Error, Severity::Warning, Severity::Info]
+            .into_iter()
+            .any(|s| self.count(s) > 0 && fail_on.fails(s))
+        {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// An output written report by report, as the files of a run are linted (see
+/// [`crate::stream`]): the formats whose documents need nothing up front that only the end of
+/// the run knows. The others (SARIF, JUnit, Checkstyle, GitLab, GitHub with its job summary)
+/// are written whole by [`emit`].
+pub struct Stream<'a> {
+    format: OutputFormat,
+    options: RenderOptions<'a>,
+    out: &'a mut dyn Write,
+    totals: Totals,
+    /// No finding written yet (JSON separates them with commas).
+    first: bool,
+}
+
+impl<'a> Stream<'a> {
+    /// Whether `format` can be written report by report.
+    #[must_use]
+    pub fn supports(format: OutputFormat) -> bool {
+        matches!(
+            format,
+            OutputFormat::Json | OutputFormat::Concise | OutputFormat::Full
+        )
+    }
+
+    /// Start the output (`format` must be one [`Stream::supports`]).
+    pub fn new(
+        format: OutputFormat,
+        options: RenderOptions<'a>,
+        out: &'a mut dyn Write,
+    ) -> io::Result<Self> {
+        if format == OutputFormat::Json {
+            json::begin(out)?;
+        }
+        Ok(Self {
+            format,
+            options,
+            out,
+            totals: Totals::default(),
+            first: true,
+        })
+    }
+
+    /// Write the findings of `report` (a part of the run: labels may point only into its own
+    /// files).
+    pub fn batch(&mut self, report: &Report) -> io::Result<()> {
+        self.totals.add(report);
+        match self.format {
+            OutputFormat::Json => json::batch(report, &mut self.first, self.out),
+            OutputFormat::Full => full::emit(report, self.options, self.out),
+            _ => concise::emit(report, self.options, self.out),
+        }
+    }
+
+    /// Close the output with the summary, and give the totals.
+    pub fn finish(self) -> io::Result<Totals> {
+        match self.format {
+            OutputFormat::Json => json::end(&self.totals, self.out)?,
+            _ if self.options.summary => summary(&self.totals, self.out)?,
+            _ => {}
+        }
+        Ok(self.totals)
+    }
 }
 
 /// A file name as tools that want repository-relative paths need it: an absolute name under
@@ -163,11 +307,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The closing line of human formats.
-pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn summary(totals: &Totals, out: &mut dyn Write) -> io::Result<()> {
     use crate::diagnostic::Severity;
-    let stats = report.stats();
-    let total = report.active().count();
-    let suppressed = match report.suppressed() {
+    let stats = totals.stats;
+    let total = totals.findings();
+    let suppressed = match totals.suppressed {
         0 => String::new(),
         n => format!("; {n} suppressed"),
     };
@@ -188,7 +332,7 @@ pub fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]
         .into_iter()
         .filter_map(|(sev, one, many)| {
-            let n = report.count(sev);
+            let n = totals.count(sev);
             (n > 0).then(|| plural(n, one, many))
         })
         .collect();

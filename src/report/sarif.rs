@@ -217,9 +217,8 @@ fn level(severity: Severity) -> &'static str {
 
 /// A region with 1-based lines and 1-based UTF-16 columns; the end column is exclusive.
 fn region(source: &SourceFile, span: Span) -> Region {
-    let index = source.line_index();
-    let (start_line, start_col) = index.utf16_position(&source.text, span.start);
-    let (end_line, end_col) = index.utf16_position(&source.text, span.end.max(span.start));
+    let (start_line, start_col) = source.utf16_position(span.start);
+    let (end_line, end_col) = source.utf16_position(span.end.max(span.start));
     Region {
         start_line: start_line + 1,
         start_column: start_col + 1,

@@ -1,0 +1,545 @@
+//! Streamed runs: each batch of files, and each window of a large multi-document file, is
+//! handed to the output as soon as it is linted and then dropped, so a run's memory stays flat
+//! in the size of its input. Only the run-level index (a few hundred bytes per object) lives
+//! for the whole run; the run-level findings, which need every file, come last.
+//!
+//! A large file is read in windows cut at document markers (`---` at column 0, as
+//! [`crate::yaml::split_documents`] cuts a file for the threads). Each window is linted in
+//! parallel parts like a whole file, and its spans and document numbers are made
+//! file-relative, so the findings are the ones a whole-file run gives.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceFile, Span};
+use crate::{cross, discover, policy, rules, yaml, FileReport, Report, SettingsSource, Stats};
+
+/// Where finished reports go (an output [`crate::report::Stream`]).
+pub type Emit<'e> = dyn FnMut(&Report) -> io::Result<()> + 'e;
+
+/// Tuning of a streamed run.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Files at least this large are read and linted window by window, and a window holds
+    /// about this many bytes.
+    pub window: usize,
+    /// Show suppressed findings too (`--show-suppressed`).
+    pub show_suppressed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            window: 4 << 20,
+            show_suppressed: false,
+        }
+    }
+}
+
+/// Small files linted together (in parallel) before their findings are written.
+const BATCH_FILES: usize = 64;
+/// ... and at most about this many bytes of them.
+const BATCH_BYTES: u64 = 8 << 20;
+
+/// What the run-level phase needs of a linted file.
+struct Linted {
+    name: String,
+    path: Option<PathBuf>,
+    index: cross::FileIndex,
+    /// The text of a source that cannot be read again (stdin).
+    text: Option<String>,
+}
+
+/// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
+/// [`Run::finish`] for the run-level findings.
+pub struct Run<'a> {
+    source: &'a dyn SettingsSource,
+    options: Options,
+    files: Vec<Linted>,
+}
+
+impl<'a> Run<'a> {
+    #[must_use]
+    pub fn new(source: &'a dyn SettingsSource, options: Options) -> Self {
+        Self {
+            source,
+            options,
+            files: Vec::new(),
+        }
+    }
+
+    fn emit_files(&self, files: Vec<FileReport>, emit: &mut Emit<'_>) -> io::Result<()> {
+        emit(&Report {
+            files,
+            show_suppressed: self.options.show_suppressed,
+            config_error: false,
+        })
+    }
+
+    fn keep(&mut self, report: &FileReport, index: cross::FileIndex) {
+        self.files.push(Linted {
+            name: report.source.name.clone(),
+            path: report.path.clone(),
+            index,
+            text: None,
+        });
+    }
+
+    /// Discover and lint files and directories (see [`crate::lint_paths_indexed`]), writing
+    /// each batch out in path order.
+    pub fn lint_paths(
+        &mut self,
+        paths: &[PathBuf],
+        force_exclude: bool,
+        extra: &[PathBuf],
+        emit: &mut Emit<'_>,
+    ) -> io::Result<()> {
+        use rayon::prelude::*;
+        if let Some(report) = crate::broken_policies(self.source) {
+            return emit(&report);
+        }
+        let targets = crate::targets(paths, self.source, force_exclude, extra);
+        // (target, size when it is a regular file)
+        let sized: Vec<(&discover::Target, Option<u64>)> = targets
+            .iter()
+            .map(|t| {
+                let size = t
+                    .error
+                    .is_none()
+                    .then(|| std::fs::metadata(&t.path).ok())
+                    .flatten()
+                    .filter(std::fs::Metadata::is_file)
+                    .map(|m| m.len());
+                (t, size)
+            })
+            .collect();
+        let window = self.options.window as u64;
+        let mut rest = &sized[..];
+        while let Some(&(target, size)) = rest.first() {
+            if size.is_some_and(|s| s >= window) {
+                self.lint_large(target, emit)?;
+                rest = &rest[1..];
+                continue;
+            }
+            let mut bytes = 0;
+            let count = rest
+                .iter()
+                .take(BATCH_FILES)
+                .take_while(|(_, size)| {
+                    let small = size.is_none_or(|s| s < window);
+                    let fits = bytes < BATCH_BYTES;
+                    bytes += size.unwrap_or(0);
+                    small && fits
+                })
+                .count()
+                .max(1);
+            let (batch, next) = rest.split_at(count);
+            rest = next;
+            let lint =
+                |(t, _): &(&discover::Target, Option<u64>)| crate::lint_target(t, self.source);
+            let linted: Vec<(FileReport, cross::FileIndex)> = if batch.len() > 1 {
+                batch.par_iter().map(lint).collect()
+            } else {
+                batch.iter().map(lint).collect()
+            };
+            let mut files = Vec::with_capacity(linted.len());
+            for (report, index) in linted {
+                self.keep(&report, index);
+                files.push(report);
+            }
+            self.emit_files(files, emit)?;
+        }
+        Ok(())
+    }
+
+    /// Lint an in-memory source (stdin), named `name`; its text is kept for the run-level
+    /// findings, as it cannot be read again.
+    pub fn lint_bytes(
+        &mut self,
+        name: &str,
+        bytes: Vec<u8>,
+        settings: &Settings,
+        emit: &mut Emit<'_>,
+    ) -> io::Result<()> {
+        let (report, index) = crate::lint_bytes_indexed(name, bytes, settings);
+        self.keep(&report, index);
+        let report = Report {
+            files: vec![report],
+            show_suppressed: self.options.show_suppressed,
+            config_error: false,
+        };
+        emit(&report)?;
+        let text = report.files.into_iter().next().map(|f| f.source.text);
+        if let Some(last) = self.files.last_mut() {
+            last.text = text;
+        }
+        Ok(())
+    }
+
+    /// A large file, window by window; a file that is not plain UTF-8 (a BOM aside) is linted
+    /// whole, as its diagnostics need the whole text.
+    fn lint_large(&mut self, target: &discover::Target, emit: &mut Emit<'_>) -> io::Result<()> {
+        let settings = self.source.for_path(Some(&target.path));
+        let windowed = policy::cached(&settings).is_ok()
+            && plain_utf8(&target.path, settings.max_file_size).unwrap_or(false);
+        if !windowed {
+            let (report, index) = crate::lint_target(target, self.source);
+            self.keep(&report, index);
+            return self.emit_files(vec![report], emit);
+        }
+        let loaded = policy::cached(&settings);
+        let Ok(policies) = &*loaded else {
+            return Ok(());
+        };
+        let mut windows = Windows::open(&target.path, self.options.window, settings.max_file_size);
+        let mut index = cross::FileIndex::default();
+        let mut stats = Stats {
+            files: 1,
+            ..Stats::default()
+        };
+        loop {
+            let window = match windows.next_window() {
+                Ok(Some(w)) => w,
+                Ok(None) => break,
+                Err(e) => {
+                    // The file changed or failed while being read: say so, keep what was linted.
+                    let d = Diagnostic::new(
+                        rules::IO_ERROR.id,
+                        rules::IO_ERROR.default_severity,
+                        Span::empty(windows.offset_usize()),
+                        format!("cannot read: {e}"),
+                    );
+                    let mut report = empty_report(&target.display, Some(&target.path));
+                    report.diagnostics.push(d);
+                    report.io_error = true;
+                    report.stats = std::mem::take(&mut stats);
+                    self.emit_files(vec![report], emit)?;
+                    break;
+                }
+            };
+            let (mut diagnostics, part_stats, mut part_index) =
+                crate::lint_ranges(&window.text, window.ranges, &settings, policies);
+            for d in &mut diagnostics {
+                d.shift(window.base_offset);
+                d.document += window.documents_before;
+            }
+            part_index.shift(window.base_offset, window.documents_before);
+            let mut report = FileReport {
+                source: SourceFile::window(
+                    target.display.clone(),
+                    window.text,
+                    window.base_offset,
+                    window.base_line,
+                ),
+                diagnostics,
+                stats: std::mem::take(&mut stats),
+                daemonsets: part_index.linted(),
+                io_error: false,
+                path: Some(target.path.clone()),
+            };
+            report.stats += part_stats;
+            windows.documents += part_stats.documents;
+            index.append(part_index);
+            self.emit_files(vec![report], emit)?;
+        }
+        let mut report = empty_report(&target.display, Some(&target.path));
+        if stats.files == 1 {
+            // Nothing was read after all (the file was emptied meanwhile): still count it.
+            report.stats = stats;
+            self.emit_files(vec![report], emit)?;
+            report = empty_report(&target.display, Some(&target.path));
+        }
+        self.keep(&report, index);
+        Ok(())
+    }
+
+    /// The run-level checks over every file linted, their findings written last.
+    pub fn finish(self, emit: &mut Emit<'_>) -> io::Result<()> {
+        let indexed: Vec<cross::Indexed<'_>> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| cross::Indexed {
+                file: Some(i),
+                name: &f.name,
+                index: &f.index,
+            })
+            .collect();
+        let mut reports: Vec<FileReport> = self
+            .files
+            .iter()
+            .map(|f| empty_report(&f.name, f.path.as_deref()))
+            .collect();
+        for r in &mut reports {
+            r.stats = Stats::default();
+        }
+        let paths: Vec<Option<&Path>> = self.files.iter().map(|f| f.path.as_deref()).collect();
+        cross::check(&mut reports, &indexed, &|i| {
+            self.source.for_path(paths.get(i).copied().flatten())
+        });
+        // The files the findings are in, and the files their labels point into.
+        let mut needed: Vec<bool> = reports.iter().map(|r| !r.diagnostics.is_empty()).collect();
+        if !needed.contains(&true) {
+            return Ok(());
+        }
+        for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
+            for d in &r.diagnostics {
+                for name in d.labels.iter().filter_map(|l| l.file.as_deref()) {
+                    if let Some(i) = self.files.iter().position(|f| f.name == name) {
+                        needed[i] = true;
+                    }
+                }
+            }
+        }
+        let mut files = Vec::new();
+        for ((mut report, linted), needed) in reports.into_iter().zip(&self.files).zip(needed) {
+            if !needed {
+                continue;
+            }
+            // The text again, for positions and excerpts.
+            let text = match (&linted.text, &linted.path) {
+                (Some(text), _) => text.clone(),
+                (None, Some(path)) => {
+                    let limit = self.source.for_path(Some(path)).max_file_size;
+                    crate::read_limited(path, limit)
+                        .map(|bytes| crate::decode(&linted.name, bytes).0.text)
+                        .unwrap_or_default()
+                }
+                (None, None) => String::new(),
+            };
+            report.source = SourceFile::new(linted.name.clone(), text);
+            files.push(report);
+        }
+        emit(&Report {
+            files,
+            show_suppressed: self.options.show_suppressed,
+            config_error: false,
+        })
+    }
+}
+
+fn empty_report(name: &str, path: Option<&Path>) -> FileReport {
+    FileReport {
+        source: SourceFile::new(name, String::new()),
+        diagnostics: Vec::new(),
+        stats: Stats {
+            files: 1,
+            ..Stats::default()
+        },
+        daemonsets: Vec::new(),
+        io_error: false,
+        path: path.map(Path::to_path_buf),
+    }
+}
+
+/// Whether a file is UTF-8 without NUL bytes near its start (a UTF-8 BOM allowed): what
+/// [`crate::decode`] accepts without a diagnostic, checked without holding the file.
+fn plain_utf8(path: &Path, limit: u64) -> io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut block = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    let mut total = 0u64;
+    let mut first = true;
+    loop {
+        let n = file.read(&mut block[carry..])?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        total += n as u64;
+        if total > limit {
+            return Ok(false);
+        }
+        let filled = carry + n;
+        let mut start = 0;
+        if first {
+            first = false;
+            if block[..filled].starts_with(b"\xEF\xBB\xBF") {
+                start = 3;
+            } else if block[..filled].starts_with(b"\xFF\xFE")
+                || block[..filled].starts_with(b"\xFE\xFF")
+            {
+                return Ok(false);
+            }
+            let head = &block[start..filled.min(start + 8192)];
+            if memchr::memchr(0, head).is_some() {
+                return Ok(false);
+            }
+        }
+        match std::str::from_utf8(&block[start..filled]) {
+            Ok(_) => carry = 0,
+            // An incomplete character at the end of the block: complete it with the next one.
+            Err(e) if e.error_len().is_none() => {
+                let valid = start + e.valid_up_to();
+                block.copy_within(valid..filled, 0);
+                carry = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// Lines of context kept on either side of a window (excerpts show one).
+const MARGIN_LINES: usize = 2;
+
+/// The length of the first `n` whole lines of `bytes`.
+fn nth_line_end(bytes: &[u8], n: usize) -> usize {
+    memchr::memchr_iter(b'\n', bytes)
+        .nth(n.saturating_sub(1))
+        .map_or(0, |i| i + 1)
+}
+
+/// Where the last `n` lines of `bytes` (which ends with a line end, or is empty) start.
+fn last_lines_start(bytes: &[u8], n: usize) -> usize {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    memchr::memrchr_iter(b'\n', body)
+        .nth(n.saturating_sub(1))
+        .map_or(0, |i| i + 1)
+}
+
+/// One window of a large file.
+struct Window {
+    text: String,
+    /// Parts to lint in parallel, in `text` (which has a few lines of context around them).
+    ranges: Vec<std::ops::Range<usize>>,
+    /// File offset and 0-based line of `text`'s first byte.
+    base_offset: u32,
+    base_line: u32,
+    /// Documents in the windows before.
+    documents_before: usize,
+}
+
+/// Reads a file window by window, each cut at a document marker.
+struct Windows {
+    file: io::Result<std::fs::File>,
+    size: usize,
+    limit: u64,
+    /// Read but not yet linted (starts at a document marker, or is the file's start).
+    pending: Vec<u8>,
+    /// The last lines of the previous window.
+    tail: Vec<u8>,
+    eof: bool,
+    started: bool,
+    /// File offset (after a BOM) and line of `pending`'s first byte.
+    offset: u64,
+    line: u64,
+    documents: usize,
+    read: u64,
+}
+
+impl Windows {
+    fn open(path: &Path, size: usize, limit: u64) -> Self {
+        Self {
+            file: std::fs::File::open(path),
+            size: size.max(1),
+            limit,
+            pending: Vec::new(),
+            tail: Vec::new(),
+            eof: false,
+            started: false,
+            offset: 0,
+            line: 0,
+            documents: 0,
+            read: 0,
+        }
+    }
+
+    fn offset_usize(&self) -> usize {
+        usize::try_from(self.offset).unwrap_or(usize::MAX)
+    }
+
+    /// Read until `pending` holds `want` bytes or the file ends.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+        while !self.eof && self.pending.len() < want {
+            let need = (want - self.pending.len()) as u64;
+            let n = file.by_ref().take(need).read_to_end(&mut self.pending)?;
+            self.read += n as u64;
+            if self.read > self.limit {
+                return Err(io::Error::other(format!(
+                    "the file grew over the {}-byte limit while being read",
+                    self.limit
+                )));
+            }
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+        if !self.started {
+            self.started = true;
+            // Offsets count from after a UTF-8 BOM, as when the file is read whole.
+            if self.pending.starts_with(b"\xEF\xBB\xBF") {
+                self.pending.drain(..3);
+            }
+        }
+        Ok(())
+    }
+
+    fn next_window(&mut self) -> io::Result<Option<Window>> {
+        let parts = rayon::current_num_threads() * 4;
+        let mut want = self.size;
+        loop {
+            self.fill(want)?;
+            if self.pending.is_empty() && self.eof {
+                return Ok(None);
+            }
+            // Only whole lines are cut (a marker is a whole line).
+            let end = if self.eof {
+                self.pending.len()
+            } else {
+                memchr::memrchr(b'\n', &self.pending).map_or(0, |i| i + 1)
+            };
+            let text = std::str::from_utf8(&self.pending[..end]).map_err(|e| {
+                io::Error::other(format!(
+                    "the file changed while being read (invalid UTF-8 at offset {})",
+                    self.offset + e.valid_up_to() as u64
+                ))
+            })?;
+            let mut ranges = yaml::split_documents(text, parts + 1);
+            let cut = if self.eof {
+                end
+            } else {
+                // The last part may continue past what was read: it starts the next window.
+                let last = ranges.pop().map_or(0, |r| r.start);
+                ranges.retain(|r| !r.is_empty());
+                last
+            };
+            if cut == 0 {
+                // No document marker yet: one document larger than a window.
+                want = self.pending.len() + self.size;
+                continue;
+            }
+            let rest = self.pending.split_off(cut);
+            let core = std::mem::replace(&mut self.pending, rest);
+            let lines = memchr::memchr_iter(b'\n', &core).count() as u64;
+            // A few lines on either side, only for the excerpts of findings near the cut
+            // (a whole-file run shows them as context); they are not linted.
+            let before = std::mem::take(&mut self.tail);
+            let after_len = nth_line_end(&self.pending, MARGIN_LINES);
+            self.tail = core[last_lines_start(&core, MARGIN_LINES)..].to_vec();
+            let mut bytes = before;
+            let before_len = bytes.len();
+            bytes.extend_from_slice(&core);
+            bytes.extend_from_slice(&self.pending[..after_len]);
+            let text = String::from_utf8(bytes).map_err(io::Error::other)?;
+            let before_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..before_len]).count();
+            for r in &mut ranges {
+                *r = r.start + before_len..r.end + before_len;
+            }
+            let window = Window {
+                ranges,
+                base_offset: u32::try_from(self.offset - before_len as u64).unwrap_or(u32::MAX),
+                base_line: u32::try_from(self.line - before_lines as u64).unwrap_or(u32::MAX),
+                documents_before: self.documents,
+                text,
+            };
+            self.offset += cut as u64;
+            self.line += lines;
+            return Ok(Some(window));
+        }
+    }
+}
