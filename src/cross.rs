@@ -87,8 +87,7 @@ impl HostPathMount {
 /// A DaemonSet's node-level access and references.
 #[derive(Clone, Debug)]
 pub struct DaemonSetEntry {
-    pub name: String,
-    pub namespace: Option<String>,
+    /// Kind, name and namespace (shared with the object's findings).
     pub object: std::sync::Arc<ObjectRef>,
     pub document: usize,
     pub anchor: Span,
@@ -99,21 +98,43 @@ pub struct DaemonSetEntry {
     /// unset (the pods run as `default`).
     pub service_account: Option<(String, Span)>,
     pub refs: Vec<ConfigRef>,
-    pub pss: Vec<pss::Finding>,
+    pub pss: Box<[pss::Finding]>,
     pub level: Level,
-    pub privileged: Vec<String>,
-    pub host_namespaces: Vec<String>,
-    pub host_ports: Vec<String>,
-    pub host_paths: Vec<HostPathMount>,
-    pub capabilities: Vec<(String, String)>,
+    /// What only `daemonlint inventory` shows (`None` in other runs: the index stays small).
+    inventory: Option<Box<Inventory>>,
     suppressions: Vec<Suppressions>,
 }
 
 impl DaemonSetEntry {
+    /// `metadata.name` (empty when unset).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.object.name.as_deref().unwrap_or_default()
+    }
+
+    /// `metadata.namespace` as written.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&str> {
+        self.object.namespace.as_deref()
+    }
+
+    /// Node-level access for the inventory (empty unless the run asked for it).
+    #[must_use]
+    pub fn inventory(&self) -> &Inventory {
+        static EMPTY: Inventory = Inventory {
+            privileged: Vec::new(),
+            host_namespaces: Vec::new(),
+            host_ports: Vec::new(),
+            host_paths: Vec::new(),
+            capabilities: Vec::new(),
+        };
+        self.inventory.as_deref().unwrap_or(&EMPTY)
+    }
+
     /// The namespace the pods run in (`default` when the manifest names none).
     #[must_use]
     pub fn effective_namespace(&self) -> &str {
-        self.namespace.as_deref().unwrap_or("default")
+        self.namespace().unwrap_or("default")
     }
 
     #[must_use]
@@ -248,19 +269,15 @@ impl FileIndex {
         let object = &ds.object;
         let findings = pss::evaluate(ds);
         let level = pss::level_of(&findings);
-        let inventory = if settings.inventory {
-            Inventory::of(ds, settings)
-        } else {
-            Inventory::default()
-        };
+        let inventory = settings
+            .inventory
+            .then(|| Box::new(Inventory::of(ds, settings)));
         let service_account = ["serviceAccountName", "serviceAccount"]
             .into_iter()
             .find_map(|k| ds.pod_field(k))
             .and_then(|n| Some((n.as_str()?.to_string(), n.span())))
             .filter(|(n, _)| !n.is_empty());
         self.daemonsets.push(DaemonSetEntry {
-            name: object.name().unwrap_or_default().to_string(),
-            namespace: object.namespace().map(str::to_string),
             object: reference,
             document: object.document,
             anchor: object
@@ -275,13 +292,9 @@ impl FileIndex {
             pod_span: ds.pod_key.span(),
             service_account,
             refs: config_refs(ds),
-            pss: findings,
+            pss: findings.into_boxed_slice(),
             level,
-            privileged: inventory.privileged,
-            host_namespaces: inventory.host_namespaces,
-            host_ports: inventory.host_ports,
-            host_paths: inventory.host_paths,
-            capabilities: inventory.capabilities,
+            inventory,
             suppressions,
         });
     }
@@ -349,13 +362,16 @@ impl FileIndex {
 }
 
 /// What `daemonlint inventory` shows of a DaemonSet beyond the run-level checks' needs.
-#[derive(Default)]
-struct Inventory {
-    privileged: Vec<String>,
-    host_namespaces: Vec<String>,
-    host_ports: Vec<String>,
-    host_paths: Vec<HostPathMount>,
-    capabilities: Vec<(String, String)>,
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    /// Containers with `privileged: true`.
+    pub privileged: Vec<String>,
+    /// `hostNetwork`, `hostPID`, `hostIPC` when set.
+    pub host_namespaces: Vec<String>,
+    pub host_ports: Vec<String>,
+    pub host_paths: Vec<HostPathMount>,
+    /// (container, capability) added.
+    pub capabilities: Vec<(String, String)>,
 }
 
 impl Inventory {
@@ -546,60 +562,82 @@ pub fn check<'s>(
     indexes: &[Indexed<'_>],
     settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
 ) {
-    // Files that got findings are sorted once at the end (sorting after every DaemonSet was
-    // quadratic on large multi-document files).
-    let mut touched: Vec<usize> = Vec::new();
-    for (pos, ix) in indexes.iter().enumerate() {
+    for ix in indexes {
         let Some(file) = ix.file else { continue };
-        let settings = settings(file);
-        for ds in &ix.index.daemonsets {
-            let mut found = Vec::new();
-            admission(ds, ix.name, indexes, &settings, &mut found);
-            service_account(ds, indexes, &mut found);
-            cluster_admin(ds, ix.name, indexes, &mut found);
-            config_refs_check(ds, indexes, &mut found);
-            let _ = pos;
-            let mut out = Vec::new();
-            for f in found {
-                let Some(default) = settings.severity_of(f.meta) else {
-                    continue;
-                };
-                let configured = settings.severity_configured(f.meta.id, f.meta.default_severity);
-                let mut d = Diagnostic::new(
-                    f.meta.id,
-                    match f.severity {
-                        Some(own) if !configured => own,
-                        _ => default,
-                    },
-                    f.span,
-                    f.message,
-                );
-                d.help = Some(f.help.into());
-                d.labels = f.labels;
-                d.document = ds.document;
-                d.object = Some(std::sync::Arc::clone(&ds.object));
-                out.push(d);
-            }
-            for s in &ds.suppressions {
-                s.clone().apply(&mut out);
-            }
-            if let Some(report) = files.get_mut(file) {
-                if !out.is_empty() {
-                    report.diagnostics.append(&mut out);
-                    touched.push(file);
-                }
-            }
-        }
-    }
-    touched.sort_unstable();
-    touched.dedup();
-    for file in touched {
-        if let Some(report) = files.get_mut(file) {
+        let Some(report) = files.get_mut(file) else {
+            continue;
+        };
+        let mut out = check_daemonsets(&ix.index.daemonsets, ix.name, indexes, &settings(file));
+        if !out.is_empty() {
+            // Sorted once per file (sorting after every DaemonSet was quadratic on large
+            // multi-document files).
+            report.diagnostics.append(&mut out);
             report
                 .diagnostics
                 .sort_by_key(|d| (d.span.start, d.span.end));
         }
     }
+}
+
+/// The run-level findings of DaemonSets of the file named `own`, against the objects of every
+/// index (only their objects other than DaemonSets are read).
+#[must_use]
+pub fn check_daemonsets(
+    daemonsets: &[DaemonSetEntry],
+    own: &str,
+    indexes: &[Indexed<'_>],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let mut all = Vec::new();
+    for ds in daemonsets {
+        let mut found = Vec::new();
+        admission(ds, own, indexes, settings, &mut found);
+        service_account(ds, indexes, &mut found);
+        cluster_admin(ds, own, indexes, &mut found);
+        config_refs_check(ds, indexes, &mut found);
+        let mut out = Vec::new();
+        for f in found {
+            let Some(default) = settings.severity_of(f.meta) else {
+                continue;
+            };
+            let configured = settings.severity_configured(f.meta.id, f.meta.default_severity);
+            let mut d = Diagnostic::new(
+                f.meta.id,
+                match f.severity {
+                    Some(own) if !configured => own,
+                    _ => default,
+                },
+                f.span,
+                f.message,
+            );
+            d.help = Some(f.help.into());
+            d.labels = f.labels;
+            d.document = ds.document;
+            d.object = Some(std::sync::Arc::clone(&ds.object));
+            out.push(d);
+        }
+        for s in &ds.suppressions {
+            s.clone().apply(&mut out);
+        }
+        all.append(&mut out);
+    }
+    all
+}
+
+/// Whether DaemonSets under `settings` can have run-level findings in this run: only when
+/// the files define objects the checks compare them with (Namespaces, ServiceAccounts,
+/// bindings, ConfigMaps, Secrets), or a Pod Security level applies to every namespace.
+#[must_use]
+pub fn may_find(indexes: &[Indexed<'_>], settings: &Settings) -> bool {
+    settings.options.pod_security_default_level != Level::Privileged
+        || indexes.iter().any(|ix| {
+            let i = ix.index;
+            !(i.namespaces.is_empty()
+                && i.service_accounts.is_empty()
+                && i.bindings.is_empty()
+                && i.config_maps.is_empty()
+                && i.secrets.is_empty())
+        })
 }
 
 const PREFIX: &str = "pod-security.kubernetes.io/";

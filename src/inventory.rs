@@ -83,21 +83,21 @@ fn entry(
     let namespace = ds.effective_namespace().to_string();
     let sa = ds.service_account_name().to_string();
     let mut rows = Vec::new();
-    for c in &ds.privileged {
+    for c in &ds.inventory().privileged {
         rows.push(Row {
             access: "privileged",
             detail: format!("container {c}"),
             notes: "every capability and every host device".into(),
         });
     }
-    for n in &ds.host_namespaces {
+    for n in &ds.inventory().host_namespaces {
         rows.push(Row {
             access: "host namespace",
             detail: n.clone(),
             notes: String::new(),
         });
     }
-    for p in &ds.host_ports {
+    for p in &ds.inventory().host_ports {
         rows.push(Row {
             access: "host port",
             detail: p.clone(),
@@ -105,7 +105,7 @@ fn entry(
         });
     }
     let mut host_paths = Vec::new();
-    for hp in &ds.host_paths {
+    for hp in &ds.inventory().host_paths {
         let read_only = !hp.writable();
         let mounted = if hp.mounts.is_empty() {
             "not mounted".to_string()
@@ -131,7 +131,7 @@ fn entry(
             exposes: hp.sensitive.clone(),
         });
     }
-    for (c, cap) in &ds.capabilities {
+    for (c, cap) in &ds.inventory().capabilities {
         rows.push(Row {
             access: "capability",
             detail: cap.clone(),
@@ -198,18 +198,18 @@ fn entry(
         },
     });
     Entry {
-        name: ds.name.clone(),
+        name: ds.name().to_string(),
         namespace,
         file: source.name.clone(),
         line: pos.line,
         column: pos.column,
         pss_level: ds.level,
         pss_blockers: blockers,
-        privileged_containers: ds.privileged.clone(),
-        host_namespaces: ds.host_namespaces.clone(),
-        host_ports: ds.host_ports.clone(),
+        privileged_containers: ds.inventory().privileged.clone(),
+        host_namespaces: ds.inventory().host_namespaces.clone(),
+        host_ports: ds.inventory().host_ports.clone(),
         host_paths,
-        capabilities: ds.capabilities.clone(),
+        capabilities: ds.inventory().capabilities.clone(),
         service_account: sa,
         bindings,
         rows,

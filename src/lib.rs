@@ -215,7 +215,8 @@ fn lint_source_indexed_with(
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let (diagnostics, mut stats, index) = lint_ranges(text, ranges, settings, policies);
+    let (diagnostics, mut stats, index) =
+        lint_ranges(text, ranges, settings, policies, Indexing::Everything);
     stats.files = 1;
     let daemonsets = index.linted();
     (
@@ -239,17 +240,18 @@ pub(crate) fn lint_ranges(
     ranges: Vec<std::ops::Range<usize>>,
     settings: &Settings,
     policies: &policy::PolicySet,
+    index: Indexing,
 ) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
     use rayon::prelude::*;
     let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
-            .map(|r| lint_range(text, r, settings, policies))
+            .map(|r| lint_range(text, r, settings, policies, index))
             .collect()
     } else {
         ranges
             .into_iter()
-            .map(|r| lint_range(text, r, settings, policies))
+            .map(|r| lint_range(text, r, settings, policies, index))
             .collect()
     };
     let mut diagnostics = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
@@ -273,11 +275,23 @@ pub(crate) fn lint_ranges(
 pub(crate) const PARALLEL_FILE_SIZE: usize = 256 * 1024;
 
 /// Lint the documents of `text[range]`; document indices are local to the range.
+/// What a lint records for the run-level checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Indexing {
+    /// Every object.
+    Everything,
+    /// Objects other than DaemonSets: a streamed large file indexes its DaemonSets again at
+    /// the end, and only when the run has objects they could be checked against (see
+    /// [`cross::may_find`]), so their entries are not held meanwhile.
+    OtherObjects,
+}
+
 fn lint_range(
     text: &str,
     range: std::ops::Range<usize>,
     settings: &Settings,
     policies: &policy::PolicySet,
+    indexing: Indexing,
 ) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
     let mut diagnostics = Vec::new();
     let mut stats = Stats::default();
@@ -306,7 +320,7 @@ fn lint_range(
             policies,
             &mut stats,
             &mut diagnostics,
-            (&suppressions, &mut index),
+            (&suppressions, &mut index, indexing),
         );
         suppressions.apply(&mut diagnostics[start..]);
         suppressions.report(settings, doc.index, &mut diagnostics);
@@ -322,7 +336,7 @@ fn check_document(
     policies: &policy::PolicySet,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
-    (comments, index): (&suppress::Suppressions, &mut cross::FileIndex),
+    (comments, index, indexing): (&suppress::Suppressions, &mut cross::FileIndex, Indexing),
 ) {
     let objects = manifest::objects(doc);
     report_duplicate_keys(doc, &objects, settings, out);
@@ -351,13 +365,9 @@ fn check_document(
                 rules::stamp_object(&reference, &mut out[start..]);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
-                // Kept for the run-level findings; most objects have none.
-                let kept = [comments, &suppressions]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .cloned()
-                    .collect();
-                index.add_daemonset(&ds, reference, settings, kept);
+                if indexing == Indexing::Everything {
+                    index_daemonset(&ds, reference, settings, [comments, &suppressions], index);
+                }
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
             }
@@ -382,6 +392,58 @@ fn check_document(
             }
         }
     }
+}
+
+/// Record a DaemonSet for the run-level checks, with the suppressions that apply to its
+/// findings (the document's comments, its annotations).
+fn index_daemonset(
+    ds: &DaemonSet<'_>,
+    reference: std::sync::Arc<ObjectRef>,
+    settings: &Settings,
+    suppressions: [&suppress::Suppressions; 2],
+    index: &mut cross::FileIndex,
+) {
+    // Most objects have none.
+    let kept = suppressions
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
+    index.add_daemonset(ds, reference, settings, kept);
+}
+
+/// Index the DaemonSets of `text[range]` (as [`lint_range`] with [`Indexing::Everything`]
+/// does, without linting); document indices are local to the range. Also gives the number of
+/// documents.
+pub(crate) fn index_range(
+    text: &str,
+    range: std::ops::Range<usize>,
+    settings: &Settings,
+) -> (cross::FileIndex, usize) {
+    let mut index = cross::FileIndex::default();
+    let mut docs = yaml::documents_in(text, range, settings.limits);
+    for doc in docs.by_ref().flatten() {
+        let mut comments = suppress::Suppressions::default();
+        comments.add_comments(text, &doc.comments);
+        for object in manifest::objects(&doc) {
+            if object.kind != "DaemonSet" {
+                continue;
+            }
+            let reference = std::sync::Arc::new(object.reference());
+            if let Ok(ds) = DaemonSet::from_object(object) {
+                let mut annotations = suppress::Suppressions::default();
+                annotations.add_annotations(text, &ds);
+                index_daemonset(
+                    &ds,
+                    reference,
+                    settings,
+                    [&comments, &annotations],
+                    &mut index,
+                );
+            }
+        }
+    }
+    (index, docs.started())
 }
 
 /// `duplicate-key` findings for every document (kubectl rejects a document with a repeated key

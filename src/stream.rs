@@ -50,6 +50,8 @@ struct Linted {
     index: cross::FileIndex,
     /// The text of a source that cannot be read again (stdin).
     text: Option<String>,
+    /// Read in windows: its DaemonSets are not in `index` (see [`crate::Indexing`]).
+    windowed: bool,
 }
 
 /// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
@@ -84,6 +86,7 @@ impl<'a> Run<'a> {
             path: report.path.clone(),
             index,
             text: None,
+            windowed: false,
         });
     }
 
@@ -219,8 +222,13 @@ impl<'a> Run<'a> {
                     break;
                 }
             };
-            let (mut diagnostics, part_stats, mut part_index) =
-                crate::lint_ranges(&window.text, window.ranges, &settings, policies);
+            let (mut diagnostics, part_stats, mut part_index) = crate::lint_ranges(
+                &window.text,
+                window.ranges,
+                &settings,
+                policies,
+                crate::Indexing::OtherObjects,
+            );
             for d in &mut diagnostics {
                 d.shift(window.base_offset);
                 d.document += window.documents_before;
@@ -252,11 +260,15 @@ impl<'a> Run<'a> {
             report = empty_report(&target.display, Some(&target.path));
         }
         self.keep(&report, index);
+        if let Some(last) = self.files.last_mut() {
+            last.windowed = true;
+        }
         Ok(())
     }
 
     /// The run-level checks over every file linted, their findings written last.
     pub fn finish(self, emit: &mut Emit<'_>) -> io::Result<()> {
+        use rayon::prelude::*;
         let indexed: Vec<cross::Indexed<'_>> = self
             .files
             .iter()
@@ -279,6 +291,44 @@ impl<'a> Run<'a> {
         cross::check(&mut reports, &indexed, &|i| {
             self.source.for_path(paths.get(i).copied().flatten())
         });
+        // The DaemonSets of windowed files, indexed again window by window when they can
+        // have findings at all.
+        for (linted, report) in self.files.iter().zip(&mut reports) {
+            let Some(path) = linted.path.as_deref().filter(|_| linted.windowed) else {
+                continue;
+            };
+            let settings = self.source.for_path(Some(path));
+            if !cross::may_find(&indexed, &settings) {
+                continue;
+            }
+            let mut windows = Windows::open(path, self.options.window, settings.max_file_size);
+            // A read error was reported by the first pass.
+            while let Ok(Some(window)) = windows.next_window() {
+                let parts: Vec<(cross::FileIndex, usize)> = window
+                    .ranges
+                    .into_par_iter()
+                    .map(|range| crate::index_range(&window.text, range, &settings))
+                    .collect();
+                let mut index = cross::FileIndex::default();
+                let mut documents = 0;
+                for (mut part, count) in parts {
+                    part.shift(0, documents);
+                    documents += count;
+                    index.append(part);
+                }
+                index.shift(window.base_offset, window.documents_before);
+                windows.documents += documents;
+                report.diagnostics.extend(cross::check_daemonsets(
+                    &index.daemonsets,
+                    &linted.name,
+                    &indexed,
+                    &settings,
+                ));
+            }
+            report
+                .diagnostics
+                .sort_by_key(|d| (d.span.start, d.span.end));
+        }
         // The files the findings are in, and the files their labels point into.
         let mut needed: Vec<bool> = reports.iter().map(|r| !r.diagnostics.is_empty()).collect();
         if !needed.contains(&true) {
