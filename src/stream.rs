@@ -202,11 +202,17 @@ impl<'a> Run<'a> {
             files: 1,
             ..Stats::default()
         };
+        let mut documents = 0;
+        // The previous window, written out while the next one is linted.
+        let mut pending: Option<FileReport> = None;
         loop {
             let window = match windows.next_window() {
                 Ok(Some(w)) => w,
                 Ok(None) => break,
                 Err(e) => {
+                    if let Some(report) = pending.take() {
+                        self.emit_files(vec![report], emit)?;
+                    }
                     // The file changed or failed while being read: say so, keep what was linted.
                     let d = Diagnostic::new(
                         rules::IO_ERROR.id,
@@ -222,25 +228,39 @@ impl<'a> Run<'a> {
                     break;
                 }
             };
-            let (mut diagnostics, part_stats, mut part_index) = crate::lint_ranges(
-                &window.text,
-                window.ranges,
-                &settings,
-                policies,
-                crate::Indexing::OtherObjects,
-            );
+            let Window {
+                text,
+                ranges,
+                base_offset,
+                base_line,
+            } = window;
+            let mut linted = None;
+            let (slot, text_ref, settings_ref) = (&mut linted, &text, &*settings);
+            rayon::in_place_scope(|scope| {
+                scope.spawn(move |_| {
+                    *slot = Some(crate::lint_ranges(
+                        text_ref,
+                        ranges,
+                        settings_ref,
+                        policies,
+                        crate::Indexing::OtherObjects,
+                    ));
+                });
+                pending
+                    .take()
+                    .map_or(Ok(()), |report| self.emit_files(vec![report], emit))
+            })?;
+            let Some((mut diagnostics, part_stats, mut part_index)) = linted else {
+                continue;
+            };
             for d in &mut diagnostics {
-                d.shift(window.base_offset);
-                d.document += window.documents_before;
+                d.shift(base_offset);
+                d.document += documents;
             }
-            part_index.shift(window.base_offset, window.documents_before);
+            part_index.shift(base_offset, documents);
+            documents += part_stats.documents;
             let mut report = FileReport {
-                source: SourceFile::window(
-                    target.display.clone(),
-                    window.text,
-                    window.base_offset,
-                    window.base_line,
-                ),
+                source: SourceFile::window(target.display.clone(), text, base_offset, base_line),
                 diagnostics,
                 stats: std::mem::take(&mut stats),
                 daemonsets: part_index.linted(),
@@ -248,8 +268,10 @@ impl<'a> Run<'a> {
                 path: Some(target.path.clone()),
             };
             report.stats += part_stats;
-            windows.documents += part_stats.documents;
             index.append(part_index);
+            pending = Some(report);
+        }
+        if let Some(report) = pending.take() {
             self.emit_files(vec![report], emit)?;
         }
         let mut report = empty_report(&target.display, Some(&target.path));
@@ -302,6 +324,7 @@ impl<'a> Run<'a> {
                 continue;
             }
             let mut windows = Windows::open(path, self.options.window, settings.max_file_size);
+            let mut before = 0;
             // A read error was reported by the first pass.
             while let Ok(Some(window)) = windows.next_window() {
                 let parts: Vec<(cross::FileIndex, usize)> = window
@@ -316,8 +339,8 @@ impl<'a> Run<'a> {
                     documents += count;
                     index.append(part);
                 }
-                index.shift(window.base_offset, window.documents_before);
-                windows.documents += documents;
+                index.shift(window.base_offset, before);
+                before += documents;
                 report.diagnostics.extend(cross::check_daemonsets(
                     &index.daemonsets,
                     &linted.name,
@@ -456,8 +479,6 @@ struct Window {
     /// File offset and 0-based line of `text`'s first byte.
     base_offset: u32,
     base_line: u32,
-    /// Documents in the windows before.
-    documents_before: usize,
 }
 
 /// Reads a file window by window, each cut at a document marker.
@@ -474,7 +495,6 @@ struct Windows {
     /// File offset (after a BOM) and line of `pending`'s first byte.
     offset: u64,
     line: u64,
-    documents: usize,
     read: u64,
 }
 
@@ -490,7 +510,6 @@ impl Windows {
             started: false,
             offset: 0,
             line: 0,
-            documents: 0,
             read: 0,
         }
     }
@@ -584,7 +603,6 @@ impl Windows {
                 ranges,
                 base_offset: u32::try_from(self.offset - before_len as u64).unwrap_or(u32::MAX),
                 base_line: u32::try_from(self.line - before_lines as u64).unwrap_or(u32::MAX),
-                documents_before: self.documents,
                 text,
             };
             self.offset += cut as u64;
