@@ -122,7 +122,7 @@ impl<'a> Run<'a> {
         let mut rest = &sized[..];
         while let Some(&(target, size)) = rest.first() {
             if size.is_some_and(|s| s >= window) {
-                self.lint_large(target, emit)?;
+                self.lint_large(target, size.unwrap_or(0), emit)?;
                 rest = &rest[1..];
                 continue;
             }
@@ -183,9 +183,16 @@ impl<'a> Run<'a> {
 
     /// A large file, window by window; a file that is not plain UTF-8 (a BOM aside) is linted
     /// whole, as its diagnostics need the whole text.
-    fn lint_large(&mut self, target: &discover::Target, emit: &mut Emit<'_>) -> io::Result<()> {
+    fn lint_large(
+        &mut self,
+        target: &discover::Target,
+        size: u64,
+        emit: &mut Emit<'_>,
+    ) -> io::Result<()> {
         let settings = self.source.for_path(Some(&target.path));
-        let windowed = policy::cached(&settings).is_ok()
+        // Over the size limit, the whole-file path says so without reading it.
+        let windowed = size <= settings.max_file_size
+            && policy::cached(&settings).is_ok()
             && plain_utf8(&target.path, settings.max_file_size).unwrap_or(false);
         if !windowed {
             let (report, index) = crate::lint_target(target, self.source);

@@ -247,3 +247,42 @@ fn text_formats_stream_the_same_lines() {
         }
     }
 }
+
+#[test]
+fn large_files_that_are_not_plain_utf8_are_linted_whole() {
+    // Invalid UTF-8 far into the file, UTF-16, a NUL byte, over the size limit: the same
+    // diagnostics as when the whole file is read.
+    let dir = tempfile::tempdir().unwrap();
+    let big = std::fs::read(concatenated(dir.path(), false, false)).unwrap();
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let mut late_invalid = big.clone();
+    late_invalid.extend_from_slice(b"---\nkind: DaemonSet\nmetadata: {name: \xff}\n");
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in String::from_utf8(big.clone()).unwrap().encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let mut nul = big.clone();
+    nul.insert(100, 0);
+    let paths = [
+        write("late-invalid.yaml", late_invalid),
+        write("utf16.yaml", utf16),
+        write("nul.yaml", nul),
+    ];
+    for path in &paths {
+        assert_same(std::slice::from_ref(path), &Settings::default(), 2 << 10);
+    }
+    let mut small_limit = Settings::default();
+    small_limit.max_file_size = 50_000;
+    let over = write("over.yaml", big);
+    let json = streamed(std::slice::from_ref(&over), &small_limit, 2 << 10, OutputFormat::Json);
+    assert!(
+        String::from_utf8_lossy(&json).contains("over the 50000-byte limit"),
+        "{}",
+        String::from_utf8_lossy(&json)
+    );
+    assert_same(std::slice::from_ref(&over), &small_limit, 2 << 10);
+}
