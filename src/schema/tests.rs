@@ -298,7 +298,7 @@ fn invalid_values_enums_ranges_quantities_and_formats() {
 
 #[test]
 fn the_generator_pattern_for_quantities_is_the_one_explained() {
-    let schema: Value = serde_json::from_str(SCHEMAS[SCHEMAS.len() - 1].1).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(SCHEMAS[SCHEMAS.len() - 1].1).unwrap();
     assert_eq!(
         schema["definitions"]["io.k8s.apimachinery.pkg.api.resource.Quantity"]["pattern"],
         explain::QUANTITY_PATTERN

@@ -1,0 +1,748 @@
+//! The schema check's own JSON Schema validator, made for exactly the embedded Kubernetes
+//! DaemonSet schemas.
+//!
+//! Why not a general validator (the policies use `jsonschema`): start-up time. A single small
+//! file is the common run (an editor, a pre-commit hook), and compiling the DaemonSet schema
+//! with `jsonschema` (meta-schema validation, reference resolution, hundreds of keyword
+//! validators) cost more than the rest of such a run together. This one parses the schema text
+//! straight into a small arena (`$ref`s resolved to node indices) in a fraction of that, and
+//! walks the span tree in place, naming each failing value by its JSON pointer so that
+//! [`super::explain`] finds its exact span.
+//!
+//! It implements only the keywords the generator emits (`schemas/k8s/README.md`): `type`,
+//! `$ref` (local `#/definitions/...`), `definitions`, `properties`, `additionalProperties`
+//! (`false` beside `properties`, or a schema without them), `items` (a schema), `required`,
+//! `enum` (strings and null), `minimum`, `maximum` (integers), `format` (`int32` and `int64`,
+//! which only annotate, and `date-time`), `pattern` (the Kubernetes quantity grammar) and
+//! `$schema`. Compiling refuses any other keyword, value or combination, and a test compiles
+//! every embedded schema, so a regenerated schema cannot silently lose a check.
+//!
+//! Verdicts and problems are those of `jsonschema` 0.60 (draft 7, formats asserted), in the
+//! order it reports them, so findings and the per-object cap stay as they were; tests compare
+//! the two on many documents. Per value: `type`, `enum`, `minimum`, `maximum`, `required` (of
+//! two or more names), `pattern`, `format`, then the members in document order (an unexpected
+//! member is reported once for the object, after the members' own problems, followed by a
+//! single `required` name), then the items.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::explain::{EnumValues, Problem, QUANTITY_PATTERN};
+use super::instance::{json_value, JsonValue, Num};
+use crate::yaml::Node;
+
+/// A JSON type, as `type` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JsonType {
+    Null,
+    Boolean,
+    Integer,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonType {
+    const ALL: [JsonType; 7] = [
+        JsonType::Null,
+        JsonType::Boolean,
+        JsonType::Integer,
+        JsonType::Number,
+        JsonType::String,
+        JsonType::Array,
+        JsonType::Object,
+    ];
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    fn parse(name: &str) -> Option<JsonType> {
+        Some(match name {
+            "null" => JsonType::Null,
+            "boolean" => JsonType::Boolean,
+            "integer" => JsonType::Integer,
+            "number" => JsonType::Number,
+            "string" => JsonType::String,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            _ => return None,
+        })
+    }
+}
+
+/// A set of JSON types; iterates in the order null, boolean, integer, number, string, array,
+/// object (the order messages list them in).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TypeSet(u8);
+
+impl TypeSet {
+    #[must_use]
+    pub(crate) fn with(self, t: JsonType) -> TypeSet {
+        TypeSet(self.0 | t.bit())
+    }
+
+    #[must_use]
+    pub(crate) fn contains(self, t: JsonType) -> bool {
+        self.0 & t.bit() != 0
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = JsonType> {
+        JsonType::ALL.into_iter().filter(move |t| self.contains(*t))
+    }
+
+    /// Whether `value` is of one of the types (an integer is a number too).
+    fn accepts(self, value: JsonValue<'_>) -> bool {
+        match value {
+            JsonValue::Null => self.contains(JsonType::Null),
+            JsonValue::Bool(_) => self.contains(JsonType::Boolean),
+            JsonValue::Num(n) => {
+                self.contains(JsonType::Number)
+                    || (n.is_integer() && self.contains(JsonType::Integer))
+            }
+            JsonValue::Str(_) => self.contains(JsonType::String),
+            JsonValue::Array => self.contains(JsonType::Array),
+            JsonValue::Object => self.contains(JsonType::Object),
+        }
+    }
+}
+
+/// A compiled schema: an arena of nodes, the root first.
+pub(crate) struct Schema<'s> {
+    nodes: Vec<Rule<'s>>,
+}
+
+/// What one (sub)schema demands.
+#[derive(Default)]
+struct Rule<'s> {
+    types: Option<TypeSet>,
+    values: Option<Box<[Option<&'s str>]>>,
+    minimum: Option<i64>,
+    maximum: Option<i64>,
+    quantity: bool,
+    date_time: bool,
+    members: Option<Box<Members<'s>>>,
+    items: Option<u32>,
+}
+
+/// What an object's members must be.
+#[derive(Default)]
+struct Members<'s> {
+    /// Declared names, sorted (as `jsonschema` iterates them), and the schema of each.
+    names: Box<[&'s str]>,
+    schemas: Box<[u32]>,
+    /// Undeclared members are errors (`additionalProperties: false` beside `properties`).
+    closed: bool,
+    /// The schema of every member (`additionalProperties` without `properties`).
+    each: Option<u32>,
+    /// `required` names, checked before the members ...
+    required: Box<[&'s str]>,
+    /// ... or the single one checked after them (`jsonschema` fuses it with `properties`).
+    required_after: Option<&'s str>,
+}
+
+/// The dialect the schemas are written in (their `$schema`).
+const DRAFT_7: &str = "http://json-schema.org/draft-07/schema#";
+
+/// Index of a node in the arena.
+type Index = u32;
+
+/// Why a schema does not compile.
+#[derive(Debug)]
+pub(crate) struct CompileError(pub(crate) String);
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn refuse<T>(message: impl Into<String>) -> Result<T, CompileError> {
+    Err(CompileError(message.into()))
+}
+
+impl<'s> Schema<'s> {
+    /// Compile the schema `text`, refusing any keyword, value or combination not implemented.
+    pub(crate) fn compile(text: &'s str) -> Result<Schema<'s>, CompileError> {
+        let raw: Raw<'s> =
+            serde_json::from_str(text).map_err(|e| CompileError(format!("schema: {e}")))?;
+        let definitions = raw.definitions.as_ref();
+        let names: Vec<&'s str> = definitions
+            .map(|d| d.keys().copied().collect())
+            .unwrap_or_default();
+        let mut compiler = Compiler {
+            nodes: Vec::new(),
+            definitions: &names,
+        };
+        // The root at 0, then the definitions in name order, then inline subschemas.
+        compiler.nodes.resize_with(1 + names.len(), Rule::default);
+        compiler.fill(0, &raw, true)?;
+        if let Some(definitions) = definitions {
+            for (i, definition) in definitions.values().enumerate() {
+                compiler.fill(i + 1, definition, false)?;
+            }
+        }
+        Ok(Schema {
+            nodes: compiler.nodes,
+        })
+    }
+
+    /// Every problem of `root`, in `jsonschema`'s order.
+    pub(crate) fn validate<'a>(&'s self, root: Node<'a>) -> Vec<Failure<'s>> {
+        let mut walk = Walk {
+            schema: self,
+            path: Vec::new(),
+            failures: Vec::new(),
+        };
+        walk.node(0, root);
+        walk.failures
+    }
+}
+
+struct Compiler<'c, 's> {
+    nodes: Vec<Rule<'s>>,
+    definitions: &'c [&'s str],
+}
+
+impl<'s> Compiler<'_, 's> {
+    /// The node for `raw`: the target of a `$ref`, else a new node.
+    fn compile(&mut self, raw: &Raw<'s>) -> Result<Index, CompileError> {
+        if let Some(reference) = raw.reference {
+            if !raw.is_bare_ref() {
+                return refuse(format!("`$ref` `{reference}` has sibling keywords"));
+            }
+            let name = reference
+                .strip_prefix("#/definitions/")
+                .filter(|n| !n.contains(['~', '/', '%']))
+                .ok_or_else(|| CompileError(format!("`$ref` `{reference}` is not local")))?;
+            let at = self
+                .definitions
+                .binary_search(&name)
+                .map_err(|_| CompileError(format!("`$ref` `{reference}` names no definition")))?;
+            return index(at + 1);
+        }
+        let at = self.nodes.len();
+        self.nodes.push(Rule::default());
+        self.fill(at, raw, false)?;
+        index(at)
+    }
+
+    fn fill(&mut self, at: usize, raw: &Raw<'s>, root: bool) -> Result<(), CompileError> {
+        if raw.reference.is_some() {
+            return refuse("a definition or the root is a `$ref`");
+        }
+        if !root && (raw.definitions.is_some() || raw.dialect.is_some()) {
+            return refuse("`definitions` or `$schema` below the root");
+        }
+        if root && raw.dialect.is_some_and(|d| d != DRAFT_7) {
+            return refuse("a dialect other than draft 7");
+        }
+        let mut rule = Rule {
+            types: raw.types,
+            values: raw.values.clone().map(Vec::into_boxed_slice),
+            minimum: raw.minimum.map(limit).transpose()?,
+            maximum: raw.maximum.map(limit).transpose()?,
+            ..Rule::default()
+        };
+        match raw.format {
+            // Not checked by `jsonschema` (unknown formats only annotate): `minimum` and
+            // `maximum` carry the range.
+            None | Some("int32" | "int64") => {}
+            Some("date-time") => rule.date_time = true,
+            Some(other) => return refuse(format!("format `{other}`")),
+        }
+        match raw.pattern.as_deref() {
+            None => {}
+            Some(QUANTITY_PATTERN) => rule.quantity = true,
+            Some(other) => return refuse(format!("pattern `{other}`")),
+        }
+        let required = raw.required.as_deref().unwrap_or_default();
+        match (&raw.properties, &raw.additional) {
+            (None, None) if required.is_empty() => {}
+            (Some(properties), Some(Additional::False)) => {
+                let mut members = Members {
+                    names: properties.keys().copied().collect(),
+                    closed: true,
+                    ..Members::default()
+                };
+                let mut schemas = Vec::with_capacity(properties.len());
+                for property in properties.values() {
+                    schemas.push(self.compile(property)?);
+                }
+                members.schemas = schemas.into_boxed_slice();
+                if let [single] = required {
+                    members.required_after = Some(single);
+                } else {
+                    members.required = required.into();
+                }
+                rule.members = Some(Box::new(members));
+            }
+            (None, Some(Additional::Schema(each))) if required.is_empty() => {
+                rule.members = Some(Box::new(Members {
+                    each: Some(self.compile(each)?),
+                    ..Members::default()
+                }));
+            }
+            _ => {
+                return refuse(
+                    "`properties`, `additionalProperties` and `required` other than \
+                     `properties` with `additionalProperties: false`, or \
+                     `additionalProperties` alone",
+                )
+            }
+        }
+        if let Some(items) = &raw.items {
+            rule.items = Some(self.compile(items)?);
+        }
+        let slot = self
+            .nodes
+            .get_mut(at)
+            .ok_or_else(|| CompileError("node out of range".into()))?;
+        *slot = rule;
+        Ok(())
+    }
+}
+
+fn index(at: usize) -> Result<Index, CompileError> {
+    Index::try_from(at).map_err(|_| CompileError("too many nodes".into()))
+}
+
+/// A `minimum` or `maximum`: an integer that a float compares with exactly.
+fn limit(value: i64) -> Result<i64, CompileError> {
+    const EXACT: i64 = 1 << 53;
+    if (-EXACT..=EXACT).contains(&value) {
+        Ok(value)
+    } else {
+        refuse(format!("limit {value} is not exact as a float"))
+    }
+}
+
+/// One problem found: where (a JSON pointer into the validated value) and what.
+#[derive(Debug)]
+pub(crate) struct Failure<'s> {
+    pub(crate) pointer: String,
+    kind: Kind<'s>,
+}
+
+#[derive(Debug)]
+enum Kind<'s> {
+    UnknownFields {
+        names: Vec<String>,
+        allowed: &'s [&'s str],
+    },
+    Type(TypeSet),
+    Required(&'s str),
+    Enum(&'s [Option<&'s str>]),
+    Minimum(i64),
+    Maximum(i64),
+    Quantity,
+    DateTime,
+}
+
+impl Failure<'_> {
+    /// The problem, for [`super::explain`].
+    pub(crate) fn problem(&self) -> Problem<'_> {
+        match &self.kind {
+            Kind::UnknownFields { names, allowed } => Problem::UnknownFields { names, allowed },
+            Kind::Type(types) => Problem::Type(*types),
+            Kind::Required(name) => Problem::Required(name),
+            Kind::Enum(values) => Problem::Enum(EnumValues::Strings(values)),
+            Kind::Minimum(limit) => Problem::Minimum(limit.to_string()),
+            Kind::Maximum(limit) => Problem::Maximum(limit.to_string()),
+            Kind::Quantity => Problem::Pattern(QUANTITY_PATTERN),
+            Kind::DateTime => Problem::Format("date-time"),
+        }
+    }
+}
+
+/// A step of the path from the validated root to the current value.
+enum Step<'a> {
+    Key(Cow<'a, str>),
+    Index(usize),
+}
+
+struct Walk<'s, 'a> {
+    schema: &'s Schema<'s>,
+    path: Vec<Step<'a>>,
+    failures: Vec<Failure<'s>>,
+}
+
+impl<'s, 'a> Walk<'s, 'a> {
+    fn fail(&mut self, kind: Kind<'s>) {
+        let mut pointer = String::new();
+        for step in &self.path {
+            pointer.push('/');
+            match step {
+                Step::Key(key) => {
+                    for c in key.chars() {
+                        match c {
+                            '~' => pointer.push_str("~0"),
+                            '/' => pointer.push_str("~1"),
+                            c => pointer.push(c),
+                        }
+                    }
+                }
+                Step::Index(i) => {
+                    let _ = write!(pointer, "{i}");
+                }
+            }
+        }
+        self.failures.push(Failure { pointer, kind });
+    }
+
+    /// Check `value` against node `at`. Recursion follows the value's nesting, which the
+    /// loader's limits and `check_expansion` bound.
+    fn node(&mut self, at: Index, value: Node<'a>) {
+        let schema = self.schema;
+        let Some(rule) = schema.nodes.get(at as usize) else {
+            return;
+        };
+        let json = json_value(value);
+        if let Some(types) = rule.types {
+            if !types.accepts(json) {
+                self.fail(Kind::Type(types));
+            }
+        }
+        if let Some(values) = &rule.values {
+            let listed = match json {
+                JsonValue::Str(s) => values.contains(&Some(s)),
+                JsonValue::Null => values.iter().any(Option::is_none),
+                _ => false,
+            };
+            if !listed {
+                self.fail(Kind::Enum(values));
+            }
+        }
+        match json {
+            JsonValue::Num(n) => {
+                if let Some(min) = rule.minimum {
+                    if !at_least(n, min) {
+                        self.fail(Kind::Minimum(min));
+                    }
+                }
+                if let Some(max) = rule.maximum {
+                    if !at_most(n, max) {
+                        self.fail(Kind::Maximum(max));
+                    }
+                }
+            }
+            JsonValue::Str(s) => {
+                if rule.quantity && !is_quantity(s) {
+                    self.fail(Kind::Quantity);
+                }
+                if rule.date_time && !is_date_time(s) {
+                    self.fail(Kind::DateTime);
+                }
+            }
+            JsonValue::Object => {
+                if let Some(members) = &rule.members {
+                    self.members(members, value);
+                }
+            }
+            JsonValue::Array => {
+                if let Some(items) = rule.items {
+                    for (i, item) in value.items().enumerate() {
+                        self.path.push(Step::Index(i));
+                        self.node(items, item);
+                        self.path.pop();
+                    }
+                }
+            }
+            JsonValue::Null | JsonValue::Bool(_) => {}
+        }
+    }
+
+    fn members(&mut self, members: &'s Members<'s>, value: Node<'a>) {
+        for name in &members.required {
+            if value.json_get(name).is_none() {
+                self.fail(Kind::Required(name));
+            }
+        }
+        let mut unexpected = Vec::new();
+        let mut found_required = false;
+        for (name, member) in value.json_members() {
+            let schema = if let Some(each) = members.each {
+                each
+            } else if let Ok(i) = members.names.binary_search(&name.as_ref()) {
+                found_required |= members.required_after == Some(name.as_ref());
+                members.schemas.get(i).copied().unwrap_or(Index::MAX)
+            } else {
+                if members.closed {
+                    unexpected.push(name.into_owned());
+                }
+                continue;
+            };
+            self.path.push(Step::Key(name));
+            self.node(schema, member);
+            self.path.pop();
+        }
+        if !unexpected.is_empty() {
+            self.fail(Kind::UnknownFields {
+                names: unexpected,
+                allowed: &members.names,
+            });
+        }
+        if let Some(name) = members.required_after {
+            if !found_required {
+                self.fail(Kind::Required(name));
+            }
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // exact: limits are within ±2^53
+fn at_least(n: Num, limit: i64) -> bool {
+    match n {
+        Num::Int(i) => i >= limit,
+        Num::Float(f) => f >= limit as f64,
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // exact: limits are within ±2^53
+fn at_most(n: Num, limit: i64) -> bool {
+    match n {
+        Num::Int(i) => i <= limit,
+        Num::Float(f) => f <= limit as f64,
+    }
+}
+
+/// The Kubernetes quantity grammar, [`QUANTITY_PATTERN`], matched by hand (a test compares it
+/// with the regular expression):
+/// `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$`.
+pub(crate) fn is_quantity(text: &str) -> bool {
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut rest = text.as_bytes();
+    if let [b'+' | b'-', tail @ ..] = rest {
+        rest = tail;
+    }
+    // The number. A suffix never starts with a digit or a dot, so the longest number is the one.
+    let whole = digits(rest);
+    rest = &rest[whole..];
+    if let [b'.', tail @ ..] = rest {
+        let fraction = digits(tail);
+        if whole == 0 && fraction == 0 {
+            return false;
+        }
+        rest = &tail[fraction..];
+    } else if whole == 0 {
+        return false;
+    }
+    match rest {
+        [] | [b'K' | b'M' | b'G' | b'T' | b'P' | b'E', b'i'] => true,
+        [b'n' | b'u' | b'm' | b'k' | b'M' | b'G' | b'T' | b'P' | b'E'] => true,
+        [b'e' | b'E', exponent @ ..] => {
+            let exponent = match exponent {
+                [b'+' | b'-', tail @ ..] => tail,
+                _ => exponent,
+            };
+            !exponent.is_empty() && digits(exponent) == exponent.len()
+        }
+        _ => false,
+    }
+}
+
+/// RFC 3339 `date-time` exactly as `jsonschema` 0.60 checks it: `full-date`, `T` (or `t`),
+/// `full-time` with an offset; leap seconds only at 23:59 UTC.
+pub(crate) fn is_date_time(text: &str) -> bool {
+    let Some(t) = text.bytes().position(|b| b == b'T' || b == b't') else {
+        return false;
+    };
+    let (date, time) = text.as_bytes().split_at(t);
+    is_date(date) && time.get(1..).is_some_and(is_time)
+}
+
+fn two_digits(b: &[u8]) -> Option<u8> {
+    match b {
+        [h @ b'0'..=b'9', l @ b'0'..=b'9'] => Some((h - b'0') * 10 + (l - b'0')),
+        _ => None,
+    }
+}
+
+fn is_date(b: &[u8]) -> bool {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
+        return false;
+    };
+    let (Some(hi), Some(lo), Some(month), Some(day)) = (
+        two_digits(&[y0, y1]),
+        two_digits(&[y2, y3]),
+        two_digits(&[m0, m1]),
+        two_digits(&[d0, d1]),
+    ) else {
+        return false;
+    };
+    let year = u16::from(hi) * 100 + u16::from(lo);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+fn is_time(b: &[u8]) -> bool {
+    let [h0, h1, b':', m0, m1, b':', s0, s1, rest @ ..] = b else {
+        return false;
+    };
+    let (Some(hour), Some(minute), Some(second)) = (
+        two_digits(&[*h0, *h1]),
+        two_digits(&[*m0, *m1]),
+        two_digits(&[*s0, *s1]),
+    ) else {
+        return false;
+    };
+    if rest.is_empty() || hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
+    let mut rest = rest;
+    if let [b'.', tail @ ..] = rest {
+        let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &tail[digits..];
+    }
+    match rest {
+        [b'Z' | b'z'] => second != 60 || (hour == 23 && minute == 59),
+        [sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1] => {
+            let (Some(offset_hour), Some(offset_minute)) =
+                (two_digits(&[*oh0, *oh1]), two_digits(&[*om0, *om1]))
+            else {
+                return false;
+            };
+            if offset_hour > 23 || offset_minute > 59 {
+                return false;
+            }
+            if second != 60 {
+                return true;
+            }
+            // A leap second must fall at 23:59 UTC.
+            let sign: i16 = if *sign == b'+' { -1 } else { 1 };
+            let mut utc_hour = i16::from(hour) + sign * i16::from(offset_hour);
+            let mut utc_minute = i16::from(minute) + sign * i16::from(offset_minute);
+            utc_hour += utc_minute / 60;
+            utc_minute %= 60;
+            if utc_minute < 0 {
+                utc_minute += 60;
+                utc_hour -= 1;
+            }
+            utc_hour = (utc_hour + 24) % 24;
+            utc_hour == 23 && utc_minute == 59
+        }
+        _ => false,
+    }
+}
+
+/// A schema as written, with only the keywords implemented (serde refuses any other).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw<'s> {
+    #[serde(rename = "$schema", borrow, default)]
+    dialect: Option<&'s str>,
+    #[serde(rename = "$ref", borrow, default)]
+    reference: Option<&'s str>,
+    #[serde(rename = "type", default, deserialize_with = "types")]
+    types: Option<TypeSet>,
+    #[serde(borrow, default)]
+    definitions: Option<BTreeMap<&'s str, Raw<'s>>>,
+    #[serde(borrow, default)]
+    properties: Option<BTreeMap<&'s str, Raw<'s>>>,
+    #[serde(rename = "additionalProperties", borrow, default)]
+    additional: Option<Additional<'s>>,
+    #[serde(borrow, default)]
+    items: Option<Box<Raw<'s>>>,
+    #[serde(borrow, default)]
+    required: Option<Vec<&'s str>>,
+    #[serde(rename = "enum", borrow, default)]
+    values: Option<Vec<Option<&'s str>>>,
+    #[serde(default)]
+    minimum: Option<i64>,
+    #[serde(default)]
+    maximum: Option<i64>,
+    #[serde(borrow, default)]
+    format: Option<&'s str>,
+    #[serde(default)]
+    pattern: Option<String>,
+}
+
+impl Raw<'_> {
+    fn is_bare_ref(&self) -> bool {
+        self.types.is_none()
+            && self.definitions.is_none()
+            && self.properties.is_none()
+            && self.additional.is_none()
+            && self.items.is_none()
+            && self.required.is_none()
+            && self.values.is_none()
+            && self.minimum.is_none()
+            && self.maximum.is_none()
+            && self.format.is_none()
+            && self.pattern.is_none()
+    }
+}
+
+/// `additionalProperties`: `false` or a schema (`true` is the default, so refused as noise).
+enum Additional<'s> {
+    False,
+    Schema(Box<Raw<'s>>),
+}
+
+impl<'de: 's, 's> Deserialize<'de> for Additional<'s> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Expect<'s>(std::marker::PhantomData<&'s ()>);
+        impl<'de: 's, 's> Visitor<'de> for Expect<'s> {
+            type Value = Additional<'s>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`false` or a schema")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                if v {
+                    Err(E::custom("`additionalProperties: true`"))
+                } else {
+                    Ok(Additional::False)
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Raw::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|raw| Additional::Schema(Box::new(raw)))
+            }
+        }
+        deserializer.deserialize_any(Expect(std::marker::PhantomData))
+    }
+}
+
+/// `type`: one name or a list of names.
+fn types<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<TypeSet>, D::Error> {
+    struct Expect;
+    impl<'de> Visitor<'de> for Expect {
+        type Value = TypeSet;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a type name or a list of them")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeSet, E> {
+            JsonType::parse(v)
+                .map(|t| TypeSet::default().with(t))
+                .ok_or_else(|| E::custom(format!("unknown type `{v}`")))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TypeSet, A::Error> {
+            let mut set = TypeSet::default();
+            while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
+                let t = JsonType::parse(&name)
+                    .ok_or_else(|| de::Error::custom(format!("unknown type `{name}`")))?;
+                set = set.with(t);
+            }
+            if set == TypeSet::default() {
+                return Err(de::Error::custom("an empty list of types"));
+            }
+            Ok(set)
+        }
+    }
+    deserializer.deserialize_any(Expect).map(Some)
+}
