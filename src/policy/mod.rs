@@ -38,7 +38,7 @@ use crate::yaml::json::{to_json_with, Keys};
 use crate::yaml::{self, Node, NodeType};
 use crate::{FileReport, Stats};
 
-mod instance;
+pub(crate) mod instance;
 pub use instance::{Instance, SpanJson};
 
 /// What a policy's schema is checked against.
