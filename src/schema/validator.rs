@@ -25,11 +25,7 @@
 //! single `required` name), then the items.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use super::explain::{EnumValues, Problem, QUANTITY_PATTERN};
 use super::instance::{json_value, JsonValue, Num};
@@ -146,9 +142,6 @@ struct Members<'s> {
     required_after: Option<&'s str>,
 }
 
-/// The dialect the schemas are written in (their `$schema`).
-const DRAFT_7: &str = "http://json-schema.org/draft-07/schema#";
-
 /// Index of a node in the arena.
 type Index = u32;
 
@@ -162,34 +155,10 @@ impl fmt::Display for CompileError {
     }
 }
 
-fn refuse<T>(message: impl Into<String>) -> Result<T, CompileError> {
-    Err(CompileError(message.into()))
-}
-
 impl<'s> Schema<'s> {
     /// Compile the schema `text`, refusing any keyword, value or combination not implemented.
     pub(crate) fn compile(text: &'s str) -> Result<Schema<'s>, CompileError> {
-        let raw: Raw<'s> =
-            serde_json::from_str(text).map_err(|e| CompileError(format!("schema: {e}")))?;
-        let definitions = raw.definitions.as_ref();
-        let names: Vec<&'s str> = definitions
-            .map(|d| d.keys().copied().collect())
-            .unwrap_or_default();
-        let mut compiler = Compiler {
-            nodes: Vec::new(),
-            definitions: &names,
-        };
-        // The root at 0, then the definitions in name order, then inline subschemas.
-        compiler.nodes.resize_with(1 + names.len(), Rule::default);
-        compiler.fill(0, &raw, true)?;
-        if let Some(definitions) = definitions {
-            for (i, definition) in definitions.values().enumerate() {
-                compiler.fill(i + 1, definition, false)?;
-            }
-        }
-        Ok(Schema {
-            nodes: compiler.nodes,
-        })
+        compile::compile(text)
     }
 
     /// Every problem of `root`, in `jsonschema`'s order.
@@ -201,124 +170,6 @@ impl<'s> Schema<'s> {
         };
         walk.node(0, root);
         walk.failures
-    }
-}
-
-struct Compiler<'c, 's> {
-    nodes: Vec<Rule<'s>>,
-    definitions: &'c [&'s str],
-}
-
-impl<'s> Compiler<'_, 's> {
-    /// The node for `raw`: the target of a `$ref`, else a new node.
-    fn compile(&mut self, raw: &Raw<'s>) -> Result<Index, CompileError> {
-        if let Some(reference) = raw.reference {
-            if !raw.is_bare_ref() {
-                return refuse(format!("`$ref` `{reference}` has sibling keywords"));
-            }
-            let name = reference
-                .strip_prefix("#/definitions/")
-                .filter(|n| !n.contains(['~', '/', '%']))
-                .ok_or_else(|| CompileError(format!("`$ref` `{reference}` is not local")))?;
-            let at = self
-                .definitions
-                .binary_search(&name)
-                .map_err(|_| CompileError(format!("`$ref` `{reference}` names no definition")))?;
-            return index(at + 1);
-        }
-        let at = self.nodes.len();
-        self.nodes.push(Rule::default());
-        self.fill(at, raw, false)?;
-        index(at)
-    }
-
-    fn fill(&mut self, at: usize, raw: &Raw<'s>, root: bool) -> Result<(), CompileError> {
-        if raw.reference.is_some() {
-            return refuse("a definition or the root is a `$ref`");
-        }
-        if !root && (raw.definitions.is_some() || raw.dialect.is_some()) {
-            return refuse("`definitions` or `$schema` below the root");
-        }
-        if root && raw.dialect.is_some_and(|d| d != DRAFT_7) {
-            return refuse("a dialect other than draft 7");
-        }
-        let mut rule = Rule {
-            types: raw.types,
-            values: raw.values.clone().map(Vec::into_boxed_slice),
-            minimum: raw.minimum.map(limit).transpose()?,
-            maximum: raw.maximum.map(limit).transpose()?,
-            ..Rule::default()
-        };
-        match raw.format {
-            // Not checked by `jsonschema` (unknown formats only annotate): `minimum` and
-            // `maximum` carry the range.
-            None | Some("int32" | "int64") => {}
-            Some("date-time") => rule.date_time = true,
-            Some(other) => return refuse(format!("format `{other}`")),
-        }
-        match raw.pattern.as_deref() {
-            None => {}
-            Some(QUANTITY_PATTERN) => rule.quantity = true,
-            Some(other) => return refuse(format!("pattern `{other}`")),
-        }
-        let required = raw.required.as_deref().unwrap_or_default();
-        match (&raw.properties, &raw.additional) {
-            (None, None) if required.is_empty() => {}
-            (Some(properties), Some(Additional::False)) => {
-                let mut members = Members {
-                    names: properties.keys().copied().collect(),
-                    closed: true,
-                    ..Members::default()
-                };
-                let mut schemas = Vec::with_capacity(properties.len());
-                for property in properties.values() {
-                    schemas.push(self.compile(property)?);
-                }
-                members.schemas = schemas.into_boxed_slice();
-                if let [single] = required {
-                    members.required_after = Some(single);
-                } else {
-                    members.required = required.into();
-                }
-                rule.members = Some(Box::new(members));
-            }
-            (None, Some(Additional::Schema(each))) if required.is_empty() => {
-                rule.members = Some(Box::new(Members {
-                    each: Some(self.compile(each)?),
-                    ..Members::default()
-                }));
-            }
-            _ => {
-                return refuse(
-                    "`properties`, `additionalProperties` and `required` other than \
-                     `properties` with `additionalProperties: false`, or \
-                     `additionalProperties` alone",
-                )
-            }
-        }
-        if let Some(items) = &raw.items {
-            rule.items = Some(self.compile(items)?);
-        }
-        let slot = self
-            .nodes
-            .get_mut(at)
-            .ok_or_else(|| CompileError("node out of range".into()))?;
-        *slot = rule;
-        Ok(())
-    }
-}
-
-fn index(at: usize) -> Result<Index, CompileError> {
-    Index::try_from(at).map_err(|_| CompileError("too many nodes".into()))
-}
-
-/// A `minimum` or `maximum`: an integer that a float compares with exactly.
-fn limit(value: i64) -> Result<i64, CompileError> {
-    const EXACT: i64 = 1 << 53;
-    if (-EXACT..=EXACT).contains(&value) {
-        Ok(value)
-    } else {
-        refuse(format!("limit {value} is not exact as a float"))
     }
 }
 
@@ -653,112 +504,7 @@ fn is_time(b: &[u8]) -> bool {
     }
 }
 
-/// A schema as written, with only the keywords implemented (serde refuses any other).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Raw<'s> {
-    #[serde(rename = "$schema", borrow, default)]
-    dialect: Option<&'s str>,
-    #[serde(rename = "$ref", borrow, default)]
-    reference: Option<&'s str>,
-    #[serde(rename = "type", default, deserialize_with = "types")]
-    types: Option<TypeSet>,
-    #[serde(borrow, default)]
-    definitions: Option<BTreeMap<&'s str, Raw<'s>>>,
-    #[serde(borrow, default)]
-    properties: Option<BTreeMap<&'s str, Raw<'s>>>,
-    #[serde(rename = "additionalProperties", borrow, default)]
-    additional: Option<Additional<'s>>,
-    #[serde(borrow, default)]
-    items: Option<Box<Raw<'s>>>,
-    #[serde(borrow, default)]
-    required: Option<Vec<&'s str>>,
-    #[serde(rename = "enum", borrow, default)]
-    values: Option<Vec<Option<&'s str>>>,
-    #[serde(default)]
-    minimum: Option<i64>,
-    #[serde(default)]
-    maximum: Option<i64>,
-    #[serde(borrow, default)]
-    format: Option<&'s str>,
-    #[serde(default)]
-    pattern: Option<String>,
-}
-
-impl Raw<'_> {
-    fn is_bare_ref(&self) -> bool {
-        self.types.is_none()
-            && self.definitions.is_none()
-            && self.properties.is_none()
-            && self.additional.is_none()
-            && self.items.is_none()
-            && self.required.is_none()
-            && self.values.is_none()
-            && self.minimum.is_none()
-            && self.maximum.is_none()
-            && self.format.is_none()
-            && self.pattern.is_none()
-    }
-}
-
-/// `additionalProperties`: `false` or a schema (`true` is the default, so refused as noise).
-enum Additional<'s> {
-    False,
-    Schema(Box<Raw<'s>>),
-}
-
-impl<'de: 's, 's> Deserialize<'de> for Additional<'s> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Expect<'s>(std::marker::PhantomData<&'s ()>);
-        impl<'de: 's, 's> Visitor<'de> for Expect<'s> {
-            type Value = Additional<'s>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`false` or a schema")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                if v {
-                    Err(E::custom("`additionalProperties: true`"))
-                } else {
-                    Ok(Additional::False)
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                Raw::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|raw| Additional::Schema(Box::new(raw)))
-            }
-        }
-        deserializer.deserialize_any(Expect(std::marker::PhantomData))
-    }
-}
-
-/// `type`: one name or a list of names.
-fn types<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<TypeSet>, D::Error> {
-    struct Expect;
-    impl<'de> Visitor<'de> for Expect {
-        type Value = TypeSet;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a type name or a list of them")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeSet, E> {
-            JsonType::parse(v)
-                .map(|t| TypeSet::default().with(t))
-                .ok_or_else(|| E::custom(format!("unknown type `{v}`")))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TypeSet, A::Error> {
-            let mut set = TypeSet::default();
-            while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
-                let t = JsonType::parse(&name)
-                    .ok_or_else(|| de::Error::custom(format!("unknown type `{name}`")))?;
-                set = set.with(t);
-            }
-            if set == TypeSet::default() {
-                return Err(de::Error::custom("an empty list of types"));
-            }
-            Ok(set)
-        }
-    }
-    deserializer.deserialize_any(Expect).map(Some)
-}
+mod compile;
 
 #[cfg(test)]
 mod tests;
