@@ -38,6 +38,9 @@ use crate::yaml::json::{to_json_with, Keys};
 use crate::yaml::{self, Node, NodeType};
 use crate::{FileReport, Stats};
 
+pub(crate) mod instance;
+pub use instance::{Instance, SpanJson};
+
 /// What a policy's schema is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -106,7 +109,7 @@ pub struct Policy {
     /// The file the policy comes from, as given.
     pub file: String,
     matcher: Match,
-    validator: Validator<schema::SpanJson>,
+    validator: Validator<SpanJson>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -170,10 +173,13 @@ impl PolicySet {
             for (pointer, key, node) in targets(policy.target, ds) {
                 for error in policy
                     .validator
-                    .iter_errors(schema::Instance::Tree(node))
+                    .iter_errors(Instance::Tree(node))
                     .take(MAX_FINDINGS_PER_TARGET)
                 {
-                    for found in schema::explain(&error, node, key, &pointer, None) {
+                    let problem = instance::problem(&error);
+                    let at = error.instance_path().as_str();
+                    let describe = || error.to_string();
+                    for found in schema::explain(&problem, at, node, key, &pointer, describe) {
                         let mut v = found.violation;
                         v.message = format!("{}: {}", policy.message, v.message);
                         v.help = policy.help.clone().map(std::borrow::Cow::Owned);
@@ -608,7 +614,7 @@ fn parse_schema(
     root: Node<'_>,
     settings: &Settings,
     errors: &mut Errors,
-) -> Option<Validator<schema::SpanJson>> {
+) -> Option<Validator<SpanJson>> {
     let Some((key, node)) = root.entry("schema") else {
         errors.push(
             first_key_span(root),
@@ -652,13 +658,24 @@ fn parse_schema(
     if found > 0 {
         return None;
     }
-    match schema::build_validator(&json) {
+    match build_validator(&json) {
         Ok(validator) => Some(validator),
         Err(error) => {
             schema_error(&error, key, node, errors);
             None
         }
     }
+}
+
+/// Build a validator the way daemonlint always does: no network, formats checked, patterns on
+/// the linear-time `regex` engine.
+pub(crate) fn build_validator(
+    schema: &serde_json::Value,
+) -> Result<Validator<SpanJson>, jsonschema::ValidationError<'static>> {
+    jsonschema::options_for::<SpanJson>()
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
 }
 
 /// Report a schema error at the schema node it names.

@@ -1,13 +1,14 @@
-//! Turn a validator error into findings in plain words, each at the exact YAML span.
+//! Turn a validator's finding into findings in plain words, each at the exact YAML span.
 //!
-//! The validator names the failing value by a JSON pointer (its instance path); the span tree
-//! finds the node (and key) at that pointer. `additionalProperties` errors name the parent
-//! object, so each unexpected key is looked up in it to point at the key itself.
+//! A validator names the failing value by a JSON pointer (its instance path) and says what is
+//! wrong with it as a [`Problem`]; the span tree finds the node (and key) at that pointer.
+//! Unknown-field problems name the parent object, so each unexpected key is looked up in it to
+//! point at the key itself. Two validators feed this: the schema check's own
+//! ([`super::validator`]) and `jsonschema` for the policies (converted in `crate::policy`).
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
+use super::validator::{JsonType, TypeSet};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::{self, RuleMeta, Violation};
 use crate::source::Span;
@@ -23,25 +24,105 @@ pub(crate) struct Explained {
 pub(crate) const QUANTITY_PATTERN: &str =
     r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
 
-/// Explain `error`, raised while validating the JSON of `target`. `target_key` is the key whose
-/// value `target` is (for a finding about the target as a whole); `prefix` is the JSON pointer
-/// of `target` inside its object, so messages show paths from the object's root. `schema` (the
-/// schema that raised it) lets unknown fields get a "did you mean".
+/// What a validator found wrong with one value: the failing keyword and its data.
+#[derive(Debug)]
+pub(crate) enum Problem<'e> {
+    /// Members the schema does not declare (`additionalProperties: false`); `allowed` are the
+    /// declared names, for a "did you mean" (empty when unknown).
+    UnknownFields {
+        names: &'e [String],
+        allowed: &'e [&'e str],
+    },
+    /// Not of the `type` (null among several types is not mentioned).
+    Type(TypeSet),
+    /// A `required` member is missing.
+    Required(&'e str),
+    /// Not one of the `enum` values.
+    Enum(EnumValues<'e>),
+    /// Not the `const` value.
+    Constant(&'e Value),
+    /// Below `minimum` or `exclusiveMinimum` (the limit as JSON text).
+    Minimum(String),
+    /// Above `maximum` or `exclusiveMaximum` (the limit as JSON text).
+    Maximum(String),
+    Pattern(&'e str),
+    Format(&'e str),
+    MinLength(u64),
+    MaxLength(u64),
+    MinItems(u64),
+    MaxItems(u64),
+    /// Matches the schema of a `not`.
+    Not(&'e Value),
+    /// The `false` schema.
+    FalseSchema,
+    /// `anyOf` or `oneOf`: no alternative matches.
+    NoAlternative,
+    /// `oneOf`: several alternatives match.
+    SeveralAlternatives,
+    UniqueItems,
+    /// Anything else, in the validator's words.
+    Other(String),
+}
+
+/// The values of an `enum`: a JSON array, or a list of strings and nulls.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EnumValues<'e> {
+    Json(&'e Value),
+    Strings(&'e [Option<&'e str>]),
+}
+
+impl<'e> EnumValues<'e> {
+    /// The non-empty strings, in order.
+    fn strings(self) -> Vec<&'e str> {
+        match self {
+            Self::Json(options) => options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Self::Strings(options) => options
+                .iter()
+                .filter_map(|o| *o)
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
+
+    /// The values as a message shows JSON.
+    fn show(self) -> String {
+        match self {
+            Self::Json(options) => show_json(options),
+            Self::Strings(options) => format!(
+                "`{}`",
+                truncate(&serde_json::to_string(options).unwrap_or_default())
+            ),
+        }
+    }
+}
+
+/// Explain `problem`, found at the JSON pointer `pointer` below `target`. `target_key` is the
+/// key whose value `target` is (for a finding about the target as a whole); `prefix` is the
+/// JSON pointer of `target` inside its object, so messages show paths from the object's root.
+/// `describe` words the problem for the (unreachable) case that the pointer names no node.
 pub(crate) fn explain(
-    error: &ValidationError<'_>,
+    problem: &Problem<'_>,
+    pointer: &str,
     target: Node<'_>,
     target_key: Option<Span>,
     prefix: &str,
-    schema: Option<&Value>,
+    describe: impl FnOnce() -> String,
 ) -> Vec<Explained> {
-    let pointer = error.instance_path().as_str();
     let path = dotted(&format!("{prefix}{pointer}"));
     let Some((key, node)) = target.pointer_entry(pointer) else {
-        // The JSON and the span tree disagree (cannot happen for trees we converted): report
-        // at the target rather than drop the finding.
+        // The validator and the span tree disagree (cannot happen for trees we converted):
+        // report at the target rather than drop the finding.
         return vec![Explained {
             rule: &rules::INVALID_VALUE,
-            violation: Violation::new(target.span(), format!("{}: {error}", at(&path))),
+            violation: Violation::new(target.span(), format!("{}: {}", at(&path), describe())),
         }];
     };
     // A value the user wrote as empty (`key:`) has an empty span: point at its key.
@@ -49,22 +130,15 @@ pub(crate) fn explain(
         Some(k) if node.span().is_empty() => k.span(),
         _ => node.span(),
     };
-    match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected }
-        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-            let allowed = schema
-                .and_then(|s| allowed_properties(s, error.schema_path().as_str()))
-                .unwrap_or_default();
-            unexpected
-                .iter()
-                .map(|name| unknown_field(node, &path, name, &allowed))
-                .collect()
+    match problem {
+        Problem::UnknownFields { names, allowed } => names
+            .iter()
+            .map(|name| unknown_field(node, &path, name, allowed))
+            .collect(),
+        Problem::Type(types) => {
+            vec![invalid_type(node, value_span, &path, *types)]
         }
-        ValidationErrorKind::Type { kind } => {
-            vec![invalid_type(node, value_span, &path, kind)]
-        }
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or("?");
+        Problem::Required(name) => {
             let span = match key {
                 Some(k) => k.span(),
                 None if pointer.is_empty() => target_key.unwrap_or_else(|| {
@@ -90,10 +164,10 @@ pub(crate) fn explain(
                 )),
             }]
         }
-        ValidationErrorKind::Enum { options } => {
-            vec![invalid_enum(node, value_span, &path, options)]
+        Problem::Enum(options) => {
+            vec![invalid_enum(node, value_span, &path, *options)]
         }
-        ValidationErrorKind::Constant { expected_value } => vec![value_finding(
+        Problem::Constant(expected_value) => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, but it must be {}",
@@ -103,8 +177,7 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+        Problem::Minimum(limit) => {
             vec![value_finding(
                 value_span,
                 format!(
@@ -115,8 +188,7 @@ pub(crate) fn explain(
                 None,
             )]
         }
-        ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+        Problem::Maximum(limit) => {
             vec![value_finding(
                 value_span,
                 format!(
@@ -127,7 +199,7 @@ pub(crate) fn explain(
                 None,
             )]
         }
-        ValidationErrorKind::Pattern { pattern } if pattern == QUANTITY_PATTERN => {
+        Problem::Pattern(pattern) if *pattern == QUANTITY_PATTERN => {
             vec![value_finding(
                 value_span,
                 format!(
@@ -143,7 +215,7 @@ pub(crate) fn explain(
                 ),
             )]
         }
-        ValidationErrorKind::Pattern { pattern } => vec![value_finding(
+        Problem::Pattern(pattern) => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, which does not match the pattern `{pattern}`",
@@ -152,8 +224,8 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::Format { format } => {
-            let what = match format.as_str() {
+        Problem::Format(format) => {
+            let what = match *format {
                 "date-time" => "an RFC 3339 date-time such as `2024-05-01T12:00:00Z`".to_string(),
                 other => format!("a valid `{other}`"),
             };
@@ -163,7 +235,7 @@ pub(crate) fn explain(
                 None,
             )]
         }
-        ValidationErrorKind::MinLength { limit } => vec![value_finding(
+        Problem::MinLength(limit) => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, shorter than {limit} {}",
@@ -173,7 +245,7 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::MaxLength { limit } => vec![value_finding(
+        Problem::MaxLength(limit) => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, longer than {limit} {}",
@@ -183,7 +255,7 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::MinItems { limit } => vec![value_finding(
+        Problem::MinItems(limit) => vec![value_finding(
             value_span,
             format!(
                 "{} has fewer than {limit} {}",
@@ -192,7 +264,7 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::MaxItems { limit } => vec![value_finding(
+        Problem::MaxItems(limit) => vec![value_finding(
             value_span,
             format!(
                 "{} has more than {limit} {}",
@@ -201,7 +273,7 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::Not { schema } => vec![value_finding(
+        Problem::Not(schema) => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, which matches the forbidden schema {}",
@@ -211,12 +283,12 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::FalseSchema => vec![value_finding(
+        Problem::FalseSchema => vec![value_finding(
             value_span,
             format!("{} is not allowed", at(&path)),
             None,
         )],
-        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+        Problem::NoAlternative => {
             vec![value_finding(
                 value_span,
                 format!(
@@ -227,7 +299,7 @@ pub(crate) fn explain(
                 None,
             )]
         }
-        ValidationErrorKind::OneOfMultipleValid { .. } => vec![value_finding(
+        Problem::SeveralAlternatives => vec![value_finding(
             value_span,
             format!(
                 "{} is {}, which matches more than one of the exclusive alternatives",
@@ -236,14 +308,14 @@ pub(crate) fn explain(
             ),
             None,
         )],
-        ValidationErrorKind::UniqueItems => vec![value_finding(
+        Problem::UniqueItems => vec![value_finding(
             value_span,
             format!("{} holds the same item more than once", at(&path)),
             None,
         )],
-        _ => vec![value_finding(
+        Problem::Other(message) => vec![value_finding(
             value_span,
-            format!("{}: {}", at(&path), error.masked()),
+            format!("{}: {message}", at(&path)),
             None,
         )],
     }
@@ -349,11 +421,8 @@ fn type_noun(t: JsonType) -> &'static str {
     }
 }
 
-fn invalid_type(node: Node<'_>, span: Span, path: &str, kind: &TypeKind) -> Explained {
-    let types: Vec<JsonType> = match kind {
-        TypeKind::Single(t) => vec![*t],
-        TypeKind::Multiple(set) => set.iter().collect(),
-    };
+fn invalid_type(node: Node<'_>, span: Span, path: &str, types: TypeSet) -> Explained {
+    let types: Vec<JsonType> = types.iter().collect();
     let wanted: Vec<JsonType> = types
         .iter()
         .copied()
@@ -429,18 +498,10 @@ fn invalid_type(node: Node<'_>, span: Span, path: &str, kind: &TypeKind) -> Expl
     }
 }
 
-fn invalid_enum(node: Node<'_>, span: Span, path: &str, options: &Value) -> Explained {
-    let allowed: Vec<&str> = options
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+fn invalid_enum(node: Node<'_>, span: Span, path: &str, options: EnumValues<'_>) -> Explained {
+    let allowed = options.strings();
     let listed = if allowed.is_empty() {
-        show_json(options)
+        options.show()
     } else {
         allowed
             .iter()
@@ -534,14 +595,4 @@ fn replace(node: Node<'_>, replacement: &str, description: &str) -> Option<Fix> 
             replacement: replacement.to_string(),
         }],
     })
-}
-
-/// The property names the schema allows where an `additionalProperties` keyword failed:
-/// `schema_path` is the keyword's canonical location (`/definitions/X/additionalProperties`).
-fn allowed_properties<'s>(schema: &'s Value, schema_path: &str) -> Option<Vec<&'s str>> {
-    let parent = schema_path
-        .strip_suffix("/additionalProperties")
-        .or_else(|| schema_path.strip_suffix("/unevaluatedProperties"))?;
-    let properties = schema.pointer(parent)?.get("properties")?.as_object()?;
-    Some(properties.keys().map(String::as_str).collect())
 }

@@ -298,7 +298,7 @@ fn invalid_values_enums_ranges_quantities_and_formats() {
 
 #[test]
 fn the_generator_pattern_for_quantities_is_the_one_explained() {
-    let schema: Value = serde_json::from_str(SCHEMAS[SCHEMAS.len() - 1].1).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(SCHEMAS[SCHEMAS.len() - 1].1).unwrap();
     assert_eq!(
         schema["definitions"]["io.k8s.apimachinery.pkg.api.resource.Quantity"]["pattern"],
         explain::QUANTITY_PATTERN
@@ -449,4 +449,37 @@ fn suggestions_need_a_close_name() {
     assert_eq!(suggest("hostnetwork", names), Some("hostNetwork"));
     assert_eq!(suggest("nmae", names), Some("name"));
     assert_eq!(suggest("zzz", names), None);
+}
+
+#[test]
+fn ranges_list_items_and_fractions_are_checked() {
+    let text = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  minReadySeconds: -1
+  revisionHistoryLimit: 2147483648
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+        - name: agent
+          image: agent:1
+          args: [--a, 5, ~]
+          ports: [{containerPort: 8080.5}, {containerPort: 8080.0}]
+";
+    assert_eq!(
+        schema_findings(text),
+        vec![
+            "invalid-value 6:20-6:22 `spec.minReadySeconds` is the integer `-1`, below the minimum 0",
+            "invalid-value 7:25-7:35 `spec.revisionHistoryLimit` is the integer `2147483648`, above the maximum 2147483647",
+            "invalid-type 17:23-17:24 `spec.template.spec.containers[0].args[1]` must be a string, but it is the integer `5`",
+            "invalid-type 18:35-18:41 `spec.template.spec.containers[0].ports[0].containerPort` must be an integer, but it is the number `8080.5`",
+        ]
+    );
 }
