@@ -278,7 +278,12 @@ fn large_files_that_are_not_plain_utf8_are_linted_whole() {
     let mut small_limit = Settings::default();
     small_limit.max_file_size = 50_000;
     let over = write("over.yaml", big);
-    let json = streamed(std::slice::from_ref(&over), &small_limit, 2 << 10, OutputFormat::Json);
+    let json = streamed(
+        std::slice::from_ref(&over),
+        &small_limit,
+        2 << 10,
+        OutputFormat::Json,
+    );
     assert!(
         String::from_utf8_lossy(&json).contains("over the 50000-byte limit"),
         "{}",
