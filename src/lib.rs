@@ -30,7 +30,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use config::{Resolver, Settings};
-use diagnostic::{Diagnostic, ObjectRef, Severity};
+use diagnostic::{Diagnostic, ObjectRef};
 use manifest::DaemonSet;
 use source::{SourceFile, Span};
 
@@ -118,23 +118,6 @@ impl Report {
             .iter()
             .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
             .filter(|(_, d)| d.suppressed.is_none())
-    }
-
-    #[must_use]
-    pub fn count(&self, severity: Severity) -> usize {
-        self.active()
-            .filter(|(_, d)| d.severity == severity)
-            .count()
-    }
-
-    /// Findings silenced by suppressions.
-    #[must_use]
-    pub fn suppressed(&self) -> usize {
-        self.files
-            .iter()
-            .flat_map(|f| &f.diagnostics)
-            .filter(|d| d.suppressed.is_some())
-            .count()
     }
 
     /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read.

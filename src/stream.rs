@@ -190,18 +190,21 @@ impl<'a> Run<'a> {
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         let settings = self.source.for_path(Some(&target.path));
-        // Over the size limit, the whole-file path says so without reading it.
-        let windowed = size <= settings.max_file_size
-            && policy::cached(&settings).is_ok()
-            && plain_utf8(&target.path, settings.max_file_size).unwrap_or(false);
-        if !windowed {
-            let (report, index) = crate::lint_target(target, self.source);
-            self.keep(&report, index);
-            return self.emit_files(vec![report], emit);
-        }
         let loaded = policy::cached(&settings);
-        let Ok(policies) = &*loaded else {
-            return Ok(());
+        // Over the size limit, the whole-file path says so without reading it; broken policies
+        // are reported by it too.
+        let policies = match &*loaded {
+            Ok(policies)
+                if size <= settings.max_file_size
+                    && plain_utf8(&target.path, settings.max_file_size).unwrap_or(false) =>
+            {
+                policies
+            }
+            _ => {
+                let (report, index) = crate::lint_target(target, self.source);
+                self.keep(&report, index);
+                return self.emit_files(vec![report], emit);
+            }
         };
         let mut windows = Windows::open(&target.path, self.options.window, settings.max_file_size);
         let mut index = cross::FileIndex::default();
