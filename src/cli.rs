@@ -413,10 +413,9 @@ fn check_streamed(
     resolver: &Resolver,
     (files, extra): (&[PathBuf], &[PathBuf]),
     stdin: Option<StdinInput>,
-    fail_on: FailOn,
+    (output, fail_on): (&Output, FailOn),
     stdout: &mut dyn Write,
 ) -> io::Result<i32> {
-    let output = Output::new(args, resolver.settings_for(None).format);
     let mut stream = report::Stream::new(output.format, output.options(), stdout)?;
     let mut run = crate::stream::Run::new(
         resolver,
@@ -541,14 +540,18 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     };
     // Written as linted when nothing needs the whole report first: not fixes, not an output
     // file beside the terminal's report, not a format with totals up front.
-    let format = Output::new(args, base.format).format;
-    if !args.fix && !args.diff && args.output_file.is_none() && report::Stream::supports(format) {
+    let output = Output::new(args, base.format);
+    if !args.fix
+        && !args.diff
+        && args.output_file.is_none()
+        && report::Stream::supports(output.format)
+    {
         let code = check_streamed(
             args,
             &resolver,
             (&files, &extra),
             stdin,
-            base.fail_on,
+            (&output, base.fail_on),
             stdout,
         )?;
         stdout.flush()?;

@@ -314,6 +314,12 @@ impl FileIndex {
     /// Move every span `by` bytes later and every document index `documents` further (the
     /// index of a window of a large file becomes file-relative).
     pub fn shift(&mut self, by: u32, documents: usize) {
+        if by == 0 {
+            for ds in &mut self.daemonsets {
+                ds.document += documents;
+            }
+            return;
+        }
         for ns in &mut self.namespaces {
             ns.span = ns.span.shifted(by);
             for (_, span) in ns.labels.values_mut() {

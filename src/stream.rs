@@ -273,7 +273,8 @@ impl<'a> Run<'a> {
                 source: SourceFile::window(target.display.clone(), text, base_offset, base_line),
                 diagnostics,
                 stats: std::mem::take(&mut stats),
-                daemonsets: part_index.linted(),
+                // Not indexed in this pass (see `crate::Indexing`); no streamed format lists them.
+                daemonsets: Vec::new(),
                 io_error: false,
                 path: Some(target.path.clone()),
             };
@@ -311,14 +312,15 @@ impl<'a> Run<'a> {
                 index: &f.index,
             })
             .collect();
+        // Reports that only carry findings: the files were counted when linted.
         let mut reports: Vec<FileReport> = self
             .files
             .iter()
-            .map(|f| empty_report(&f.name, f.path.as_deref()))
+            .map(|f| FileReport {
+                stats: Stats::default(),
+                ..empty_report(&f.name, f.path.as_deref())
+            })
             .collect();
-        for r in &mut reports {
-            r.stats = Stats::default();
-        }
         let paths: Vec<Option<&Path>> = self.files.iter().map(|f| f.path.as_deref()).collect();
         cross::check(&mut reports, &indexed, &|i| {
             self.source.for_path(paths.get(i).copied().flatten())
@@ -499,7 +501,7 @@ struct Windows {
     /// Read but not yet linted (starts at a document marker, or is the file's start).
     pending: Vec<u8>,
     /// The last lines of the previous window.
-    tail: Vec<u8>,
+    tail: String,
     eof: bool,
     started: bool,
     /// File offset (after a BOM) and line of `pending`'s first byte.
@@ -515,7 +517,7 @@ impl Windows {
             size: size.max(1),
             limit,
             pending: Vec::new(),
-            tail: Vec::new(),
+            tail: String::new(),
             eof: false,
             started: false,
             offset: 0,
@@ -592,28 +594,29 @@ impl Windows {
                 want = self.pending.len() + self.size;
                 continue;
             }
-            let rest = self.pending.split_off(cut);
-            let core = std::mem::replace(&mut self.pending, rest);
-            let lines = memchr::memchr_iter(b'\n', &core).count() as u64;
-            // A few lines on either side, only for the excerpts of findings near the cut
-            // (a whole-file run shows them as context); they are not linted.
+            // The window's text, from what was just checked as UTF-8: the core to lint and a
+            // few lines on either side, only for the excerpts of findings near the cut (a
+            // whole-file run shows them as context); those are not linted.
+            let core = &text[..cut];
+            let lines = memchr::memchr_iter(b'\n', core.as_bytes()).count() as u64;
+            let after = &text[cut..cut + nth_line_end(&text.as_bytes()[cut..], MARGIN_LINES)];
             let before = std::mem::take(&mut self.tail);
-            let after_len = nth_line_end(&self.pending, MARGIN_LINES);
-            self.tail = core[last_lines_start(&core, MARGIN_LINES)..].to_vec();
-            let mut bytes = before;
-            let before_len = bytes.len();
-            bytes.extend_from_slice(&core);
-            bytes.extend_from_slice(&self.pending[..after_len]);
-            let text = String::from_utf8(bytes).map_err(io::Error::other)?;
-            let before_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..before_len]).count();
+            let before_len = before.len();
+            let before_lines = memchr::memchr_iter(b'\n', before.as_bytes()).count();
+            let mut window_text = before;
+            window_text.reserve(core.len() + after.len());
+            window_text.push_str(core);
+            window_text.push_str(after);
+            self.tail = core[last_lines_start(core.as_bytes(), MARGIN_LINES)..].to_string();
             for r in &mut ranges {
                 *r = r.start + before_len..r.end + before_len;
             }
+            self.pending.drain(..cut);
             let window = Window {
                 ranges,
                 base_offset: u32::try_from(self.offset - before_len as u64).unwrap_or(u32::MAX),
                 base_line: u32::try_from(self.line - before_lines as u64).unwrap_or(u32::MAX),
-                text,
+                text: window_text,
             };
             self.offset += cut as u64;
             self.line += lines;
