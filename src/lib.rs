@@ -307,6 +307,9 @@ fn lint_range(
         );
         suppressions.apply(&mut diagnostics[start..]);
         suppressions.report(settings, doc.index, &mut diagnostics);
+        // In source order document by document, so the stable sort of the whole range finds
+        // it sorted instead of moving every finding.
+        diagnostics[start..].sort_by_key(|d| (d.span.start, d.span.end));
     }
     stats.documents = docs.started();
     (diagnostics, stats, index)

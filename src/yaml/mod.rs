@@ -1,11 +1,17 @@
 //! The only module that knows the YAML parser: parser events → a span tree per document.
 //!
+//! Two readers give the events. The fast reader (`fast.rs`) takes the plain block YAML nearly
+//! every manifest is written in, a document at a time; granit-parser reads every document the
+//! fast reader declines, with the same events, so the tree never depends on which one read it
+//! (`fast_tests.rs` and the `readers` fuzz target compare them).
+//!
 //! Every node keeps the byte span of its source text; mapping keys are nodes too, so a finding
 //! can point at a key or at its value. Aliases share the anchored node and keep the span of the
 //! alias site: a finding reached through an alias points at the alias in the document being
 //! linted. Merge keys (`<<`) are honoured by lookups. Documents are produced one at a time so a
 //! caller can lint and drop each before the next is built.
 
+mod fast;
 pub mod json;
 pub mod scalar;
 
@@ -14,6 +20,7 @@ use std::borrow::Cow;
 use granit_parser::{Event, Parser, ScalarStyle, StrInput};
 
 use crate::source::Span;
+use fast::Ev;
 pub use scalar::Resolved;
 
 /// Index of a node in its document's arena.
@@ -766,7 +773,11 @@ pub struct Documents<'s> {
     text: &'s str,
     /// Offset of the parsed part in `text`.
     base: usize,
-    parser: Parser<'s, StrInput<'s>>,
+    /// The parsed part of `text`.
+    slice: &'s str,
+    source: Source<'s>,
+    /// Events of the document the fast reader read, last first (taken with `pop`).
+    queue: Vec<fast::Spanned<'s>>,
     limits: Limits,
     index: usize,
     pending_comments: Vec<Comment<'s>>,
@@ -774,6 +785,28 @@ pub struct Documents<'s> {
     node_hint: usize,
     done: bool,
     last_error_at: Option<usize>,
+    /// Documents the fast reader took.
+    fast_read: usize,
+}
+
+/// Who reads the next events.
+enum Source<'s> {
+    /// The fast reader, from this offset of the slice (its start or a `---` line).
+    Fast(usize),
+    /// granit-parser, from `at` in the slice, where the fast reader declined a document. The
+    /// fast reader takes over again at the next `---` line.
+    Granit {
+        parser: Box<Parser<'s, StrInput<'s>>>,
+        at: usize,
+        /// Documents started so far.
+        started: usize,
+    },
+}
+
+/// A syntax error: its offset in the whole text and granit-parser's message.
+struct SyntaxError {
+    at: usize,
+    info: String,
 }
 
 /// Parse `text` (YAML or JSON) into a stream of documents and errors.
@@ -788,23 +821,30 @@ pub fn documents(text: &str, limits: Limits) -> Documents<'_> {
 pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -> Documents<'_> {
     let base = range.start;
     let slice = text.get(range).unwrap_or("");
-    let options = granit_parser::options! {
-        emit_anchor_events: false,
-        emit_unresolved_aliases: true,
-        block_nesting_limit: limits.max_depth,
-        flow_nesting_limit: limits.max_depth,
-    };
     Documents {
         text,
         base,
-        parser: Parser::new_from_str_with_options(slice, options),
+        slice,
+        source: Source::Fast(0),
+        queue: Vec::new(),
         limits,
         index: 0,
         pending_comments: Vec::new(),
         node_hint: 0,
         done: false,
         last_error_at: None,
+        fast_read: 0,
     }
+}
+
+/// The same documents read by granit-parser alone, without the fast reader: what the fast
+/// reader is tested against.
+#[doc(hidden)]
+#[must_use]
+pub fn documents_without_fast_reader(text: &str, limits: Limits) -> Documents<'_> {
+    let mut docs = documents(text, limits);
+    docs.source = docs.granit(0);
+    docs
 }
 
 /// The largest arena reserved ahead of a document (a huge document does not make every later
@@ -1006,38 +1046,30 @@ impl<'s> Iterator for Documents<'s> {
         let mut builder: Option<Builder<'s>> = None;
         let mut comments: Vec<Comment<'s>> = std::mem::take(&mut self.pending_comments);
         loop {
-            let event = match self.parser.next_event() {
+            let (event, range) = match self.next_event() {
                 None => {
                     self.done = true;
                     return None;
                 }
                 Some(Ok(ev)) => ev,
                 Some(Err(err)) => {
-                    let at = err
-                        .marker()
-                        .byte_offset()
-                        .map_or(self.text.len(), |o| o + self.base);
                     let error = YamlError {
-                        span: error_span(self.text, at),
-                        message: self.parser_message(&err.info()),
+                        span: error_span(self.text, err.at),
+                        message: self.parser_message(&err.info),
                         document: self.index.saturating_sub(usize::from(builder.is_some())),
                     };
-                    self.recover(at);
+                    self.recover(err.at);
                     return Some(Err(error));
                 }
             };
-            let (event, span) = event;
-            let range = span.byte_range().unwrap_or(0..0);
-            let range = range.start + self.base..range.end + self.base;
             let sp = Span::new(range.start, range.end);
             match event {
-                Event::StreamStart | Event::StreamEnd => {}
-                Event::DocumentStart(..) => {
+                Ev::DocumentStart => {
                     builder = Some(Builder::new(self.node_hint));
                     comments.append(&mut self.pending_comments);
                     self.index += 1;
                 }
-                Event::DocumentEnd => {
+                Ev::DocumentEnd => {
                     let Some(b) = builder.take() else { continue };
                     self.node_hint = b.nodes.len().min(NODE_HINT_MAX);
                     let start = b.start.unwrap_or(range.start);
@@ -1053,7 +1085,7 @@ impl<'s> Iterator for Documents<'s> {
                         ambiguous: b.ambiguous,
                     }));
                 }
-                Event::Comment(text, _) => {
+                Ev::Comment(text) => {
                     let c = Comment { span: sp, text };
                     if builder.is_some() {
                         comments.push(c);
@@ -1085,6 +1117,12 @@ impl<'s> Documents<'s> {
         self.index
     }
 
+    /// How many documents so far the fast reader took (the others granit-parser read).
+    #[must_use]
+    pub fn fast_read(&self) -> usize {
+        self.fast_read
+    }
+
     /// The parser's message, with its nesting limit named in daemonlint's terms.
     fn parser_message(&self, info: &str) -> String {
         if info.contains("recursion limit exceeded") {
@@ -1103,13 +1141,133 @@ impl<'s> Documents<'s> {
             return;
         }
         self.last_error_at = Some(at);
-        match self.parser.proceed_next_document() {
-            Ok(true) => {}
-            _ => self.done = true,
+        match &mut self.source {
+            Source::Granit { parser, .. } => match parser.proceed_next_document() {
+                Ok(true) => {}
+                _ => self.done = true,
+            },
+            // The fast reader gives no syntax errors and declines documents near the limits,
+            // so this is not reached; if it were, the rest of the document is dropped.
+            Source::Fast(_) => self.queue.clear(),
         }
     }
 
-    fn node_event(&self, b: &mut Builder<'s>, event: Event<'s>, sp: Span) -> Result<(), String> {
+    /// granit-parser on the slice from `at`.
+    fn granit(&self, at: usize) -> Source<'s> {
+        let options = granit_parser::options! {
+            emit_anchor_events: false,
+            emit_unresolved_aliases: true,
+            block_nesting_limit: self.limits.max_depth,
+            flow_nesting_limit: self.limits.max_depth,
+        };
+        let rest = self.slice.get(at..).unwrap_or("");
+        Source::Granit {
+            parser: Box::new(Parser::new_from_str_with_options(rest, options)),
+            at,
+            started: 0,
+        }
+    }
+
+    /// The next event with its range in the whole text: from the fast reader while it takes
+    /// the documents, from granit-parser for one it declines (and from there to the next `---`
+    /// line, where granit-parser stops and the fast reader goes on).
+    fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
+        loop {
+            match &mut self.source {
+                Source::Fast(pos) => {
+                    if let Some((event, start, end)) = self.queue.pop() {
+                        return Some(Ok((event, start + self.base..end + self.base)));
+                    }
+                    let at = *pos;
+                    if at >= self.slice.len() {
+                        return None;
+                    }
+                    let max_nodes = self.limits.max_nodes.saturating_sub(2);
+                    match fast::document(
+                        self.slice,
+                        at,
+                        self.limits.max_depth,
+                        max_nodes,
+                        &mut self.queue,
+                    ) {
+                        Some(next) if next > at => {
+                            *pos = next;
+                            if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
+                                self.fast_read += 1;
+                            }
+                            self.queue.reverse();
+                        }
+                        _ => {
+                            self.queue.clear();
+                            self.source = self.granit(at);
+                        }
+                    }
+                }
+                Source::Granit {
+                    parser,
+                    at,
+                    started,
+                } => {
+                    let base = self.base + *at;
+                    let (event, span) = match parser.next_event()? {
+                        Ok(ev) => ev,
+                        Err(err) => {
+                            let at = err
+                                .marker()
+                                .byte_offset()
+                                .map_or(self.text.len(), |o| o + base);
+                            return Some(Err(SyntaxError {
+                                at,
+                                info: err.info(),
+                            }));
+                        }
+                    };
+                    let range = span.byte_range().unwrap_or(0..0);
+                    let range = range.start + base..range.end + base;
+                    let event = match event {
+                        Event::DocumentStart(explicit, _) => {
+                            *started += 1;
+                            let line_start = range.start == self.base
+                                || self.text.as_bytes().get(range.start.wrapping_sub(1))
+                                    == Some(&b'\n');
+                            if explicit && *started > 1 && line_start {
+                                self.source = Source::Fast(range.start - self.base);
+                                continue;
+                            }
+                            Ev::DocumentStart
+                        }
+                        Event::DocumentEnd => Ev::DocumentEnd,
+                        Event::Comment(text, _) => Ev::Comment(text),
+                        Event::Scalar(value, style, anchor, tag) => {
+                            let tagged_str = tag
+                                .as_ref()
+                                .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                            Ev::Scalar {
+                                value,
+                                plain: matches!(style, ScalarStyle::Plain),
+                                tagged_str,
+                                anchor,
+                            }
+                        }
+                        Event::SequenceStart(style, anchor, _) => Ev::SequenceStart {
+                            flow: matches!(style, granit_parser::StructureStyle::Flow),
+                            anchor,
+                        },
+                        Event::SequenceEnd => Ev::SequenceEnd,
+                        Event::MappingStart(_, anchor, _) => Ev::MappingStart { anchor },
+                        Event::MappingEnd => Ev::MappingEnd,
+                        Event::Alias(id) => Ev::Alias(id),
+                        Event::UnresolvedAlias(name) => Ev::UnresolvedAlias(name),
+                        // Stream start and end, anchor events (not asked for), and any later kind.
+                        _ => continue,
+                    };
+                    return Some(Ok((event, range)));
+                }
+            }
+        }
+    }
+
+    fn node_event(&self, b: &mut Builder<'s>, event: Ev<'s>, sp: Span) -> Result<(), String> {
         if b.nodes.len() >= self.limits.max_nodes {
             return Err(format!(
                 "document has more than {} nodes; daemonlint stops here to bound memory",
@@ -1117,18 +1275,20 @@ impl<'s> Documents<'s> {
             ));
         }
         match event {
-            Event::Scalar(value, style, anchor, tag) => {
-                let tagged_str = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                let plain = matches!(style, ScalarStyle::Plain) && !tagged_str;
+            Ev::Scalar {
+                value,
+                plain: plain_style,
+                tagged_str,
+                anchor,
+            } => {
+                let plain = plain_style && !tagged_str;
                 let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
                 let merge = plain && value == "<<";
                 let id = b.push(
                     sp,
                     NodeKind::Scalar {
                         value,
-                        plain: matches!(style, ScalarStyle::Plain),
+                        plain: plain_style,
                         tagged_str,
                     },
                     anchor,
@@ -1139,7 +1299,7 @@ impl<'s> Documents<'s> {
                 }
                 b.has_merge_keys |= merge;
             }
-            Event::SequenceStart(style, anchor, _) => {
+            Ev::SequenceStart { flow, anchor } => {
                 if b.stack.len() >= self.limits.max_depth {
                     return Err(format!(
                         "nesting deeper than {} levels",
@@ -1151,11 +1311,11 @@ impl<'s> Documents<'s> {
                     start: sp.start as usize,
                     anchor,
                     items: Vec::new(),
-                    flow_end: matches!(style, granit_parser::StructureStyle::Flow).then_some(0),
+                    flow_end: flow.then_some(0),
                     expanded: 0,
                 });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Ev::MappingStart { anchor } => {
                 if b.stack.len() >= self.limits.max_depth {
                     return Err(format!(
                         "nesting deeper than {} levels",
@@ -1171,7 +1331,7 @@ impl<'s> Documents<'s> {
                     expanded: 0,
                 });
             }
-            Event::SequenceEnd => {
+            Ev::SequenceEnd => {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
@@ -1193,7 +1353,7 @@ impl<'s> Documents<'s> {
                     );
                 }
             }
-            Event::MappingEnd => {
+            Ev::MappingEnd => {
                 if let Some(Frame::Map {
                     start,
                     anchor,
@@ -1220,7 +1380,7 @@ impl<'s> Documents<'s> {
                     );
                 }
             }
-            Event::Alias(anchor) => {
+            Ev::Alias(anchor) => {
                 b.aliases += 1;
                 if b.aliases > self.limits.max_aliases {
                     return Err(format!(
@@ -1247,7 +1407,7 @@ impl<'s> Documents<'s> {
                     ));
                 }
             }
-            Event::UnresolvedAlias(name) => {
+            Ev::UnresolvedAlias(name) => {
                 return Err(format!(
                     "unknown anchor `{name}`: no `&{name}` before this alias"
                 ));
