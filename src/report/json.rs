@@ -4,20 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::diagnostic::{Applicability, ObjectRef, Severity};
 use crate::Report;
-
-/// A rule's documentation URL, written straight into the output.
-struct DocsUrl<'a>(&'a str);
-
-impl Serialize for DocsUrl<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!(
-            "https://github.com/daemonlint/daemonlint/blob/main/rules/{}.md",
-            self.0
-        ))
-    }
-}
 
 #[derive(Serialize)]
 struct Summary {
@@ -40,53 +27,6 @@ pub(crate) struct Position {
     pub end_column: u32,
 }
 
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    message: &'a str,
-    /// The file the label points into, when it is not the finding's file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<&'a str>,
-    #[serde(flatten)]
-    position: Position,
-}
-
-#[derive(Serialize)]
-struct JsonEdit<'a> {
-    #[serde(flatten)]
-    position: Position,
-    start_offset: u32,
-    end_offset: u32,
-    replacement: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonFix<'a> {
-    description: &'a str,
-    applicability: Applicability,
-    edits: Vec<JsonEdit<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    rule: &'a str,
-    severity: Severity,
-    message: &'a str,
-    help: Option<&'a str>,
-    file: &'a str,
-    #[serde(flatten)]
-    position: Position,
-    start_offset: u32,
-    end_offset: u32,
-    path: Option<&'a str>,
-    document: usize,
-    object: Option<&'a ObjectRef>,
-    labels: Vec<JsonLabel<'a>>,
-    fix: Option<JsonFix<'a>>,
-    url: DocsUrl<'a>,
-    container: Option<&'a str>,
-    suppressed: Option<&'a crate::suppress::Suppressed>,
-}
-
 pub(crate) fn position(source: &crate::source::SourceFile, span: crate::source::Span) -> Position {
     let (start, end) = source.span_positions(span);
     Position {
@@ -97,58 +37,191 @@ pub(crate) fn position(source: &crate::source::SourceFile, span: crate::source::
     }
 }
 
-fn json_diagnostic<'a>(
-    report: &'a Report,
-    file: &'a crate::FileReport,
-    d: &'a crate::diagnostic::Diagnostic,
-) -> JsonDiagnostic<'a> {
-    JsonDiagnostic {
-        rule: &d.rule,
-        severity: d.severity,
-        message: &d.message,
-        help: d.help.as_deref(),
-        file: &file.source.name,
-        position: position(&file.source, d.span),
-        start_offset: d.span.start,
-        end_offset: d.span.end,
-        path: d.path.as_deref(),
-        document: d.document,
-        object: d.object.as_deref(),
-        labels: d
-            .labels
-            .iter()
-            .map(|l| {
-                // A label may point into another file of the run.
-                let source = l
-                    .file
-                    .as_deref()
-                    .and_then(|name| report.files.iter().find(|f| f.source.name == name))
-                    .map_or(&file.source, |f| &f.source);
-                JsonLabel {
-                    message: &l.message,
-                    file: l.file.as_deref(),
-                    position: position(source, l.span),
-                }
-            })
-            .collect(),
-        fix: d.fix.as_ref().map(|f| JsonFix {
-            description: &f.description,
-            applicability: f.applicability,
-            edits: f
-                .edits
-                .iter()
-                .map(|e| JsonEdit {
-                    position: position(&file.source, e.span),
-                    start_offset: e.span.start,
-                    end_offset: e.span.end,
-                    replacement: &e.replacement,
-                })
-                .collect(),
-        }),
-        url: DocsUrl(&d.rule),
-        container: d.container.as_deref(),
-        suppressed: d.suppressed.as_ref(),
+/// One finding as a JSON object, fields in the contract's order. Written by hand rather than
+/// through serde: the strings are most of the output (about three times the input's size on
+/// big files), and `write_str` passes runs that need no escaping eight bytes at a time. The
+/// bytes are exactly serde_json's (`tests/stream.rs` and the snapshots compare them).
+fn write_diagnostic(
+    out: &mut Vec<u8>,
+    report: &Report,
+    file: &crate::FileReport,
+    d: &crate::diagnostic::Diagnostic,
+) -> io::Result<()> {
+    out.extend_from_slice(b"{\"rule\":");
+    write_str(out, &d.rule);
+    out.extend_from_slice(b",\"severity\":");
+    serde_json::to_writer(&mut *out, &d.severity).map_err(io::Error::other)?;
+    out.extend_from_slice(b",\"message\":");
+    write_str(out, &d.message);
+    out.extend_from_slice(b",\"help\":");
+    write_opt_str(out, d.help.as_deref());
+    out.extend_from_slice(b",\"file\":");
+    write_str(out, &file.source.name);
+    write_position(out, &position(&file.source, d.span));
+    write_offsets(out, d.span);
+    out.extend_from_slice(b",\"path\":");
+    write_opt_str(out, d.path.as_deref());
+    out.extend_from_slice(b",\"document\":");
+    write_int(out, u64::try_from(d.document).unwrap_or(u64::MAX));
+    out.extend_from_slice(b",\"object\":");
+    serde_json::to_writer(&mut *out, &d.object.as_deref()).map_err(io::Error::other)?;
+    out.extend_from_slice(b",\"labels\":[");
+    for (i, label) in d.labels.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // A label may point into another file of the run.
+        let source = label
+            .file
+            .as_deref()
+            .and_then(|name| report.files.iter().find(|f| f.source.name == name))
+            .map_or(&file.source, |f| &f.source);
+        out.extend_from_slice(b"{\"message\":");
+        write_str(out, &label.message);
+        if let Some(name) = label.file.as_deref() {
+            out.extend_from_slice(b",\"file\":");
+            write_str(out, name);
+        }
+        write_position(out, &position(source, label.span));
+        out.push(b'}');
     }
+    out.extend_from_slice(b"],\"fix\":");
+    match &d.fix {
+        None => out.extend_from_slice(b"null"),
+        Some(fix) => {
+            out.extend_from_slice(b"{\"description\":");
+            write_str(out, &fix.description);
+            out.extend_from_slice(b",\"applicability\":");
+            serde_json::to_writer(&mut *out, &fix.applicability).map_err(io::Error::other)?;
+            out.extend_from_slice(b",\"edits\":[");
+            for (i, edit) in fix.edits.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'{');
+                write_position(out, &position(&file.source, edit.span));
+                write_offsets(out, edit.span);
+                out.extend_from_slice(b",\"replacement\":");
+                write_str(out, &edit.replacement);
+                out.push(b'}');
+            }
+            out.extend_from_slice(b"]}");
+        }
+    }
+    out.extend_from_slice(b",\"url\":\"https://github.com/daemonlint/daemonlint/blob/main/rules/");
+    write_str_contents(out, &d.rule);
+    out.extend_from_slice(b".md\",\"container\":");
+    write_opt_str(out, d.container.as_deref());
+    out.extend_from_slice(b",\"suppressed\":");
+    serde_json::to_writer(&mut *out, &d.suppressed).map_err(io::Error::other)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// `"line":…,"column":…,"end_line":…,"end_column":…`, after a comma unless it opens an object.
+fn write_position(out: &mut Vec<u8>, p: &Position) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"line\":");
+    write_int(out, p.line);
+    out.extend_from_slice(b",\"column\":");
+    write_int(out, p.column);
+    out.extend_from_slice(b",\"end_line\":");
+    write_int(out, p.end_line);
+    out.extend_from_slice(b",\"end_column\":");
+    write_int(out, p.end_column);
+}
+
+fn write_offsets(out: &mut Vec<u8>, span: crate::source::Span) {
+    out.extend_from_slice(b",\"start_offset\":");
+    write_int(out, span.start);
+    out.extend_from_slice(b",\"end_offset\":");
+    write_int(out, span.end);
+}
+
+fn write_int(out: &mut Vec<u8>, n: impl Into<u64>) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest: u64 = n.into();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string, escaped as serde_json escapes it: `"`, `\\`, and the control characters
+/// (`\b \f \n \r \t`, the others as `\u00XX`); everything else as it is.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_str_contents(out, s);
+    out.push(b'"');
+}
+
+/// The inside of a JSON string (see [`write_str`]).
+fn write_str_contents(out: &mut Vec<u8>, s: &str) {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `w` is zero (exact for "any", the standard bit trick).
+    let has_zero = |w: u64| w.wrapping_sub(LOW) & !w & HIGH != 0;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes[i..].first_chunk::<8>() {
+            let w = u64::from_le_bytes(*chunk);
+            // No byte below 0x20, no `"`, no `\\`: the eight bytes go out as they are.
+            let below_space = w.wrapping_sub(LOW * 0x20) & !w & HIGH != 0;
+            if !below_space
+                && !has_zero(w ^ (LOW * u64::from(b'"')))
+                && !has_zero(w ^ (LOW * u64::from(b'\\')))
+            {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        let short = match b {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            0x08 => Some(b'b'),
+            0x0c => Some(b'f'),
+            b'\n' => Some(b'n'),
+            b'\r' => Some(b'r'),
+            b'\t' => Some(b't'),
+            0..=0x1f => None,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match short {
+            Some(c) => out.extend_from_slice(&[b'\\', c]),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Findings serialized per parallel task: large enough to amortise the task, small enough to
@@ -172,8 +245,7 @@ pub fn batch(report: &Report, first: &mut bool, out: &mut dyn Write) -> io::Resu
             let mut buf = Vec::with_capacity(chunk.len() * 512);
             for (file, d) in chunk {
                 buf.push(b',');
-                serde_json::to_writer(&mut buf, &json_diagnostic(report, file, d))
-                    .map_err(io::Error::other)?;
+                write_diagnostic(&mut buf, report, file, d)?;
             }
             Ok(buf)
         };
@@ -212,4 +284,38 @@ pub fn end(totals: &super::Totals, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"],\"summary\":")?;
     serde_json::to_writer(&mut *out, &summary).map_err(io::Error::other)?;
     writeln!(out, "}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text longer than eight bytes".into(),
+            "é ü 漢字 — \u{7f} \u{85} \u{2028}".into(),
+            "tab\there, newline\nthere, quote\" and backslash\\ ".into(),
+        ];
+        // Every ASCII character, at every offset within and across the eight-byte chunks.
+        for c in 0u8..0x80 {
+            for offset in 0..17 {
+                let mut s = "x".repeat(offset);
+                s.push(char::from(c));
+                s.push_str("yyyyyyyyy");
+                cases.push(s);
+            }
+        }
+        for s in cases {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            let theirs = serde_json::to_vec(&s).expect("serializes");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{s:?}"
+            );
+        }
+    }
 }

@@ -59,11 +59,27 @@ enum NodeKind<'s> {
         plain: bool,
         tagged_str: bool,
     },
-    Seq(Vec<NodeId>),
-    Map(Vec<(NodeId, NodeId)>),
+    /// Items, in the document's `items`.
+    Seq(Children),
+    /// Key and value pairs, in the document's `pairs`.
+    Map(Children),
     Alias(NodeId),
     /// An alias whose anchor is unknown or still open (a recursive alias).
     Invalid,
+}
+
+/// Where a collection's children are in its document's arena: one arena of items and one of
+/// pairs per document, instead of a vector per collection.
+#[derive(Clone, Copy, Debug)]
+struct Children {
+    start: u32,
+    len: u32,
+}
+
+impl Children {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
 }
 
 #[derive(Debug)]
@@ -87,6 +103,10 @@ pub struct Document<'s> {
     /// From the document's first byte of content to its last.
     pub span: Span,
     nodes: Vec<NodeData<'s>>,
+    /// The items of every sequence.
+    items: Vec<NodeId>,
+    /// The pairs of every mapping.
+    pairs: Vec<(NodeId, NodeId)>,
     root: Option<NodeId>,
     pub comments: Vec<Comment<'s>>,
     /// Keys that repeat a key of the same mapping, in source order.
@@ -332,7 +352,7 @@ impl<'a> Node<'a> {
     pub fn items(&self) -> Items<'a> {
         let node = self.resolved();
         let ids: &'a [NodeId] = match &node.data().kind {
-            NodeKind::Seq(items) => items,
+            NodeKind::Seq(items) => &node.doc.items[items.range()],
             _ => &[],
         };
         Items {
@@ -345,7 +365,7 @@ impl<'a> Node<'a> {
     #[must_use]
     pub fn item_count(&self) -> usize {
         match &self.resolved().data().kind {
-            NodeKind::Seq(items) => items.len(),
+            NodeKind::Seq(items) => items.len as usize,
             _ => 0,
         }
     }
@@ -359,8 +379,9 @@ impl<'a> Node<'a> {
     }
 
     fn own_pairs(&self) -> &'a [(NodeId, NodeId)] {
-        match &self.resolved().data().kind {
-            NodeKind::Map(pairs) => pairs,
+        let node = self.resolved();
+        match &node.data().kind {
+            NodeKind::Map(pairs) => &node.doc.pairs[pairs.range()],
             _ => &[],
         }
     }
@@ -481,7 +502,7 @@ impl<'a> Node<'a> {
         };
         match &data.kind {
             NodeKind::Seq(items) => {
-                for (i, &id) in items.iter().enumerate() {
+                for (i, &id) in self.doc.items[items.range()].iter().enumerate() {
                     if !holds(id) {
                         continue;
                     }
@@ -493,7 +514,7 @@ impl<'a> Node<'a> {
                 }
             }
             NodeKind::Map(pairs) => {
-                for &(k, v) in pairs {
+                for &(k, v) in &self.doc.pairs[pairs.range()] {
                     let key_hit = self.doc.nodes[k as usize].span == target;
                     if !key_hit && !holds(v) {
                         continue;
@@ -741,18 +762,26 @@ impl Document<'_> {
         }
         let (size, depth) = match &data.kind {
             NodeKind::Alias(target) => self.expansion(*target, memo, guard + 1),
-            NodeKind::Seq(items) => items.iter().fold((1u64, 1u32), |(s, d), &i| {
-                let (cs, cd) = self.expansion(i, memo, guard + 1);
-                (s.saturating_add(cs), d.max(cd.saturating_add(1)))
-            }),
-            NodeKind::Map(pairs) => pairs.iter().fold((1u64, 1u32), |(s, d), &(k, v)| {
-                let (ks, _) = self.expansion(k, memo, guard + 1);
-                let (vs, vd) = self.expansion(v, memo, guard + 1);
-                (
-                    s.saturating_add(ks).saturating_add(vs),
-                    d.max(vd.saturating_add(1)),
-                )
-            }),
+            NodeKind::Seq(items) => {
+                self.items[items.range()]
+                    .iter()
+                    .fold((1u64, 1u32), |(s, d), &i| {
+                        let (cs, cd) = self.expansion(i, memo, guard + 1);
+                        (s.saturating_add(cs), d.max(cd.saturating_add(1)))
+                    })
+            }
+            NodeKind::Map(pairs) => {
+                self.pairs[pairs.range()]
+                    .iter()
+                    .fold((1u64, 1u32), |(s, d), &(k, v)| {
+                        let (ks, _) = self.expansion(k, memo, guard + 1);
+                        let (vs, vd) = self.expansion(v, memo, guard + 1);
+                        (
+                            s.saturating_add(ks).saturating_add(vs),
+                            d.max(vd.saturating_add(1)),
+                        )
+                    })
+            }
             NodeKind::Scalar { .. } | NodeKind::Invalid => (1, 1),
         };
         if let Some(slot) = memo.get_mut(id as usize) {
@@ -847,6 +876,14 @@ pub fn documents_without_fast_reader(text: &str, limits: Limits) -> Documents<'_
     docs
 }
 
+fn children(start: usize, end: usize) -> Children {
+    // A document holds at most `Limits::max_nodes` nodes, far below `u32::MAX`.
+    Children {
+        start: u32::try_from(start).unwrap_or(u32::MAX),
+        len: u32::try_from(end - start).unwrap_or(0),
+    }
+}
+
 /// The largest arena reserved ahead of a document (a huge document does not make every later
 /// small one reserve as much).
 const NODE_HINT_MAX: usize = 4096;
@@ -855,7 +892,8 @@ enum Frame {
     Seq {
         start: usize,
         anchor: usize,
-        items: Vec<NodeId>,
+        /// Where its items start on the builder's item stack.
+        first: usize,
         flow_end: Option<usize>,
         /// Nodes below this one with aliases expanded.
         expanded: u64,
@@ -863,7 +901,8 @@ enum Frame {
     Map {
         start: usize,
         anchor: usize,
-        pairs: Vec<(NodeId, NodeId)>,
+        /// Where its pairs start on the builder's pair stack.
+        first: usize,
         key: Option<NodeId>,
         expanded: u64,
     },
@@ -871,6 +910,12 @@ enum Frame {
 
 struct Builder<'s> {
     nodes: Vec<NodeData<'s>>,
+    /// The document's arenas of finished collections' children.
+    items: Vec<NodeId>,
+    pairs: Vec<(NodeId, NodeId)>,
+    /// Children of the open collections, innermost last.
+    item_stack: Vec<NodeId>,
+    pair_stack: Vec<(NodeId, NodeId)>,
     stack: Vec<Frame>,
     /// Anchor id, node and the node's size with aliases expanded.
     anchors: Vec<(usize, NodeId, u64)>,
@@ -902,6 +947,10 @@ impl<'s> Builder<'s> {
     fn new(nodes: usize) -> Self {
         Self {
             nodes: Vec::with_capacity(nodes),
+            items: Vec::with_capacity(nodes / 4),
+            pairs: Vec::with_capacity(nodes / 2),
+            item_stack: Vec::new(),
+            pair_stack: Vec::new(),
             stack: Vec::new(),
             anchors: Vec::new(),
             aliases: 0,
@@ -936,8 +985,9 @@ impl<'s> Builder<'s> {
         })
     }
 
-    /// Record keys of a finished mapping that repeat an earlier key.
-    fn find_duplicate_keys(&mut self, pairs: &[(NodeId, NodeId)]) {
+    /// Record keys of a finished mapping (`self.pairs[range]`) that repeat an earlier key.
+    fn find_duplicate_keys(&mut self, range: std::ops::Range<usize>) {
+        let pairs = &self.pairs[range];
         if pairs.len() < 2 {
             return;
         }
@@ -1001,22 +1051,15 @@ impl<'s> Builder<'s> {
                 self.root = Some(id);
                 self.expanded = size;
             }
-            Some(Frame::Seq {
-                items, expanded, ..
-            }) => {
-                items.push(id);
+            Some(Frame::Seq { expanded, .. }) => {
+                self.item_stack.push(id);
                 *expanded = expanded.saturating_add(size);
             }
-            Some(Frame::Map {
-                pairs,
-                key,
-                expanded,
-                ..
-            }) => {
+            Some(Frame::Map { key, expanded, .. }) => {
                 *expanded = expanded.saturating_add(size);
                 match key.take() {
                     None => *key = Some(id),
-                    Some(k) => pairs.push((k, id)),
+                    Some(k) => self.pair_stack.push((k, id)),
                 }
             }
         }
@@ -1029,6 +1072,20 @@ impl<'s> Builder<'s> {
                 acc.saturating_add(*expanded)
             }
         })
+    }
+
+    /// Move a finished sequence's items (the item stack from `first`) to the arena.
+    fn arena_items(&mut self, first: usize) -> Children {
+        let start = self.items.len();
+        self.items.extend(self.item_stack.drain(first..));
+        children(start, self.items.len())
+    }
+
+    /// Move a finished mapping's pairs (the pair stack from `first`) to the arena.
+    fn arena_pairs(&mut self, first: usize) -> Children {
+        let start = self.pairs.len();
+        self.pairs.extend(self.pair_stack.drain(first..));
+        children(start, self.pairs.len())
     }
 
     fn child_end(&self, id: NodeId) -> usize {
@@ -1077,6 +1134,8 @@ impl<'s> Iterator for Documents<'s> {
                         index: self.index - 1,
                         span: Span::new(start, b.end.max(start)),
                         nodes: b.nodes,
+                        items: b.items,
+                        pairs: b.pairs,
                         root: b.root,
                         comments,
                         duplicate_keys: b.duplicate_keys,
@@ -1310,7 +1369,7 @@ impl<'s> Documents<'s> {
                 b.stack.push(Frame::Seq {
                     start: sp.start as usize,
                     anchor,
-                    items: Vec::new(),
+                    first: b.item_stack.len(),
                     flow_end: flow.then_some(0),
                     expanded: 0,
                 });
@@ -1326,7 +1385,7 @@ impl<'s> Documents<'s> {
                 b.stack.push(Frame::Map {
                     start: sp.start as usize,
                     anchor,
-                    pairs: Vec::new(),
+                    first: b.pair_stack.len(),
                     key: None,
                     expanded: 0,
                 });
@@ -1335,7 +1394,7 @@ impl<'s> Documents<'s> {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
-                    items,
+                    first,
                     flow_end,
                     expanded,
                 }) = b.stack.pop()
@@ -1343,11 +1402,14 @@ impl<'s> Documents<'s> {
                     let end = if flow_end.is_some() {
                         sp.end as usize
                     } else {
-                        items.last().map_or(start, |&id| b.child_end(id))
+                        b.item_stack[first..]
+                            .last()
+                            .map_or(start, |&id| b.child_end(id))
                     };
+                    let children = b.arena_items(first);
                     b.push(
                         Span::new(start, end),
-                        NodeKind::Seq(items),
+                        NodeKind::Seq(children),
                         anchor,
                         expanded.saturating_add(1),
                     );
@@ -1357,7 +1419,7 @@ impl<'s> Documents<'s> {
                 if let Some(Frame::Map {
                     start,
                     anchor,
-                    pairs,
+                    first,
                     key,
                     expanded,
                 }) = b.stack.pop()
@@ -1366,15 +1428,18 @@ impl<'s> Documents<'s> {
                     let mut end = if flow {
                         sp.end as usize
                     } else {
-                        pairs.last().map_or(start, |&(_, v)| b.child_end(v))
+                        b.pair_stack[first..]
+                            .last()
+                            .map_or(start, |&(_, v)| b.child_end(v))
                     };
                     if let Some(k) = key {
                         end = end.max(b.child_end(k));
                     }
-                    b.find_duplicate_keys(&pairs);
+                    let children = b.arena_pairs(first);
+                    b.find_duplicate_keys(children.range());
                     b.push(
                         Span::new(start, end),
-                        NodeKind::Map(pairs),
+                        NodeKind::Map(children),
                         anchor,
                         expanded.saturating_add(1),
                     );
