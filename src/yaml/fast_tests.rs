@@ -67,6 +67,17 @@ fn plain_block_yaml_is_read_fast_and_the_same() {
 }
 
 #[test]
+fn the_baseline_reads_every_document_with_granit_parser() {
+    let text = "a: 1\n---\nb: 2\n---\nc: 3\n";
+    let mut docs = documents_without_fast_reader(text, Limits::default());
+    assert_eq!(docs.by_ref().count(), 3);
+    assert_eq!(docs.fast_read(), 0);
+    let mut docs = documents(text, Limits::default());
+    assert_eq!(docs.by_ref().count(), 3);
+    assert_eq!(docs.fast_read(), 3);
+}
+
+#[test]
 fn what_the_fast_reader_declines_granit_parser_reads() {
     let cases = [
         "a: &x 1\nb: *x\n",

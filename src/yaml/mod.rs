@@ -816,6 +816,8 @@ pub struct Documents<'s> {
     last_error_at: Option<usize>,
     /// Documents the fast reader took.
     fast_read: usize,
+    /// Whether the fast reader may take documents (off only to test it against granit-parser).
+    fast_reader: bool,
 }
 
 /// Who reads the next events.
@@ -863,6 +865,7 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
         done: false,
         last_error_at: None,
         fast_read: 0,
+        fast_reader: true,
     }
 }
 
@@ -873,6 +876,7 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
 pub fn documents_without_fast_reader(text: &str, limits: Limits) -> Documents<'_> {
     let mut docs = documents(text, limits);
     docs.source = docs.granit(0);
+    docs.fast_reader = false;
     docs
 }
 
@@ -1289,7 +1293,7 @@ impl<'s> Documents<'s> {
                             let line_start = range.start == self.base
                                 || self.text.as_bytes().get(range.start.wrapping_sub(1))
                                     == Some(&b'\n');
-                            if explicit && *started > 1 && line_start {
+                            if self.fast_reader && explicit && *started > 1 && line_start {
                                 self.source = Source::Fast(range.start - self.base);
                                 continue;
                             }
