@@ -19,24 +19,6 @@ struct Summary {
     suppressed: usize,
 }
 
-#[derive(Serialize)]
-pub(crate) struct Position {
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-}
-
-pub(crate) fn position(source: &crate::source::SourceFile, span: crate::source::Span) -> Position {
-    let (start, end) = source.span_positions(span);
-    Position {
-        line: start.line,
-        column: start.column,
-        end_line: end.line,
-        end_column: end.column,
-    }
-}
-
 /// One finding as a JSON object, fields in the contract's order. Written by hand rather than
 /// through serde: the strings are most of the output (about three times the input's size on
 /// big files), and `write_str` passes runs that need no escaping eight bytes at a time. The
@@ -57,7 +39,8 @@ fn write_diagnostic(
     write_opt_str(out, d.help.as_deref());
     out.extend_from_slice(b",\"file\":");
     write_str(out, &file.source.name);
-    write_position(out, &position(&file.source, d.span));
+    out.push(b',');
+    write_position(out, &file.source, d.span);
     write_offsets(out, d.span);
     out.extend_from_slice(b",\"path\":");
     write_opt_str(out, d.path.as_deref());
@@ -82,7 +65,8 @@ fn write_diagnostic(
             out.extend_from_slice(b",\"file\":");
             write_str(out, name);
         }
-        write_position(out, &position(source, label.span));
+        out.push(b',');
+        write_position(out, source, label.span);
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"fix\":");
@@ -99,7 +83,7 @@ fn write_diagnostic(
                     out.push(b',');
                 }
                 out.push(b'{');
-                write_position(out, &position(&file.source, edit.span));
+                write_position(out, &file.source, edit.span);
                 write_offsets(out, edit.span);
                 out.extend_from_slice(b",\"replacement\":");
                 write_str(out, &edit.replacement);
@@ -118,19 +102,21 @@ fn write_diagnostic(
     Ok(())
 }
 
-/// `"line":…,"column":…,"end_line":…,"end_column":…`, after a comma unless it opens an object.
-fn write_position(out: &mut Vec<u8>, p: &Position) {
-    if out.last() != Some(&b'{') {
-        out.push(b',');
-    }
+/// `"line":…,"column":…,"end_line":…,"end_column":…` of `span` in `source`.
+fn write_position(
+    out: &mut Vec<u8>,
+    source: &crate::source::SourceFile,
+    span: crate::source::Span,
+) {
+    let (start, end) = source.span_positions(span);
     out.extend_from_slice(b"\"line\":");
-    write_int(out, p.line);
+    write_int(out, start.line);
     out.extend_from_slice(b",\"column\":");
-    write_int(out, p.column);
+    write_int(out, start.column);
     out.extend_from_slice(b",\"end_line\":");
-    write_int(out, p.end_line);
+    write_int(out, end.line);
     out.extend_from_slice(b",\"end_column\":");
-    write_int(out, p.end_column);
+    write_int(out, end.column);
 }
 
 fn write_offsets(out: &mut Vec<u8>, span: crate::source::Span) {
@@ -164,7 +150,7 @@ fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
 
 /// A JSON string, escaped as serde_json escapes it: `"`, `\\`, and the control characters
 /// (`\b \f \n \r \t`, the others as `\u00XX`); everything else as it is.
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     write_str_contents(out, s);

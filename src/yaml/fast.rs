@@ -114,7 +114,7 @@ struct Reader<'s, 'o> {
 }
 
 /// What a plain scalar in block context ran into.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Stop {
     /// `: ` or `:` at the end of the line, at this offset.
     Colon(usize),
