@@ -329,6 +329,33 @@ impl Selection {
     }
 }
 
+/// Which files the run-level (cross-object) checks compare a DaemonSet with: the
+/// ServiceAccounts, ConfigMaps, Secrets, bindings, roles, Namespaces and PriorityClasses they
+/// look for must be defined in the same scope (files given with `--namespaces` are seen by
+/// every scope).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossScope {
+    /// The files of the DaemonSet's own directory (not its subdirectories): a chart's rendering,
+    /// a kustomization or an application's folder.
+    #[default]
+    Directory,
+    /// The DaemonSet's own file only (a folder of unrelated vendors' manifests).
+    File,
+    /// Every file of the run.
+    Run,
+}
+
+/// A named set of files that the run-level checks compare together, whatever their
+/// directories (see `cross-sets` in the configuration file).
+#[derive(Clone, Debug)]
+pub struct CrossSet {
+    pub name: String,
+    /// The directory its globs are relative to.
+    pub base: PathBuf,
+    pub files: GlobSet,
+}
+
 /// A per-path override from the configuration file.
 #[derive(Clone, Debug)]
 pub struct PathRule {
@@ -361,6 +388,11 @@ pub struct Settings {
     pub kube_version: crate::schema::KubeVersion,
     /// Configuration files applied, in order.
     pub config_files: Vec<PathBuf>,
+    /// Which files the run-level checks compare a DaemonSet with.
+    pub cross_scope: CrossScope,
+    /// Named sets of files compared together, before `cross_scope` applies.
+    #[serde(skip)]
+    pub cross_sets: Vec<CrossSet>,
     #[serde(skip)]
     pub per_path: Vec<(PathBuf, PathRule)>,
     /// The nodes given with `--nodes`: rules that can use real nodes name them.
@@ -390,6 +422,8 @@ impl Default for Settings {
             policies: Vec::new(),
             kube_version: crate::schema::KubeVersion::newest(),
             config_files: Vec::new(),
+            cross_scope: CrossScope::default(),
+            cross_sets: Vec::new(),
             per_path: Vec::new(),
             cluster: None,
             inventory: false,
@@ -478,6 +512,36 @@ impl Settings {
         out
     }
 
+    /// The scope of the run-level checks a file named `name` (a path as displayed, relative to
+    /// the working directory) belongs to: files with the same key are compared together.
+    #[must_use]
+    pub fn cross_scope_key(&self, name: &str) -> String {
+        let path = Path::new(name);
+        if !self.cross_sets.is_empty() {
+            let abs = absolute(path);
+            for set in &self.cross_sets {
+                let rel = abs.strip_prefix(&set.base).unwrap_or(&abs);
+                if set.files.is_match(rel) {
+                    return format!("set\0{}\0{}", set.base.display(), set.name);
+                }
+            }
+        }
+        match self.cross_scope {
+            CrossScope::Run => "run".into(),
+            CrossScope::File => format!("file\0{name}"),
+            CrossScope::Directory => {
+                // Lexically: `./a/x.yaml` and `a/y.yaml` share a directory.
+                let dir: PathBuf = path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect();
+                format!("dir\0{}", dir.display())
+            }
+        }
+    }
+
     fn finish(&mut self) {
         self.include_set = build_globs(&self.include).ok();
     }
@@ -528,6 +592,24 @@ pub struct ConfigFile {
     pub policies: Option<Vec<String>>,
     /// Kubernetes version for schema validation, e.g. `"1.31"`.
     pub kube_version: Option<String>,
+    /// Which files the run-level (cross-object) checks compare a DaemonSet with:
+    /// `directory` (default: the files of its own directory), `file` (its own file) or `run`
+    /// (every linted file).
+    pub cross_scope: Option<CrossScope>,
+    /// Named sets of files the run-level checks compare together, whatever their directories
+    /// (a file in a set is compared only with the files of its set; the first set that matches
+    /// wins).
+    pub cross_sets: Option<Vec<CrossSetFile>>,
+}
+
+/// A named set of files for the run-level checks.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CrossSetFile {
+    /// A name for the set (shown nowhere but in `daemonlint config`).
+    pub name: String,
+    /// Globs relative to the configuration file.
+    pub files: Vec<String>,
 }
 
 /// Settings for the files matching `files`.
@@ -879,6 +961,19 @@ fn validate(layer: &Layer, root: crate::yaml::Node<'_>) -> Vec<ConfigError> {
             }
         }
     }
+    for (n, set) in f.cross_sets.iter().flatten().enumerate() {
+        if let Err((i, m)) = build_globs(&set.files) {
+            err(
+                &[
+                    Step::Key("cross-sets"),
+                    Step::Index(n),
+                    Step::Key("files"),
+                    Step::Index(i),
+                ],
+                format!("invalid glob: {m}"),
+            );
+        }
+    }
     if let Some(v) = &f.kube_version {
         if let Err(message) = v.parse::<crate::schema::KubeVersion>() {
             err(&[Step::Key("kube-version")], message);
@@ -984,6 +1079,22 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
     }
     if let Some(v) = f.kube_version.as_deref().and_then(|v| v.parse().ok()) {
         settings.kube_version = v;
+    }
+    if let Some(scope) = f.cross_scope {
+        settings.cross_scope = scope;
+    }
+    if let Some(sets) = &f.cross_sets {
+        // The nearest configuration file's sets replace those of the files before it.
+        settings.cross_sets = sets
+            .iter()
+            .filter_map(|set| {
+                Some(CrossSet {
+                    name: set.name.clone(),
+                    base: layer.dir.clone(),
+                    files: build_globs(&set.files).ok()?,
+                })
+            })
+            .collect();
     }
     settings.config_files.push(layer.path.clone());
     settings.finish();

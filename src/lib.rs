@@ -155,6 +155,7 @@ fn with_run_level(report: FileReport, index: &cross::FileIndex, settings: &Setti
             file: Some(0),
             name: &name,
             index,
+            shared: false,
         }],
         &|_| Cow::Borrowed(settings),
     );
@@ -353,6 +354,8 @@ fn check_document(
                 suppressions.add_annotations(text, &ds);
                 if indexing == Indexing::Everything {
                     index_daemonset(&ds, reference, settings, [comments, &suppressions], index);
+                } else if rules::missing_priority_class::to_look_up(&ds, settings).is_some() {
+                    index.looks_up_priority_class = true;
                 }
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
@@ -759,6 +762,8 @@ pub fn lint_paths_indexed(
             file: Some(i),
             name: &names[i],
             index,
+            // `--namespaces` files are seen by every scope.
+            shared: paths[i].as_ref().is_some_and(|p| extra.contains(p)),
         })
         .collect();
     cross::check(&mut files, &indexed, &|i| {
