@@ -393,6 +393,12 @@ pub struct Settings {
     /// Named sets of files compared together, before `cross_scope` applies.
     #[serde(skip)]
     pub cross_sets: Vec<CrossSet>,
+    /// The `exemptions` of the configuration files that apply (see [`crate::suppress_stage`]).
+    #[serde(skip)]
+    pub exemptions: Vec<Arc<crate::suppress_stage::Exemptions>>,
+    /// The baseline: from `--baseline`, else the nearest configuration file's `baseline`.
+    #[serde(skip)]
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
     #[serde(skip)]
     pub per_path: Vec<(PathBuf, PathRule)>,
     /// The nodes given with `--nodes`: rules that can use real nodes name them.
@@ -424,6 +430,8 @@ impl Default for Settings {
             config_files: Vec::new(),
             cross_scope: CrossScope::default(),
             cross_sets: Vec::new(),
+            exemptions: Vec::new(),
+            baseline: None,
             per_path: Vec::new(),
             cluster: None,
             inventory: false,
@@ -600,6 +608,30 @@ pub struct ConfigFile {
     /// (a file in a set is compared only with the files of its set; the first set that matches
     /// wins).
     pub cross_sets: Option<Vec<CrossSetFile>>,
+    /// Findings hidden for what cannot be annotated (vendored or third-party charts, generated
+    /// files): each entry needs `rules` and a `reason`; one that silences nothing is reported
+    /// as `unused-suppression`.
+    pub exemptions: Option<Vec<ExemptionFile>>,
+    /// A baseline file written by `daemonlint check --write-baseline FILE` (relative to this
+    /// file): the findings it records are hidden, and entries that match nothing are reported.
+    pub baseline: Option<String>,
+}
+
+/// An `exemptions` entry: the findings of the rules `rules` on the DaemonSets it selects
+/// (every condition given must hold).
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExemptionFile {
+    /// DaemonSet name globs, e.g. `calico-*` (any DaemonSet when absent).
+    pub daemonsets: Option<Vec<String>>,
+    /// Namespaces (`default` matches a DaemonSet without one; any when absent).
+    pub namespaces: Option<Vec<String>>,
+    /// Only findings about these containers (any finding when absent).
+    pub containers: Option<Vec<String>>,
+    /// Rule ids or categories it hides.
+    pub rules: Vec<String>,
+    /// Why: shown with `--show-suppressed`.
+    pub reason: String,
 }
 
 /// A named set of files for the run-level checks.
@@ -722,6 +754,10 @@ pub struct Layer {
     pub dir: PathBuf,
     pub file: ConfigFile,
     pub source: Arc<SourceFile>,
+    /// Its `exemptions`, shared by every file it applies to (they record what they hide).
+    pub exemptions: Option<Arc<crate::suppress_stage::Exemptions>>,
+    /// Its `baseline`, read once.
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
 }
 
 /// Parse and validate a configuration file's text.
@@ -743,6 +779,8 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
                     .unwrap_or_default(),
                 file: ConfigFile::default(),
                 source: Arc::clone(&source),
+                exemptions: None,
+                baseline: None,
             });
         }
         Some(Err(e)) => return Err(vec![err(e.span, format!("invalid YAML: {}", e.message))]),
@@ -784,7 +822,7 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
             return Err(vec![err(span, format!("{message}{where_}"))]);
         }
     };
-    let layer = Layer {
+    let mut layer = Layer {
         path: path.to_path_buf(),
         dir: absolute(path)
             .parent()
@@ -792,13 +830,48 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
             .unwrap_or_default(),
         file,
         source: Arc::clone(&source),
+        exemptions: None,
+        baseline: None,
     };
-    let errors = validate(&layer, root);
-    if errors.is_empty() {
-        Ok(layer)
-    } else {
-        Err(errors)
+    let mut errors = validate(&layer, root);
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    if let Some(list) = &layer.file.exemptions {
+        let specs: Vec<crate::suppress_stage::ExemptionSpec<'_>> = list
+            .iter()
+            .enumerate()
+            .map(|(i, e)| crate::suppress_stage::ExemptionSpec {
+                daemonsets: e.daemonsets.as_deref().unwrap_or_default(),
+                namespaces: e.namespaces.as_deref().unwrap_or_default(),
+                containers: e.containers.as_deref().unwrap_or_default(),
+                rules: &e.rules,
+                reason: &e.reason,
+                span: root.span_at(&[Step::Key("exemptions"), Step::Index(i)]),
+            })
+            .collect();
+        layer.exemptions = Some(Arc::new(crate::suppress_stage::Exemptions::new(
+            Arc::clone(&source),
+            layer.dir.clone(),
+            &specs,
+        )));
+    }
+    if let Some(file) = &layer.file.baseline {
+        match crate::suppress_stage::Baseline::load(&layer.dir.join(file)) {
+            Ok(b) => layer.baseline = Some(Arc::new(b)),
+            Err((source, list)) => {
+                for (span, message) in list {
+                    errors.push(ConfigError {
+                        source: Arc::clone(&source),
+                        span,
+                        message,
+                    });
+                }
+                return Err(errors);
+            }
+        }
+    }
+    Ok(layer)
 }
 
 /// Turn serde's message into a span and a sentence, with "did you mean" for unknown keys.
@@ -974,6 +1047,36 @@ fn validate(layer: &Layer, root: crate::yaml::Node<'_>) -> Vec<ConfigError> {
             );
         }
     }
+    for (n, e) in f.exemptions.iter().flatten().enumerate() {
+        let at = |key: &'static str| [Step::Key("exemptions"), Step::Index(n), Step::Key(key)];
+        for (i, g) in e.daemonsets.iter().flatten().enumerate() {
+            if let Err(problem) = Glob::new(g) {
+                let [a, b, c] = at("daemonsets");
+                err(
+                    &[a, b, c, Step::Index(i)],
+                    format!("invalid glob: {}", problem.kind()),
+                );
+            }
+        }
+        for (i, r) in e.rules.iter().enumerate() {
+            if let Err(m) = Selector::parse(r) {
+                let [a, b, c] = at("rules");
+                err(&[a, b, c, Step::Index(i)], m);
+            }
+        }
+        if e.rules.is_empty() {
+            err(
+                &at("rules"),
+                "an exemption names the rules it hides (ids or categories)".into(),
+            );
+        }
+        if e.reason.trim().is_empty() {
+            err(
+                &at("reason"),
+                "an exemption needs a reason: why these findings are accepted".into(),
+            );
+        }
+    }
     if let Some(v) = &f.kube_version {
         if let Err(message) = v.parse::<crate::schema::KubeVersion>() {
             err(&[Step::Key("kube-version")], message);
@@ -1083,6 +1186,12 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
     if let Some(scope) = f.cross_scope {
         settings.cross_scope = scope;
     }
+    if let Some(e) = &layer.exemptions {
+        settings.exemptions.push(Arc::clone(e));
+    }
+    if let Some(b) = &layer.baseline {
+        settings.baseline = Some(Arc::clone(b));
+    }
     if let Some(sets) = &f.cross_sets {
         // The nearest configuration file's sets replace those of the files before it.
         settings.cross_sets = sets
@@ -1116,6 +1225,10 @@ pub struct Overrides {
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
     /// Set by `daemonlint inventory`, see [`Settings::inventory`].
     pub inventory: bool,
+    /// `--baseline FILE`.
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
+    /// `--write-baseline`: no baseline hides anything (the new one records every finding).
+    pub no_baseline: bool,
 }
 
 impl Overrides {
@@ -1157,6 +1270,12 @@ impl Overrides {
             settings.cluster = Some(Arc::clone(cluster));
         }
         settings.inventory |= self.inventory;
+        if let Some(b) = &self.baseline {
+            settings.baseline = Some(Arc::clone(b));
+        }
+        if self.no_baseline {
+            settings.baseline = None;
+        }
         settings.finish();
     }
 }
@@ -1204,6 +1323,19 @@ impl Resolver {
             built: Mutex::new(HashMap::new()),
             errors: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The exemption lists and baselines of every settings the run built, for
+    /// [`crate::suppress_stage::unused`].
+    #[must_use]
+    pub fn in_play(&self) -> crate::suppress_stage::InPlay {
+        let mut in_play = crate::suppress_stage::InPlay::default();
+        if let Ok(built) = self.built.lock() {
+            for settings in built.values() {
+                in_play.add(settings);
+            }
+        }
+        in_play
     }
 
     /// Errors met in discovered configuration files.

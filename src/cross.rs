@@ -605,7 +605,9 @@ impl Scopes {
         out.extend(self.shared.iter().copied());
         out.sort_unstable();
         out.dedup();
-        out.into_iter().filter_map(|j| indexes.get(j).copied()).collect()
+        out.into_iter()
+            .filter_map(|j| indexes.get(j).copied())
+            .collect()
     }
 }
 
@@ -699,6 +701,7 @@ pub fn check_daemonsets(
         for s in &ds.suppressions {
             s.clone().apply(&mut out);
         }
+        crate::suppress_stage::apply(settings, own, &[], &mut out);
         all.append(&mut out);
     }
     all
@@ -714,10 +717,10 @@ pub fn may_find(indexes: &[Indexed<'_>], settings: &Settings) -> bool {
             let i = ix.index;
             i.looks_up_priority_class
                 || !(i.namespaces.is_empty()
-                && i.service_accounts.is_empty()
-                && i.bindings.is_empty()
-                && i.config_maps.is_empty()
-                && i.secrets.is_empty())
+                    && i.service_accounts.is_empty()
+                    && i.bindings.is_empty()
+                    && i.config_maps.is_empty()
+                    && i.secrets.is_empty())
         })
 }
 

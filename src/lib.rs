@@ -24,6 +24,7 @@ pub mod schema;
 pub mod source;
 pub mod stream;
 pub mod suppress;
+pub mod suppress_stage;
 pub mod yaml;
 
 use std::borrow::Cow;
@@ -199,10 +200,11 @@ fn lint_source_indexed_with(
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let (diagnostics, mut stats, index) =
+    let (mut diagnostics, mut stats, index) =
         lint_ranges(text, ranges, settings, policies, Indexing::Everything);
     stats.files = 1;
     let daemonsets = index.linted();
+    suppress_stage::apply(settings, &source.name, &daemonsets, &mut diagnostics);
     (
         FileReport {
             source,

@@ -273,6 +273,7 @@ impl<'a> Run<'a> {
                 d.shift(base_offset);
                 d.document += documents;
             }
+            crate::suppress_stage::apply(&settings, &target.display, &[], &mut diagnostics);
             part_index.shift(base_offset, documents);
             documents += part_stats.documents;
             let mut report = FileReport {

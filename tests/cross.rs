@@ -312,7 +312,10 @@ fn a_priority_class_defined_beside_the_daemonset_is_accepted() {
     };
     let named = ds.replace("platform-critical", "agents");
     assert_eq!(lint(format!("{text}{named}")), Vec::<String>::new());
-    let other = lint(format!("{text}{}", ds.replace("platform-critical", "agent")));
+    let other = lint(format!(
+        "{text}{}",
+        ds.replace("platform-critical", "agent")
+    ));
     assert_eq!(other.len(), 1, "{other:?}");
     assert!(other[0].starts_with("priorityClassName `agent` is neither built in"));
     // A built-in class left out of the configured list is still reported as such.
@@ -330,7 +333,10 @@ fn a_priority_class_defined_beside_the_daemonset_is_accepted() {
         .map(|d| d.message.as_str())
         .collect();
     assert_eq!(found.len(), 1);
-    assert!(found[0].contains("is not one of the node-critical classes (`agents`)"), "{found:?}");
+    assert!(
+        found[0].contains("is not one of the node-critical classes (`agents`)"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -364,14 +370,26 @@ fn cross_scope_and_cross_sets_are_read_from_the_config_file() {
     };
     // Directory scope: neither DaemonSet sees `shared/`.
     let lines = run("cross-scope: directory\n");
-    assert!(lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"), "{lines}");
-    assert!(lines.contains("b/agent.yaml:14:26: info[missing-priority-class]"), "{lines}");
+    assert!(
+        lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("b/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
     assert!(!lines.contains("missing-service-account"), "{lines}");
     // A named set puts `b/` and `shared/` together; `a/` stays in its own directory.
     let lines = run("cross-sets:\n  - name: vendor-b\n    files: [b/*, shared/*]\n");
-    assert!(lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"), "{lines}");
+    assert!(
+        lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
     assert!(!lines.contains("b/agent.yaml:14"), "{lines}");
-    assert!(lines.contains("b/agent.yaml:13:27: info[missing-service-account]"), "{lines}");
+    assert!(
+        lines.contains("b/agent.yaml:13:27: info[missing-service-account]"),
+        "{lines}"
+    );
     // An unknown scope is a configuration error that points at the value.
     std::fs::write(root.join(".daemonlint.yaml"), "cross-scope: everything\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
@@ -381,5 +399,8 @@ fn cross_scope_and_cross_sets_are_read_from_the_config_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(".daemonlint.yaml:1:14: error[invalid-config]"), "{text}");
+    assert!(
+        text.contains(".daemonlint.yaml:1:14: error[invalid-config]"),
+        "{text}"
+    );
 }
