@@ -279,18 +279,25 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// A file's name relative to `dir`, with `/` separators (the file a fingerprint names).
+/// A file's name relative to `dir` (with `..` where it lies outside), with `/` separators:
+/// the file a fingerprint names, the same whatever the working directory.
 #[must_use]
 pub fn relative_to(dir: &Path, name: &str) -> String {
     // `a/./b` and `a/b` are the same file.
     let abs = normal(&absolute(Path::new(name)));
-    let rel = abs
-        .strip_prefix(dir)
-        .map_or_else(|_| Path::new(name).to_path_buf(), Path::to_path_buf);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let dir = normal(dir);
+    let (a, d): (Vec<_>, Vec<_>) = (abs.components().collect(), dir.components().collect());
+    let common = a.iter().zip(&d).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return name.replace('\\', "/");
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); d.len() - common];
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// The bytes a finding's fingerprint hashes: rule, file, object and YAML path, never a line
@@ -437,7 +444,8 @@ impl InPlay {
 /// An exemption is reported when it selects a DaemonSet the run linted, or when the run
 /// walked a directory holding its configuration file (`covers`): a run over a few files
 /// (pre-commit, an editor) does not see the DaemonSets the others exempt. A baseline entry is
-/// reported when its file was linted, or no longer exists.
+/// reported when its file no longer exists, or was linted (for a run-level finding, which
+/// depends on other files, when the run walked the baseline's directory).
 #[must_use]
 pub fn unused(
     in_play: &InPlay,
@@ -471,12 +479,16 @@ pub fn unused(
     }
     for b in &in_play.baselines {
         let seen = b.seen.lock().map(|s| s.clone()).unwrap_or_default();
+        let whole = covers(&b.dir);
         for entry in &b.entries {
             if entry.used.load(Ordering::Relaxed) {
                 continue;
             }
             let gone = !entry.file.is_empty() && !b.dir.join(&entry.file).exists();
-            if !(seen.contains(&entry.file) || gone) {
+            // A run-level finding depends on the other files of its scope: a run over some
+            // files only (stdin, pre-commit) may not see them.
+            let alone = rules::is_run_level(&entry.rule) || entry.rule == "missing-priority-class";
+            if !(gone || seen.contains(&entry.file) && (whole || !alone)) {
                 continue;
             }
             let what = if gone {
@@ -567,7 +579,7 @@ mod tests {
     fn relative_names_use_slashes_and_ignore_dot_components() {
         let dir = absolute(Path::new("repo"));
         assert_eq!(relative_to(&dir, "repo/./deploy/a.yaml"), "deploy/a.yaml");
-        assert_eq!(relative_to(&dir, "other/a.yaml"), "other/a.yaml");
+        assert_eq!(relative_to(&dir, "other/a.yaml"), "../other/a.yaml");
     }
 
     #[test]
