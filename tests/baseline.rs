@@ -567,3 +567,50 @@ fn exemption_errors_point_into_the_configuration() {
         ".daemonlint.yaml:4:5: error[invalid-config] unknown key `pods`",
     );
 }
+
+#[test]
+fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
+    use daemonlint::report::{OutputFormat, RenderOptions, Stream};
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    let text: String = (0..60)
+        .map(|i| {
+            format!(
+                "---\n{}",
+                AGENT.replace("name: node-agent", &format!("name: agent-{i}"))
+            )
+        })
+        .collect();
+    std::fs::write(&big, &text).unwrap();
+    let mut settings = daemonlint::config::Settings::default();
+    let report = daemonlint::lint_paths(std::slice::from_ref(&big), &settings);
+    let found = report.active().count();
+    assert!(found >= 60 * 5, "{found}");
+    let (baseline, count) = daemonlint::suppress_stage::write(&report, dir.path());
+    assert_eq!(count, found);
+    let baseline =
+        daemonlint::suppress_stage::Baseline::parse(&dir.path().join("b.json"), baseline).unwrap();
+    settings.baseline = Some(std::sync::Arc::new(baseline));
+    let options = RenderOptions {
+        color: false,
+        summary: true,
+        src_root: None,
+    };
+    let mut out = Vec::new();
+    let mut stream = Stream::new(OutputFormat::Json, options, &mut out).unwrap();
+    let mut run = daemonlint::stream::Run::new(
+        &settings,
+        daemonlint::stream::Options {
+            window: 2 << 10,
+            ..daemonlint::stream::Options::default()
+        },
+    );
+    let mut emit = |r: &daemonlint::Report| stream.batch(r);
+    run.lint_paths(std::slice::from_ref(&big), false, &[], &mut emit)
+        .unwrap();
+    run.finish(&mut emit).unwrap();
+    stream.finish().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["summary"]["findings"], 0, "{}", value["diagnostics"]);
+    assert_eq!(value["summary"]["suppressed"], found);
+}
