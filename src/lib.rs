@@ -804,6 +804,12 @@ pub(crate) fn targets(
     extra: &[std::path::PathBuf],
 ) -> Vec<discover::Target> {
     let mut targets = discover::discover(paths, source, force_exclude);
+    // The baseline is JSON beside the manifests: not one of them.
+    targets.retain(|t| {
+        t.error.is_some()
+            || t.path.extension().is_none_or(|e| e != "json")
+            || !suppress_stage::is_baseline(&source.for_path(Some(&t.path)), &t.path)
+    });
     for path in extra {
         if !targets.iter().any(|t| &t.path == path) {
             targets.push(discover::Target {

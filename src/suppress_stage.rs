@@ -146,6 +146,8 @@ pub const BASELINE_VERSION: u64 = 1;
 #[derive(Debug)]
 pub struct Baseline {
     pub source: Arc<SourceFile>,
+    /// Its absolute path (a directory walk does not lint it as a manifest).
+    pub path: PathBuf,
     /// The directory file names are relative to (the baseline's own).
     pub dir: PathBuf,
     /// Fingerprint → entry.
@@ -187,6 +189,7 @@ impl Baseline {
             return Err((source, errors));
         }
         Ok(Self {
+            path: normal(&absolute(path)),
             dir: parent_dir(path),
             source,
             by_fingerprint,
@@ -277,6 +280,15 @@ fn absolute(path: &Path) -> PathBuf {
     } else {
         std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path))
     }
+}
+
+/// Whether `path` is the baseline file of `settings` (not a manifest to lint).
+#[must_use]
+pub fn is_baseline(settings: &Settings, path: &Path) -> bool {
+    settings
+        .baseline
+        .as_ref()
+        .is_some_and(|b| b.path == normal(&absolute(path)))
 }
 
 /// A file's name relative to `dir` (with `..` where it lies outside), with `/` separators:

@@ -367,6 +367,10 @@ fn the_configuration_names_the_baseline_and_errors_point_into_it() {
     std::fs::write(dir.join(".daemonlint.yaml"), "baseline: ci/base.json\n").unwrap();
     let out = run(dir, &["--format", "json", "deploy"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A walk over the baseline's directory does not lint it as a manifest.
+    let walked = run(dir, &["--format", "json", "."], None);
+    let value: serde_json::Value = serde_json::from_slice(&walked.stdout).unwrap();
+    assert_eq!(value["summary"]["files"], 2, "{value}");
     // `--write-baseline` ignores the configured baseline: it records every finding again.
     let again = run(dir, &["--write-baseline", "ci/base.json", "deploy"], None);
     assert_eq!(again.status.code(), Some(0));
