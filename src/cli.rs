@@ -140,6 +140,14 @@ pub struct CheckArgs {
     /// Also show findings silenced by suppressions.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Hide the findings recorded in this baseline file (written by `--write-baseline`);
+    /// entries that match nothing are reported. Replaces the configuration's `baseline`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE (replaced atomically) and exit: runs with
+    /// `--baseline FILE` then report only new findings.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "baseline"])]
+    pub write_baseline: Option<PathBuf>,
     /// Do not print the closing summary line.
     #[arg(long)]
     pub no_summary: bool,
@@ -236,12 +244,36 @@ impl SettingsArgs {
         &self,
         cluster: Option<std::sync::Arc<crate::coverage::Cluster>>,
         inventory: bool,
+        baseline: BaselineArgs<'_>,
     ) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
         let mut overrides = self.overrides().map_err(Err)?;
         overrides.cluster = cluster;
         overrides.inventory = inventory;
+        overrides.no_baseline = baseline.write.is_some();
+        if let Some(path) = baseline.read {
+            match crate::suppress_stage::Baseline::load(path) {
+                Ok(b) => overrides.baseline = Some(std::sync::Arc::new(b)),
+                Err((source, errors)) => {
+                    return Err(Ok(errors
+                        .into_iter()
+                        .map(|(span, message)| ConfigError {
+                            source: std::sync::Arc::clone(&source),
+                            span,
+                            message,
+                        })
+                        .collect()));
+                }
+            }
+        }
         Resolver::new(overrides, self.config.as_deref(), self.isolated).map_err(Ok)
     }
+}
+
+/// `--baseline` and `--write-baseline`.
+#[derive(Clone, Copy, Default)]
+struct BaselineArgs<'a> {
+    read: Option<&'a Path>,
+    write: Option<&'a Path>,
 }
 
 /// Run a parsed command line; returns the exit code.
@@ -440,8 +472,76 @@ fn check_streamed(
         })?;
     }
     run.finish(&mut emit)?;
+    let unused = unused_suppressions(resolver, files);
+    if !unused.is_empty() {
+        emit(&Report {
+            files: unused,
+            config_error: false,
+            show_suppressed: args.show_suppressed,
+        })?;
+    }
     let totals = stream.finish()?;
     Ok(totals.exit_code(fail_on))
+}
+
+/// Exemptions that silenced nothing and stale baseline entries, once every file is linted.
+fn unused_suppressions(resolver: &Resolver, paths: &[PathBuf]) -> Vec<FileReport> {
+    let in_play = resolver.in_play();
+    if in_play.is_empty() {
+        return Vec::new();
+    }
+    let absolute = |p: &Path| {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    // Directories walked whole (an exemption in a configuration file below one of them
+    // selects nothing only when it is stale).
+    let walked: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| absolute(p).canonicalize().ok())
+        .collect();
+    let covers = |dir: &Path| {
+        dir.canonicalize()
+            .is_ok_and(|dir| walked.iter().any(|w| dir.starts_with(w)))
+    };
+    crate::suppress_stage::unused(&in_play, &resolver.settings_for(None), &covers)
+}
+
+/// `--write-baseline FILE`: record the report's findings, atomically.
+fn write_baseline(report: &Report, path: &Path, stderr: &mut dyn Write) -> io::Result<i32> {
+    if report.config_error {
+        writeln!(
+            stderr,
+            "daemonlint: the configuration is broken; no baseline written"
+        )?;
+        return Ok(2);
+    }
+    let dir = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let dir: PathBuf = dir
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (text, count) = crate::suppress_stage::write(report, &dir);
+    if let Err(e) = crate::atomic::write(path, text.as_bytes()) {
+        writeln!(stderr, "daemonlint: cannot write {}: {e}", path.display())?;
+        return Ok(2);
+    }
+    writeln!(
+        stderr,
+        "Wrote {} to {}.",
+        plural(count, "baseline entry", "baseline entries"),
+        path.display()
+    )?;
+    Ok(if report.files.iter().any(|f| f.io_error) {
+        2
+    } else {
+        0
+    })
 }
 
 fn load_nodes(path: &Path, stderr: &mut dyn Write) -> io::Result<Option<crate::coverage::Cluster>> {
@@ -486,7 +586,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         },
         None => None,
     };
-    let resolver = match args.settings.resolver_with(cluster, false) {
+    let baseline = BaselineArgs {
+        read: args.baseline.as_deref(),
+        write: args.write_baseline.as_deref(),
+    };
+    let resolver = match args.settings.resolver_with(cluster, false, baseline) {
         Ok(r) => r,
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;
@@ -544,6 +648,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     if !args.fix
         && !args.diff
         && args.output_file.is_none()
+        && args.write_baseline.is_none()
         && report::Stream::supports(output.format)
     {
         let code = check_streamed(
@@ -586,6 +691,12 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         report.files = files;
     }
     report.show_suppressed = args.show_suppressed;
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(&report, path, stderr);
+    }
+    if !args.fix {
+        report.files.extend(unused_suppressions(&resolver, &files));
+    }
     if args.diff {
         let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, false);
         for d in &summary.diffs {
@@ -787,7 +898,7 @@ fn plain_resolver(
     inventory: bool,
     stderr: &mut dyn Write,
 ) -> io::Result<Option<Resolver>> {
-    match settings.resolver_with(None, inventory) {
+    match settings.resolver_with(None, inventory, BaselineArgs::default()) {
         Ok(r) => Ok(Some(r)),
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;

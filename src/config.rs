@@ -329,6 +329,33 @@ impl Selection {
     }
 }
 
+/// Which files the run-level (cross-object) checks compare a DaemonSet with: the
+/// ServiceAccounts, ConfigMaps, Secrets, bindings, roles, Namespaces and PriorityClasses they
+/// look for must be defined in the same scope (files given with `--namespaces` are seen by
+/// every scope).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossScope {
+    /// The files of the DaemonSet's own directory (not its subdirectories): a chart's rendering,
+    /// a kustomization or an application's folder.
+    #[default]
+    Directory,
+    /// The DaemonSet's own file only (a folder of unrelated vendors' manifests).
+    File,
+    /// Every file of the run.
+    Run,
+}
+
+/// A named set of files that the run-level checks compare together, whatever their
+/// directories (see `cross-sets` in the configuration file).
+#[derive(Clone, Debug)]
+pub struct CrossSet {
+    pub name: String,
+    /// The directory its globs are relative to.
+    pub base: PathBuf,
+    pub files: GlobSet,
+}
+
 /// A per-path override from the configuration file.
 #[derive(Clone, Debug)]
 pub struct PathRule {
@@ -361,6 +388,17 @@ pub struct Settings {
     pub kube_version: crate::schema::KubeVersion,
     /// Configuration files applied, in order.
     pub config_files: Vec<PathBuf>,
+    /// Which files the run-level checks compare a DaemonSet with.
+    pub cross_scope: CrossScope,
+    /// Named sets of files compared together, before `cross_scope` applies.
+    #[serde(skip)]
+    pub cross_sets: Vec<CrossSet>,
+    /// The `exemptions` of the configuration files that apply (see [`crate::suppress_stage`]).
+    #[serde(skip)]
+    pub exemptions: Vec<Arc<crate::suppress_stage::Exemptions>>,
+    /// The baseline: from `--baseline`, else the nearest configuration file's `baseline`.
+    #[serde(skip)]
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
     #[serde(skip)]
     pub per_path: Vec<(PathBuf, PathRule)>,
     /// The nodes given with `--nodes`: rules that can use real nodes name them.
@@ -390,6 +428,10 @@ impl Default for Settings {
             policies: Vec::new(),
             kube_version: crate::schema::KubeVersion::newest(),
             config_files: Vec::new(),
+            cross_scope: CrossScope::default(),
+            cross_sets: Vec::new(),
+            exemptions: Vec::new(),
+            baseline: None,
             per_path: Vec::new(),
             cluster: None,
             inventory: false,
@@ -478,6 +520,36 @@ impl Settings {
         out
     }
 
+    /// The scope of the run-level checks a file named `name` (a path as displayed, relative to
+    /// the working directory) belongs to: files with the same key are compared together.
+    #[must_use]
+    pub fn cross_scope_key(&self, name: &str) -> String {
+        let path = Path::new(name);
+        if !self.cross_sets.is_empty() {
+            let abs = absolute(path);
+            for set in &self.cross_sets {
+                let rel = abs.strip_prefix(&set.base).unwrap_or(&abs);
+                if set.files.is_match(rel) {
+                    return format!("set\0{}\0{}", set.base.display(), set.name);
+                }
+            }
+        }
+        match self.cross_scope {
+            CrossScope::Run => "run".into(),
+            CrossScope::File => format!("file\0{name}"),
+            CrossScope::Directory => {
+                // Lexically: `./a/x.yaml` and `a/y.yaml` share a directory.
+                let dir: PathBuf = path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect();
+                format!("dir\0{}", dir.display())
+            }
+        }
+    }
+
     fn finish(&mut self) {
         self.include_set = build_globs(&self.include).ok();
     }
@@ -528,6 +600,48 @@ pub struct ConfigFile {
     pub policies: Option<Vec<String>>,
     /// Kubernetes version for schema validation, e.g. `"1.31"`.
     pub kube_version: Option<String>,
+    /// Which files the run-level (cross-object) checks compare a DaemonSet with:
+    /// `directory` (default: the files of its own directory), `file` (its own file) or `run`
+    /// (every linted file).
+    pub cross_scope: Option<CrossScope>,
+    /// Named sets of files the run-level checks compare together, whatever their directories
+    /// (a file in a set is compared only with the files of its set; the first set that matches
+    /// wins).
+    pub cross_sets: Option<Vec<CrossSetFile>>,
+    /// Findings hidden for what cannot be annotated (vendored or third-party charts, generated
+    /// files): each entry needs `rules` and a `reason`; one that silences nothing is reported
+    /// as `unused-suppression`.
+    pub exemptions: Option<Vec<ExemptionFile>>,
+    /// A baseline file written by `daemonlint check --write-baseline FILE` (relative to this
+    /// file): the findings it records are hidden, and entries that match nothing are reported.
+    pub baseline: Option<String>,
+}
+
+/// An `exemptions` entry: the findings of the rules `rules` on the DaemonSets it selects
+/// (every condition given must hold).
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExemptionFile {
+    /// DaemonSet name globs, e.g. `calico-*` (any DaemonSet when absent).
+    pub daemonsets: Option<Vec<String>>,
+    /// Namespaces (`default` matches a DaemonSet without one; any when absent).
+    pub namespaces: Option<Vec<String>>,
+    /// Only findings about these containers (any finding when absent).
+    pub containers: Option<Vec<String>>,
+    /// Rule ids or categories it hides.
+    pub rules: Vec<String>,
+    /// Why: shown with `--show-suppressed`.
+    pub reason: String,
+}
+
+/// A named set of files for the run-level checks.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CrossSetFile {
+    /// A name for the set (shown nowhere but in `daemonlint config`).
+    pub name: String,
+    /// Globs relative to the configuration file.
+    pub files: Vec<String>,
 }
 
 /// Settings for the files matching `files`.
@@ -640,6 +754,10 @@ pub struct Layer {
     pub dir: PathBuf,
     pub file: ConfigFile,
     pub source: Arc<SourceFile>,
+    /// Its `exemptions`, shared by every file it applies to (they record what they hide).
+    pub exemptions: Option<Arc<crate::suppress_stage::Exemptions>>,
+    /// Its `baseline`, read once.
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
 }
 
 /// Parse and validate a configuration file's text.
@@ -661,6 +779,8 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
                     .unwrap_or_default(),
                 file: ConfigFile::default(),
                 source: Arc::clone(&source),
+                exemptions: None,
+                baseline: None,
             });
         }
         Some(Err(e)) => return Err(vec![err(e.span, format!("invalid YAML: {}", e.message))]),
@@ -702,7 +822,7 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
             return Err(vec![err(span, format!("{message}{where_}"))]);
         }
     };
-    let layer = Layer {
+    let mut layer = Layer {
         path: path.to_path_buf(),
         dir: absolute(path)
             .parent()
@@ -710,13 +830,48 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
             .unwrap_or_default(),
         file,
         source: Arc::clone(&source),
+        exemptions: None,
+        baseline: None,
     };
-    let errors = validate(&layer, root);
-    if errors.is_empty() {
-        Ok(layer)
-    } else {
-        Err(errors)
+    let mut errors = validate(&layer, root);
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    if let Some(list) = &layer.file.exemptions {
+        let specs: Vec<crate::suppress_stage::ExemptionSpec<'_>> = list
+            .iter()
+            .enumerate()
+            .map(|(i, e)| crate::suppress_stage::ExemptionSpec {
+                daemonsets: e.daemonsets.as_deref().unwrap_or_default(),
+                namespaces: e.namespaces.as_deref().unwrap_or_default(),
+                containers: e.containers.as_deref().unwrap_or_default(),
+                rules: &e.rules,
+                reason: &e.reason,
+                span: root.span_at(&[Step::Key("exemptions"), Step::Index(i)]),
+            })
+            .collect();
+        layer.exemptions = Some(Arc::new(crate::suppress_stage::Exemptions::new(
+            Arc::clone(&source),
+            layer.dir.clone(),
+            &specs,
+        )));
+    }
+    if let Some(file) = &layer.file.baseline {
+        match crate::suppress_stage::Baseline::load(&layer.dir.join(file)) {
+            Ok(b) => layer.baseline = Some(Arc::new(b)),
+            Err((source, list)) => {
+                for (span, message) in list {
+                    errors.push(ConfigError {
+                        source: Arc::clone(&source),
+                        span,
+                        message,
+                    });
+                }
+                return Err(errors);
+            }
+        }
+    }
+    Ok(layer)
 }
 
 /// Turn serde's message into a span and a sentence, with "did you mean" for unknown keys.
@@ -879,6 +1034,49 @@ fn validate(layer: &Layer, root: crate::yaml::Node<'_>) -> Vec<ConfigError> {
             }
         }
     }
+    for (n, set) in f.cross_sets.iter().flatten().enumerate() {
+        if let Err((i, m)) = build_globs(&set.files) {
+            err(
+                &[
+                    Step::Key("cross-sets"),
+                    Step::Index(n),
+                    Step::Key("files"),
+                    Step::Index(i),
+                ],
+                format!("invalid glob: {m}"),
+            );
+        }
+    }
+    for (n, e) in f.exemptions.iter().flatten().enumerate() {
+        let at = |key: &'static str| [Step::Key("exemptions"), Step::Index(n), Step::Key(key)];
+        for (i, g) in e.daemonsets.iter().flatten().enumerate() {
+            if let Err(problem) = Glob::new(g) {
+                let [a, b, c] = at("daemonsets");
+                err(
+                    &[a, b, c, Step::Index(i)],
+                    format!("invalid glob: {}", problem.kind()),
+                );
+            }
+        }
+        for (i, r) in e.rules.iter().enumerate() {
+            if let Err(m) = Selector::parse(r) {
+                let [a, b, c] = at("rules");
+                err(&[a, b, c, Step::Index(i)], m);
+            }
+        }
+        if e.rules.is_empty() {
+            err(
+                &at("rules"),
+                "an exemption names the rules it hides (ids or categories)".into(),
+            );
+        }
+        if e.reason.trim().is_empty() {
+            err(
+                &at("reason"),
+                "an exemption needs a reason: why these findings are accepted".into(),
+            );
+        }
+    }
     if let Some(v) = &f.kube_version {
         if let Err(message) = v.parse::<crate::schema::KubeVersion>() {
             err(&[Step::Key("kube-version")], message);
@@ -985,6 +1183,28 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
     if let Some(v) = f.kube_version.as_deref().and_then(|v| v.parse().ok()) {
         settings.kube_version = v;
     }
+    if let Some(scope) = f.cross_scope {
+        settings.cross_scope = scope;
+    }
+    if let Some(e) = &layer.exemptions {
+        settings.exemptions.push(Arc::clone(e));
+    }
+    if let Some(b) = &layer.baseline {
+        settings.baseline = Some(Arc::clone(b));
+    }
+    if let Some(sets) = &f.cross_sets {
+        // The nearest configuration file's sets replace those of the files before it.
+        settings.cross_sets = sets
+            .iter()
+            .filter_map(|set| {
+                Some(CrossSet {
+                    name: set.name.clone(),
+                    base: layer.dir.clone(),
+                    files: build_globs(&set.files).ok()?,
+                })
+            })
+            .collect();
+    }
     settings.config_files.push(layer.path.clone());
     settings.finish();
 }
@@ -1005,6 +1225,10 @@ pub struct Overrides {
     pub cluster: Option<Arc<crate::coverage::Cluster>>,
     /// Set by `daemonlint inventory`, see [`Settings::inventory`].
     pub inventory: bool,
+    /// `--baseline FILE`.
+    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
+    /// `--write-baseline`: no baseline hides anything (the new one records every finding).
+    pub no_baseline: bool,
 }
 
 impl Overrides {
@@ -1046,6 +1270,12 @@ impl Overrides {
             settings.cluster = Some(Arc::clone(cluster));
         }
         settings.inventory |= self.inventory;
+        if let Some(b) = &self.baseline {
+            settings.baseline = Some(Arc::clone(b));
+        }
+        if self.no_baseline {
+            settings.baseline = None;
+        }
         settings.finish();
     }
 }
@@ -1093,6 +1323,19 @@ impl Resolver {
             built: Mutex::new(HashMap::new()),
             errors: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The exemption lists and baselines of every settings the run built, for
+    /// [`crate::suppress_stage::unused`].
+    #[must_use]
+    pub fn in_play(&self) -> crate::suppress_stage::InPlay {
+        let mut in_play = crate::suppress_stage::InPlay::default();
+        if let Ok(built) = self.built.lock() {
+            for settings in built.values() {
+                in_play.add(settings);
+            }
+        }
+        in_play
     }
 
     /// Errors met in discovered configuration files.

@@ -97,6 +97,9 @@ pub struct DaemonSetEntry {
     /// `serviceAccountName` (or the deprecated `serviceAccount`) with its span; `None` when
     /// unset (the pods run as `default`).
     pub service_account: Option<(String, Span)>,
+    /// `priorityClassName` with its span, when it is neither built in nor configured (see
+    /// [`rules::missing_priority_class::to_look_up`]): the run-level phase looks it up.
+    pub priority_class: Option<(String, Span)>,
     pub refs: Vec<ConfigRef>,
     pub pss: Box<[pss::Finding]>,
     pub level: Level,
@@ -154,7 +157,11 @@ pub struct FileIndex {
     pub secrets: Vec<Named>,
     pub bindings: Vec<Binding>,
     pub roles: Vec<Role>,
+    pub priority_classes: Vec<Named>,
     pub daemonsets: Vec<DaemonSetEntry>,
+    /// DaemonSets not indexed (see [`crate::Indexing::OtherObjects`]) name a priority class
+    /// to look up: the run-level phase must index them again (see [`may_find`]).
+    pub looks_up_priority_class: bool,
 }
 
 fn str_at<'a>(node: Node<'a>, path: &[&str]) -> Option<&'a str> {
@@ -199,6 +206,7 @@ impl FileIndex {
             "ServiceAccount" => self.service_accounts.push(named()),
             "ConfigMap" => self.config_maps.push(named()),
             "Secret" => self.secrets.push(named()),
+            "PriorityClass" => self.priority_classes.push(named()),
             "RoleBinding" | "ClusterRoleBinding" => {
                 let role_ref = object.node.get("roleRef");
                 let service_accounts = object
@@ -291,6 +299,8 @@ impl FileIndex {
                 .map_or_else(|| object.anchor_span(), |n| n.span()),
             pod_span: ds.pod_key.span(),
             service_account,
+            priority_class: rules::missing_priority_class::to_look_up(ds, settings)
+                .map(|(name, span)| (name.to_string(), span)),
             refs: config_refs(ds),
             pss: findings.into_boxed_slice(),
             level,
@@ -331,6 +341,7 @@ impl FileIndex {
             .iter_mut()
             .chain(&mut self.config_maps)
             .chain(&mut self.secrets)
+            .chain(&mut self.priority_classes)
         {
             named.span = named.span.shifted(by);
         }
@@ -345,6 +356,7 @@ impl FileIndex {
             for span in [&mut ds.anchor, &mut ds.namespace_span, &mut ds.pod_span]
                 .into_iter()
                 .chain(ds.service_account.as_mut().map(|(_, span)| span))
+                .chain(ds.priority_class.as_mut().map(|(_, span)| span))
                 .chain(ds.refs.iter_mut().map(|r| &mut r.span))
                 .chain(ds.pss.iter_mut().map(|f| &mut f.span))
             {
@@ -363,7 +375,9 @@ impl FileIndex {
         self.secrets.append(&mut other.secrets);
         self.bindings.append(&mut other.bindings);
         self.roles.append(&mut other.roles);
+        self.priority_classes.append(&mut other.priority_classes);
         self.daemonsets.append(&mut other.daemonsets);
+        self.looks_up_priority_class |= other.looks_up_priority_class;
     }
 }
 
@@ -536,10 +550,65 @@ fn config_refs(ds: &DaemonSet<'_>) -> Vec<ConfigRef> {
 }
 
 /// A file index and the file it came from (`None`: a `--namespaces` file, not reported on).
+#[derive(Clone, Copy)]
 pub struct Indexed<'a> {
     pub file: Option<usize>,
     pub name: &'a str,
     pub index: &'a FileIndex,
+    /// Seen by every scope (a `--namespaces` file), not only by its own.
+    pub shared: bool,
+}
+
+/// Which indexes each file's DaemonSets are compared with: the files of the same scope (see
+/// [`crate::config::CrossScope`]) and the shared ones. Each file's scope is decided by its own
+/// settings, once per run.
+pub struct Scopes {
+    keys: Vec<String>,
+    groups: std::collections::HashMap<String, Vec<usize>>,
+    shared: Vec<usize>,
+}
+
+impl Scopes {
+    /// The scope of every index, `settings` giving the settings of the file at a position.
+    pub fn of<'s>(
+        indexes: &[Indexed<'_>],
+        settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
+    ) -> Self {
+        let mut groups: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut shared = Vec::new();
+        let mut keys = Vec::with_capacity(indexes.len());
+        for (i, ix) in indexes.iter().enumerate() {
+            let key = match ix.file {
+                Some(file) => settings(file).cross_scope_key(ix.name),
+                None => String::new(),
+            };
+            if ix.shared {
+                shared.push(i);
+            } else {
+                groups.entry(key.clone()).or_default().push(i);
+            }
+            keys.push(key);
+        }
+        Self {
+            keys,
+            groups,
+            shared,
+        }
+    }
+
+    /// The indexes the DaemonSets of index `i` are compared with.
+    #[must_use]
+    pub fn members<'a>(&self, indexes: &[Indexed<'a>], i: usize) -> Vec<Indexed<'a>> {
+        let own = self.keys.get(i).and_then(|k| self.groups.get(k));
+        let mut out: Vec<usize> = own.cloned().unwrap_or_default();
+        out.extend(self.shared.iter().copied());
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter()
+            .filter_map(|j| indexes.get(j).copied())
+            .collect()
+    }
 }
 
 /// One run-level finding before it is stamped.
@@ -568,12 +637,17 @@ pub fn check<'s>(
     indexes: &[Indexed<'_>],
     settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
 ) {
-    for ix in indexes {
+    let scopes = Scopes::of(indexes, settings);
+    for (i, ix) in indexes.iter().enumerate() {
         let Some(file) = ix.file else { continue };
+        if ix.index.daemonsets.is_empty() {
+            continue;
+        }
         let Some(report) = files.get_mut(file) else {
             continue;
         };
-        let mut out = check_daemonsets(&ix.index.daemonsets, ix.name, indexes, &settings(file));
+        let scoped = scopes.members(indexes, i);
+        let mut out = check_daemonsets(&ix.index.daemonsets, ix.name, &scoped, &settings(file));
         if !out.is_empty() {
             // Sorted once per file (sorting after every DaemonSet was quadratic on large
             // multi-document files).
@@ -586,7 +660,8 @@ pub fn check<'s>(
 }
 
 /// The run-level findings of DaemonSets of the file named `own`, against the objects of every
-/// index (only their objects other than DaemonSets are read).
+/// index given (only their objects other than DaemonSets are read): the indexes of its scope
+/// (see [`Scopes`]).
 #[must_use]
 pub fn check_daemonsets(
     daemonsets: &[DaemonSetEntry],
@@ -601,6 +676,7 @@ pub fn check_daemonsets(
         service_account(ds, indexes, &mut found);
         cluster_admin(ds, own, indexes, &mut found);
         config_refs_check(ds, indexes, &mut found);
+        priority_class(ds, indexes, settings, &mut found);
         let mut out = Vec::new();
         for f in found {
             let Some(default) = settings.severity_of(f.meta) else {
@@ -625,6 +701,7 @@ pub fn check_daemonsets(
         for s in &ds.suppressions {
             s.clone().apply(&mut out);
         }
+        crate::suppress_stage::apply(settings, own, &[], &mut out);
         all.append(&mut out);
     }
     all
@@ -638,11 +715,12 @@ pub fn may_find(indexes: &[Indexed<'_>], settings: &Settings) -> bool {
     settings.options.pod_security_default_level != Level::Privileged
         || indexes.iter().any(|ix| {
             let i = ix.index;
-            !(i.namespaces.is_empty()
-                && i.service_accounts.is_empty()
-                && i.bindings.is_empty()
-                && i.config_maps.is_empty()
-                && i.secrets.is_empty())
+            i.looks_up_priority_class
+                || !(i.namespaces.is_empty()
+                    && i.service_accounts.is_empty()
+                    && i.bindings.is_empty()
+                    && i.config_maps.is_empty()
+                    && i.secrets.is_empty())
         })
 }
 
@@ -902,4 +980,44 @@ fn config_refs_check(ds: &DaemonSetEntry, indexes: &[Indexed<'_>], out: &mut Vec
             labels: Vec::new(),
         });
     }
+}
+
+fn priority_class(
+    ds: &DaemonSetEntry,
+    indexes: &[Indexed<'_>],
+    settings: &Settings,
+    out: &mut Vec<Finding>,
+) {
+    let Some((name, span)) = &ds.priority_class else {
+        return;
+    };
+    // The configured classes may differ between the file that indexed the DaemonSet and now
+    // (they do not: both are the file's settings), and built-in classes are the rule's own.
+    if settings.options.priority_classes.iter().any(|c| c == name) {
+        return;
+    }
+    let defined = indexes
+        .iter()
+        .flat_map(|ix| ix.index.priority_classes.iter())
+        .any(|p| &p.name == name);
+    if defined {
+        return;
+    }
+    let built_in: Vec<String> = rules::missing_priority_class::BUILT_IN
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    out.push(Finding {
+        meta: &rules::missing_priority_class::RULE.meta,
+        severity: Some(Severity::Info),
+        span: *span,
+        message: format!(
+            "priorityClassName `{name}` is neither built in ({}) nor a PriorityClass these files define: if the cluster has no such class, the API server rejects every pod of this DaemonSet; if it has one, it must rank as high as `system-node-critical` or ordinary workloads can crowd the agent off a full node",
+            built_in.join(", ")
+        ),
+        help: format!(
+            "use `system-node-critical`, add the PriorityClass `{name}` to the manifests, or add `{name}` to the `classes` option of `missing-priority-class` if the cluster defines it"
+        ),
+        labels: Vec::new(),
+    });
 }

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod source;
 pub mod stream;
 pub mod suppress;
+pub mod suppress_stage;
 pub mod yaml;
 
 use std::borrow::Cow;
@@ -155,6 +156,7 @@ fn with_run_level(report: FileReport, index: &cross::FileIndex, settings: &Setti
             file: Some(0),
             name: &name,
             index,
+            shared: false,
         }],
         &|_| Cow::Borrowed(settings),
     );
@@ -198,10 +200,11 @@ fn lint_source_indexed_with(
     } else {
         std::iter::once(0..text.len()).collect()
     };
-    let (diagnostics, mut stats, index) =
+    let (mut diagnostics, mut stats, index) =
         lint_ranges(text, ranges, settings, policies, Indexing::Everything);
     stats.files = 1;
     let daemonsets = index.linted();
+    suppress_stage::apply(settings, &source.name, &daemonsets, &mut diagnostics);
     (
         FileReport {
             source,
@@ -353,6 +356,8 @@ fn check_document(
                 suppressions.add_annotations(text, &ds);
                 if indexing == Indexing::Everything {
                     index_daemonset(&ds, reference, settings, [comments, &suppressions], index);
+                } else if rules::missing_priority_class::to_look_up(&ds, settings).is_some() {
+                    index.looks_up_priority_class = true;
                 }
                 suppressions.apply(&mut out[start..]);
                 suppressions.report(settings, doc.index, out);
@@ -759,6 +764,8 @@ pub fn lint_paths_indexed(
             file: Some(i),
             name: &names[i],
             index,
+            // `--namespaces` files are seen by every scope.
+            shared: paths[i].as_ref().is_some_and(|p| extra.contains(p)),
         })
         .collect();
     cross::check(&mut files, &indexed, &|i| {
@@ -797,6 +804,12 @@ pub(crate) fn targets(
     extra: &[std::path::PathBuf],
 ) -> Vec<discover::Target> {
     let mut targets = discover::discover(paths, source, force_exclude);
+    // The baseline is JSON beside the manifests: not one of them.
+    targets.retain(|t| {
+        t.error.is_some()
+            || t.path.extension().is_none_or(|e| e != "json")
+            || !suppress_stage::is_baseline(&source.for_path(Some(&t.path)), &t.path)
+    });
     for path in extra {
         if !targets.iter().any(|t| &t.path == path) {
             targets.push(discover::Target {

@@ -52,6 +52,8 @@ struct Linted {
     text: Option<String>,
     /// Read in windows: its DaemonSets are not in `index` (see [`crate::Indexing`]).
     windowed: bool,
+    /// Given with `--namespaces`: seen by every scope of the run-level checks.
+    shared: bool,
 }
 
 /// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
@@ -87,6 +89,7 @@ impl<'a> Run<'a> {
             index,
             text: None,
             windowed: false,
+            shared: false,
         });
     }
 
@@ -150,6 +153,9 @@ impl<'a> Run<'a> {
             let mut files = Vec::with_capacity(linted.len());
             for (report, index) in linted {
                 self.keep(&report, index);
+                if let Some(last) = self.files.last_mut() {
+                    last.shared = last.path.as_ref().is_some_and(|p| extra.contains(p));
+                }
                 files.push(report);
             }
             self.emit_files(files, emit)?;
@@ -267,6 +273,7 @@ impl<'a> Run<'a> {
                 d.shift(base_offset);
                 d.document += documents;
             }
+            crate::suppress_stage::apply(&settings, &target.display, &[], &mut diagnostics);
             part_index.shift(base_offset, documents);
             documents += part_stats.documents;
             let mut report = FileReport {
@@ -310,6 +317,7 @@ impl<'a> Run<'a> {
                 file: Some(i),
                 name: &f.name,
                 index: &f.index,
+                shared: f.shared,
             })
             .collect();
         // Reports that only carry findings: the files were counted when linted.
@@ -322,16 +330,17 @@ impl<'a> Run<'a> {
             })
             .collect();
         let paths: Vec<Option<&Path>> = self.files.iter().map(|f| f.path.as_deref()).collect();
-        cross::check(&mut reports, &indexed, &|i| {
-            self.source.for_path(paths.get(i).copied().flatten())
-        });
+        let settings_of = |i: usize| self.source.for_path(paths.get(i).copied().flatten());
+        cross::check(&mut reports, &indexed, &settings_of);
+        let scopes = cross::Scopes::of(&indexed, &settings_of);
         // The DaemonSets of windowed files, indexed again window by window when they can
         // have findings at all.
-        for (linted, report) in self.files.iter().zip(&mut reports) {
+        for (i, (linted, report)) in self.files.iter().zip(&mut reports).enumerate() {
             let Some(path) = linted.path.as_deref().filter(|_| linted.windowed) else {
                 continue;
             };
             let settings = self.source.for_path(Some(path));
+            let indexed = scopes.members(&indexed, i);
             if !cross::may_find(&indexed, &settings) {
                 continue;
             }

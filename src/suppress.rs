@@ -346,8 +346,10 @@ impl Suppressions {
                 let enabled = rules::find(id)
                     .and_then(|m| settings.severity_of(m))
                     .is_some();
-                // Run-level rules fire after the file's suppressions are reported.
-                if !used && enabled && !rules::is_run_level(id) {
+                // Run-level rules fire after the file's suppressions are reported (and
+                // `missing-priority-class` looks classes up there too).
+                let run_level = rules::is_run_level(id) || id == "missing-priority-class";
+                if !used && enabled && !run_level {
                     out.extend(make(
                         &rules::UNUSED_SUPPRESSION,
                         *span,

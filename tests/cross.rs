@@ -236,3 +236,171 @@ fn inventory_formats() {
         insta::assert_snapshot!(format!("inventory_{format}"), inventory(format));
     }
 }
+
+/// The run-level findings of `tests/data/scope` (two unrelated vendors' folders) under a scope,
+/// as `file:line rule`.
+fn scoped(scope: daemonlint::config::CrossScope) -> Vec<String> {
+    let mut settings = Settings::default();
+    settings.cross_scope = scope;
+    let report = daemonlint::lint_paths(&[PathBuf::from("tests/data/scope")], &settings);
+    report
+        .active()
+        .filter(|(_, d)| {
+            daemonlint::rules::is_run_level(&d.rule) || d.rule == "missing-priority-class"
+        })
+        .map(|(f, d)| {
+            let at = f.source.line_col(d.span.start);
+            format!("{}:{} {}", f.source.name, at.line, d.rule)
+        })
+        .collect()
+}
+
+#[test]
+fn by_default_unrelated_directories_do_not_see_each_others_objects() {
+    use daemonlint::config::CrossScope;
+    assert_eq!(CrossScope::default(), CrossScope::Directory);
+    // Vendor A's DaemonSet is compared with nothing of vendor B's: its ServiceAccount,
+    // ConfigMap and binding are not looked up there, and B's PriorityClass does not count.
+    // Vendor B's DaemonSet is still compared with the objects of its own directory.
+    assert_eq!(
+        scoped(CrossScope::Directory),
+        [
+            "tests/data/scope/vendor-a/agent.yaml:14 missing-priority-class",
+            "tests/data/scope/vendor-b/agent.yaml:13 missing-service-account",
+        ]
+    );
+}
+
+#[test]
+fn the_run_scope_pools_every_file() {
+    assert_eq!(
+        scoped(daemonlint::config::CrossScope::Run),
+        [
+            "tests/data/scope/vendor-a/agent.yaml:13 missing-service-account",
+            "tests/data/scope/vendor-a/agent.yaml:13 cluster-admin-binding",
+            "tests/data/scope/vendor-a/agent.yaml:22 missing-config-reference",
+            "tests/data/scope/vendor-b/agent.yaml:13 missing-service-account",
+        ]
+    );
+}
+
+#[test]
+fn the_file_scope_compares_a_daemonset_with_its_own_file() {
+    assert_eq!(
+        scoped(daemonlint::config::CrossScope::File),
+        [
+            "tests/data/scope/vendor-a/agent.yaml:14 missing-priority-class",
+            "tests/data/scope/vendor-b/agent.yaml:14 missing-priority-class",
+        ]
+    );
+}
+
+#[test]
+fn a_priority_class_defined_beside_the_daemonset_is_accepted() {
+    let text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: agents}\nvalue: 1000000\n---\n";
+    let ds = std::fs::read_to_string("tests/data/scope/vendor-b/agent.yaml").unwrap();
+    let lint = |text: String| -> Vec<String> {
+        daemonlint::lint_source(
+            daemonlint::source::SourceFile::new("x.yaml", text),
+            &Settings::default(),
+        )
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "missing-priority-class")
+        .map(|d| d.message.clone())
+        .collect()
+    };
+    let named = ds.replace("platform-critical", "agents");
+    assert_eq!(lint(format!("{text}{named}")), Vec::<String>::new());
+    let other = lint(format!(
+        "{text}{}",
+        ds.replace("platform-critical", "agent")
+    ));
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(other[0].starts_with("priorityClassName `agent` is neither built in"));
+    // A built-in class left out of the configured list is still reported as such.
+    let mut settings = Settings::default();
+    settings.options.priority_classes = vec!["agents".into()];
+    let builtin = ds.replace("platform-critical", "system-cluster-critical");
+    let report = daemonlint::lint_source(
+        daemonlint::source::SourceFile::new("x.yaml", builtin),
+        &settings,
+    );
+    let found: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "missing-priority-class")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].contains("is not one of the node-critical classes (`agents`)"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn cross_scope_and_cross_sets_are_read_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (from, to) in [
+        ("vendor-a/agent.yaml", "a/agent.yaml"),
+        ("vendor-b/agent.yaml", "b/agent.yaml"),
+        ("vendor-b/objects.yaml", "shared/objects.yaml"),
+    ] {
+        std::fs::create_dir_all(root.join(to).parent().unwrap()).unwrap();
+        std::fs::copy(PathBuf::from("tests/data/scope").join(from), root.join(to)).unwrap();
+    }
+    let run = |config: &str| -> String {
+        std::fs::write(root.join(".daemonlint.yaml"), config).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+            .current_dir(root)
+            .args([
+                "check",
+                "--format",
+                "concise",
+                "--no-summary",
+                "--select",
+                "missing-service-account,missing-priority-class",
+                ".",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Directory scope: neither DaemonSet sees `shared/`.
+    let lines = run("cross-scope: directory\n");
+    assert!(
+        lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("b/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
+    assert!(!lines.contains("missing-service-account"), "{lines}");
+    // A named set puts `b/` and `shared/` together; `a/` stays in its own directory.
+    let lines = run("cross-sets:\n  - name: vendor-b\n    files: [b/*, shared/*]\n");
+    assert!(
+        lines.contains("a/agent.yaml:14:26: info[missing-priority-class]"),
+        "{lines}"
+    );
+    assert!(!lines.contains("b/agent.yaml:14"), "{lines}");
+    assert!(
+        lines.contains("b/agent.yaml:13:27: info[missing-service-account]"),
+        "{lines}"
+    );
+    // An unknown scope is a configuration error that points at the value.
+    std::fs::write(root.join(".daemonlint.yaml"), "cross-scope: everything\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+        .current_dir(root)
+        .args(["check", "--format", "concise", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(".daemonlint.yaml:1:14: error[invalid-config]"),
+        "{text}"
+    );
+}

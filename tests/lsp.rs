@@ -895,3 +895,42 @@ fn latency_from_did_change_to_publish() {
     assert!(debounced >= Duration::from_millis(150));
     assert!(lint < Duration::from_secs(2), "{lint:?}");
 }
+
+#[test]
+fn the_configured_baseline_hides_findings_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("agent.yaml");
+    let (_, text) = agent();
+    std::fs::write(&doc, &text).unwrap();
+    // The baseline of today's findings, as `--write-baseline` records them.
+    let report = daemonlint::lint_paths(
+        std::slice::from_ref(&doc),
+        &daemonlint::config::Settings::default(),
+    );
+    assert!(report.active().any(|(_, d)| d.rule == "writable-host-path"));
+    let (baseline, _) = daemonlint::suppress_stage::write(&report, dir.path());
+    std::fs::write(dir.path().join("baseline.json"), baseline).unwrap();
+    std::fs::write(
+        dir.path().join(".daemonlint.yaml"),
+        "baseline: baseline.json\n",
+    )
+    .unwrap();
+    let uri = uri_of(&doc);
+    let (mut client, _) = Client::start(json!({"capabilities": {}}));
+    let published = client.open(&uri, &text);
+    assert_eq!(codes_and_ranges(&published), Vec::<(String, Value)>::new());
+    // A new finding shows; the baselined ones stay hidden.
+    let edited = text.replacen(
+        "hostNetwork: true",
+        "hostNetwork: true\n      hostPID: true",
+        1,
+    );
+    assert_ne!(edited, text);
+    client.change(&uri, 2, &edited);
+    let codes: Vec<String> = codes_and_ranges(&client.diagnostics(&uri))
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(codes, ["host-pid"]);
+    assert_eq!(client.shutdown(), 0);
+}

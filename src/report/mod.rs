@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, ObjectRef};
+use crate::diagnostic::ObjectRef;
 use crate::Report;
 
 /// Every output format; serves clap, the configuration file and the docs.
@@ -262,7 +262,7 @@ pub(crate) fn qualified_name(object: &ObjectRef) -> String {
 /// of that key so that two findings never share one. Line numbers are left out on purpose, so
 /// editing lines above a finding does not make it look new to GitLab or GitHub.
 pub(crate) fn fingerprints(report: &Report, root: Option<&Path>) -> Vec<String> {
-    use sha2::{Digest, Sha256};
+    use crate::suppress_stage::{fingerprint_key, hex_sha256};
     let mut seen: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
     report
         .diagnostics()
@@ -270,36 +270,9 @@ pub(crate) fn fingerprints(report: &Report, root: Option<&Path>) -> Vec<String> 
             let key = fingerprint_key(&relative_name(&file.source.name, root), d);
             let occurrence = seen.entry(key.clone()).or_insert(0);
             *occurrence += 1;
-            let mut hasher = Sha256::new();
-            hasher.update(&key);
-            hasher.update(occurrence.to_le_bytes());
-            hasher.finalize().iter().fold(String::new(), |mut s, b| {
-                use std::fmt::Write as _;
-                let _ = write!(s, "{b:02x}");
-                s
-            })
+            hex_sha256(&[&key, &occurrence.to_le_bytes()])
         })
         .collect()
-}
-
-fn fingerprint_key(file: &str, d: &Diagnostic) -> Vec<u8> {
-    let object = d.object.as_ref();
-    let fields = [
-        "daemonlint/v1",
-        &d.rule,
-        file,
-        object.map_or("", |o| o.kind.as_str()),
-        object.and_then(|o| o.namespace.as_deref()).unwrap_or(""),
-        object.and_then(|o| o.name.as_deref()).unwrap_or(""),
-        d.path.as_deref().unwrap_or(""),
-    ];
-    // Length-prefixed, so that no two field lists give the same bytes.
-    let mut key = Vec::new();
-    for field in fields {
-        key.extend_from_slice(&(field.len() as u64).to_le_bytes());
-        key.extend_from_slice(field.as_bytes());
-    }
-    key
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

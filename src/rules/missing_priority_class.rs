@@ -17,6 +17,22 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// The PriorityClasses every cluster has.
+pub const BUILT_IN: &[&str] = &["system-node-critical", "system-cluster-critical"];
+
+/// The class a DaemonSet names when the run-level phase must look it up: set, neither built in
+/// nor one of the configured `priority_classes`.
+#[must_use]
+pub fn to_look_up<'a>(
+    ds: &DaemonSet<'a>,
+    settings: &crate::config::Settings,
+) -> Option<(&'a str, crate::source::Span)> {
+    let value = ds.pod_field("priorityClassName")?;
+    let name = value.as_str()?;
+    let listed = settings.options.priority_classes.iter().any(|c| c == name);
+    (!listed && !BUILT_IN.contains(&name)).then(|| (name, value.span()))
+}
+
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let classes = &cx.settings.options.priority_classes;
     let first = classes
@@ -41,6 +57,12 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         return;
     };
     if classes.iter().any(|c| c == name) {
+        return;
+    }
+    // Any other class is looked up among the PriorityClasses of the linted set, by the
+    // run-level phase (see `crate::cross`): accepted when defined there, reported when it is
+    // neither built in nor defined.
+    if !BUILT_IN.contains(&name) {
         return;
     }
     let listed: Vec<String> = classes.iter().map(|c| format!("`{c}`")).collect();

@@ -10,7 +10,7 @@ mod image_tag_latest;
 mod invalid_rolling_update;
 mod max_surge_host_port;
 mod missing_control_plane_toleration;
-mod missing_priority_class;
+pub mod missing_priority_class;
 mod missing_probes;
 mod missing_resources;
 mod missing_selector;
