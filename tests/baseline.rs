@@ -240,6 +240,27 @@ fn a_written_baseline_hides_every_current_finding_and_is_sorted_one_entry_a_line
         shown.contains(&"deploy/agent.yaml:14 missing-service-account [baseline]".to_string()),
         "{shown:?}"
     );
+    // In SARIF, a finding the baseline hides is shown as an externally suppressed result.
+    let sarif = run(
+        dir,
+        &[
+            "--isolated",
+            "--baseline",
+            ".daemonlint-baseline.json",
+            "--format",
+            "sarif",
+            "--show-suppressed",
+            ".",
+        ],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = value["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "host-network"));
+    for r in results {
+        assert_eq!(r["suppressions"][0]["kind"], "external", "{}", r["ruleId"]);
+        assert_eq!(r["suppressions"][0]["properties"]["mechanism"], "baseline");
+    }
 }
 
 #[test]

@@ -606,3 +606,41 @@ fn suppressed_findings_stay_out_of_every_machine_format() {
         }
     }
 }
+
+#[test]
+fn sarif_marks_shown_suppressed_findings_as_suppressed() {
+    let text = std::fs::read_to_string(
+        common::root().join("fixtures/writable-host-path/pass-suppressed-by-comment.yaml"),
+    )
+    .expect("fixture");
+    let file = daemonlint::lint_source(
+        SourceFile::new("ds.yaml", text),
+        &daemonlint::config::Settings::default(),
+    );
+    let report = Report {
+        files: vec![file],
+        show_suppressed: true,
+        ..Report::default()
+    };
+    let sarif: Value = serde_json::from_str(&render(OutputFormat::Sarif, &report)).expect("sarif");
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "writable-host-path")
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{results:#?}");
+    assert_eq!(
+        suppressed[0]["suppressions"],
+        serde_json::json!([{
+            "kind": "inSource",
+            "justification": "the agent keeps its read position here",
+            "properties": {"mechanism": "comment"}
+        }])
+    );
+    // Active findings carry no `suppressions` (code scanning would close them).
+    assert!(results
+        .iter()
+        .filter(|r| r["ruleId"] != "writable-host-path")
+        .all(|r| r.get("suppressions").is_none()));
+}

@@ -114,7 +114,41 @@ struct SarifResult<'a> {
     partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix<'a>>,
+    /// Present on a finding that is suppressed (shown with `--show-suppressed`): code scanning
+    /// then lists it as dismissed instead of open.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
     properties: ResultProperties<'a>,
+}
+
+/// SARIF's `suppression` object (§3.35): `inSource` for a comment or annotation in the
+/// manifest, `external` for the configuration's exemptions and the baseline file.
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
+    properties: SuppressionProperties,
+}
+
+#[derive(Serialize)]
+struct SuppressionProperties {
+    /// daemonlint's own name of the mechanism (`comment`, `annotation`, `baseline`, ...).
+    mechanism: &'static str,
+}
+
+fn suppressions(d: &Diagnostic) -> Vec<Suppression<'_>> {
+    d.suppressed
+        .iter()
+        .map(|s| Suppression {
+            kind: match s.kind {
+                "baseline" | "exemption" => "external",
+                _ => "inSource",
+            },
+            justification: s.reason.as_deref(),
+            properties: SuppressionProperties { mechanism: s.kind },
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -404,6 +438,7 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
                 related_locations: related,
                 partial_fingerprints: partial,
                 fixes,
+                suppressions: suppressions(d),
                 properties: ResultProperties {
                     help: d.help.as_deref(),
                     path: d.path.as_deref(),
