@@ -104,6 +104,10 @@ pub struct Violation {
     /// sensitive path is an error where a read-only one is a warning). The engine uses it unless
     /// the user set the rule to another severity than its default: that severity always wins.
     pub severity: Option<Severity>,
+    /// The finding is about a field the document does not have. On a partial document (a
+    /// patch, see [`crate::k8s::partial`]) what it lacks comes from its base, so the engine
+    /// drops such findings there.
+    pub absent: bool,
 }
 
 impl Violation {
@@ -116,6 +120,7 @@ impl Violation {
             labels: Vec::new(),
             fix: None,
             severity: None,
+            absent: false,
         }
     }
 
@@ -124,6 +129,20 @@ impl Violation {
     #[must_use]
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = Some(severity);
+        self
+    }
+
+    /// Mark the finding as one about an absent field (dropped on partial documents).
+    #[must_use]
+    pub fn absent(mut self) -> Self {
+        self.absent = true;
+        self
+    }
+
+    /// [`Violation::absent`] when `absent` holds.
+    #[must_use]
+    pub fn absent_if(mut self, absent: bool) -> Self {
+        self.absent |= absent;
         self
     }
 
@@ -500,6 +519,7 @@ pub fn check_daemonset(
     out: &mut Vec<Diagnostic>,
 ) {
     let cx = RuleCx { settings, text };
+    let partial = crate::k8s::partial::is_partial(ds.object.node);
     let mut violations = Vec::new();
     for rule in RULES {
         let Some(severity) = settings.severity_of(&rule.meta) else {
@@ -508,6 +528,9 @@ pub fn check_daemonset(
         let configured = settings.severity_configured(rule.meta.id, rule.meta.default_severity);
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
+            if partial && v.absent {
+                continue;
+            }
             let severity = match v.severity {
                 Some(own) if !configured => own,
                 _ => severity,
