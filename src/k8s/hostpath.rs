@@ -279,13 +279,19 @@ pub fn classify_writable(path: &str) -> Option<Exposure> {
         .map(|e| Exposure::Contains(e.to_string()))
 }
 
+/// `/dev/log`, the syslog socket: under `/dev` but no device.
+#[must_use]
+pub fn is_syslog_socket(path: &str) -> bool {
+    path == "/dev/log"
+}
+
 /// What a well-known location holds, for messages: `path` is the mounted path, `entry` the
 /// list entry it matched.
 #[must_use]
 pub fn describe(path: &str, entry: &str) -> &'static str {
     // `/dev/log` lies under `/dev` but is no device: it is the syslog socket.
-    if is_within(path, "/dev/log") && is_within(entry, "/dev") {
-        return "the node's syslog socket, through which the agent can write to the node's system log";
+    if is_syslog_socket(path) && is_within(entry, "/dev") {
+        return "the node's syslog socket";
     }
     if let Some((_, what)) = WRITE_SENSITIVE_HOST_PATHS.iter().find(|(e, _)| *e == entry) {
         return what;

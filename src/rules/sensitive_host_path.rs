@@ -3,7 +3,9 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
-use crate::k8s::hostpath::{classify_writable, describe, kubelet_plugin_dir, PluginDir};
+use crate::k8s::hostpath::{
+    classify_writable, describe, is_syslog_socket, kubelet_plugin_dir, PluginDir,
+};
 use crate::manifest::DaemonSet;
 
 pub use crate::k8s::hostpath::{classify, normalize_entries, normalize_host_path, Exposure};
@@ -81,7 +83,14 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             ),
             _ => String::new(),
         };
-        let (how, severity) = if exposure.is_socket() {
+        let (how, severity) = if is_syslog_socket(&path) {
+            (
+                "whoever controls the agent can forge entries in every node's system log (a \
+                 read-only mount does not help: clients can still write to the socket)"
+                    .to_string(),
+                Severity::Warning,
+            )
+        } else if exposure.is_socket() {
             (
                 "whoever controls the agent can start privileged containers on every node (a \
                  read-only mount does not help: clients can still connect to the socket)"
