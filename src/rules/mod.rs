@@ -1,12 +1,17 @@
 //! The rule registry (a static table) and the engine that runs it over a DaemonSet.
 
 mod aggressive_max_unavailable;
+mod api_server;
 mod dangerous_capabilities;
 mod deprecated_api_version;
+mod duplicate_name;
+mod duplicate_port;
 mod host_namespaces;
 mod host_network_dns_policy;
 mod host_port;
 mod image_tag_latest;
+mod invalid_name;
+mod invalid_port_name;
 mod invalid_rolling_update;
 mod max_surge_host_port;
 mod missing_control_plane_toleration;
@@ -20,6 +25,7 @@ mod privileged_container;
 mod pss;
 mod run_as_root;
 mod selector_mismatch;
+mod undefined_volume;
 mod writable_host_path;
 mod writable_root_filesystem;
 
@@ -391,6 +397,11 @@ pub static RULES: &[&Rule] = &[
     &on_delete_strategy::RULE,
     &selector_mismatch::RULE,
     &missing_selector::RULE,
+    &invalid_name::RULE,
+    &undefined_volume::RULE,
+    &duplicate_name::RULE,
+    &duplicate_port::RULE,
+    &invalid_port_name::RULE,
     &deprecated_api_version::RULE,
     &image_tag_latest::RULE,
     &missing_probes::LIVENESS,
