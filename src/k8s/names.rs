@@ -171,8 +171,10 @@ mod tests {
         assert!(dns1123_subdomain("agent.example.com").is_empty());
         assert_eq!(dns1123_subdomain("a..b").len(), 1);
         assert_eq!(dns1123_subdomain("Agent").len(), 1);
-        assert!(dns1123_subdomain("< Replace with the namespace to use >")[0]
-            .starts_with("a lowercase RFC 1123 subdomain must consist of"));
+        assert!(
+            dns1123_subdomain("< Replace with the namespace to use >")[0]
+                .starts_with("a lowercase RFC 1123 subdomain must consist of")
+        );
         assert_eq!(
             dns1123_subdomain(&"a".repeat(254)),
             ["must be no more than 253 characters"]
@@ -188,7 +190,10 @@ mod tests {
             port_name("nameValue"),
             ["must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"]
         );
-        assert_eq!(port_name("8080"), ["must contain at least one letter (a-z)"]);
+        assert_eq!(
+            port_name("8080"),
+            ["must contain at least one letter (a-z)"]
+        );
         assert_eq!(port_name("a--b"), ["must not contain consecutive hyphens"]);
         assert_eq!(port_name("-a"), ["must not begin or end with a hyphen"]);
         assert_eq!(

@@ -79,23 +79,20 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         let describe = container.describe();
         report_repeats(
             ds,
-            ports
-                .into_iter()
-                .flat_map(|p| p.items())
-                .filter_map(|p| {
-                    let name = p.get("name")?;
-                    // An invalid name is `invalid-port-name`'s; the API server checks it first.
-                    if name
-                        .as_str()
-                        .is_some_and(|n| !crate::k8s::names::port_name(n).is_empty())
-                    {
-                        return None;
-                    }
-                    Some((
-                        name,
-                        format!("port `{}` of {describe}", name.as_str().unwrap_or("?")),
-                    ))
-                }),
+            ports.into_iter().flat_map(|p| p.items()).filter_map(|p| {
+                let name = p.get("name")?;
+                // An invalid name is `invalid-port-name`'s; the API server checks it first.
+                if name
+                    .as_str()
+                    .is_some_and(|n| !crate::k8s::names::port_name(n).is_empty())
+                {
+                    return None;
+                }
+                Some((
+                    name,
+                    format!("port `{}` of {describe}", name.as_str().unwrap_or("?")),
+                ))
+            }),
             "port of the container",
             out,
         );

@@ -52,7 +52,9 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                         ),
                     )
                     .label(first.span(), "first claimed here")
-                    .help("give each hostPort (per protocol and hostIP) to one port of one container"),
+                    .help(
+                        "give each hostPort (per protocol and hostIP) to one port of one container",
+                    ),
                 ),
                 None => host_ports.push((key, node)),
             }

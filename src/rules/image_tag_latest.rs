@@ -137,10 +137,19 @@ mod tests {
 
     #[test]
     fn moving_tags() {
-        for tag in ["main", "master", "edge", "canary", "nightly", "dev", "stable", "Nightly"] {
+        for tag in [
+            "main", "master", "edge", "canary", "nightly", "dev", "stable", "Nightly",
+        ] {
             assert!(is_moving_tag(tag), "{tag}");
         }
-        for tag in ["v1.8.2", "1.4.2", "stable-1.4", "main-3f2a1c", "edge-20240101", "latest"] {
+        for tag in [
+            "v1.8.2",
+            "1.4.2",
+            "stable-1.4",
+            "main-3f2a1c",
+            "edge-20240101",
+            "latest",
+        ] {
             assert!(!is_moving_tag(tag), "{tag}");
         }
     }

@@ -631,4 +631,69 @@ mod tests {
             .insert("sensitive-host-path".into(), Level::Off);
         assert!(severities(&settings).is_empty());
     }
+
+    /// A Kustomize patch: no selector, no pod labels.
+    const PATCH: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n\
+        \x20 template:\n    spec:\n      hostNetwork: true\n      containers:\n\
+        \x20       - name: a\n          image: a:1\n\
+        \x20         securityContext: {privileged: true, readOnlyRootFilesystem: false}\n\
+        \x20         volumeMounts: [{name: host, mountPath: /host}]\n";
+
+    fn rules_fired(text: &str) -> Vec<String> {
+        let mut settings = Settings::default();
+        settings.selection.select = Some(vec![crate::config::Selector::All]);
+        let mut fired: Vec<String> =
+            crate::lint_source(SourceFile::new("a.yaml", text.to_string()), &settings)
+                .diagnostics
+                .iter()
+                .map(|d| d.rule.to_string())
+                .collect();
+        fired.sort();
+        fired.dedup();
+        fired
+    }
+
+    #[test]
+    fn a_partial_document_reports_what_it_says_not_what_it_lacks() {
+        let fired = rules_fired(PATCH);
+        // What the patch says is judged...
+        for rule in [
+            "privileged-container",
+            "host-network",
+            "writable-root-filesystem",
+        ] {
+            assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
+        }
+        // ...what it leaves to its base is not: no rule about an absent field fires.
+        for rule in [
+            "missing-field",
+            "missing-selector",
+            "missing-priority-class",
+            "missing-control-plane-toleration",
+            "missing-resource-requests",
+            "missing-resource-limits",
+            "missing-liveness-probe",
+            "missing-readiness-probe",
+            "run-as-root",
+            "host-network-dns-policy",
+            "undefined-volume",
+        ] {
+            assert!(!fired.iter().any(|r| r == rule), "{rule} in {fired:?}");
+        }
+        // The same object with a selector and pod labels is whole: they all fire.
+        let whole = PATCH.replace(
+            "spec:\n  template:\n    spec:\n",
+            "spec:\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n",
+        );
+        let fired = rules_fired(&whole);
+        for rule in [
+            "missing-selector",
+            "missing-priority-class",
+            "missing-resource-requests",
+            "host-network-dns-policy",
+            "undefined-volume",
+        ] {
+            assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
+        }
+    }
 }

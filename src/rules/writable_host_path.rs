@@ -49,8 +49,8 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             {
                 continue;
             }
-            let bidirectional = mount.get("mountPropagation").and_then(|p| p.as_str())
-                == Some("Bidirectional");
+            let bidirectional =
+                mount.get("mountPropagation").and_then(|p| p.as_str()) == Some("Bidirectional");
             let plugin = normalize_host_path(host_path)
                 .and_then(|p| kubelet_plugin_dir(&p, bidirectional))
                 .filter(|d| d.needs_write());
