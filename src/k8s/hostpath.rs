@@ -279,6 +279,18 @@ pub fn classify_writable(path: &str) -> Option<Exposure> {
         .map(|e| Exposure::Contains(e.to_string()))
 }
 
+/// How a mount of `path` (normalised) exposes the node: the configured list first, then, for a
+/// writable mount, the locations the node executes as root. The flag is true for the latter.
+/// `sensitive-host-path` and the inventory both judge a mount with this.
+#[must_use]
+pub fn classify_mount(path: &str, entries: &[String], writable: bool) -> Option<(Exposure, bool)> {
+    match classify(path, entries) {
+        Some(exposure) => Some((exposure, false)),
+        None if writable => classify_writable(path).map(|e| (e, true)),
+        None => None,
+    }
+}
+
 /// `/dev/log`, the syslog socket: under `/dev` but no device.
 #[must_use]
 pub fn is_syslog_socket(path: &str) -> bool {

@@ -4,7 +4,7 @@
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
 use crate::k8s::hostpath::{
-    classify_writable, describe, is_syslog_socket, kubelet_plugin_dir, PluginDir,
+    classify_mount, describe, is_syslog_socket, kubelet_plugin_dir, PluginDir,
 };
 use crate::manifest::DaemonSet;
 
@@ -48,12 +48,9 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             .iter()
             .find(|(_, m)| m.get("readOnly").and_then(|r| r.as_bool()) != Some(true));
         // What the node executes as root is only sensitive to write.
-        let (exposure, executable) = match classify(&path, entries) {
-            Some(exposure) => (exposure, false),
-            None => match writable.and_then(|_| classify_writable(&path)) {
-                Some(exposure) => (exposure, true),
-                None => continue,
-            },
+        let Some((exposure, executable)) = classify_mount(&path, entries, writable.is_some())
+        else {
+            continue;
         };
         // The configuration's allow-list for this DaemonSet.
         if cx
