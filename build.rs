@@ -19,9 +19,12 @@ fn main() {
         })
         .unwrap_or_default();
     pages.sort();
+    // Read at run time: a build script binary reused from another checkout (a copied `target/`,
+    // a git worktree) must not embed that checkout's pages.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let mut code = String::from("pub static PAGES: &[(&str, &str)] = &[\n");
     for id in &pages {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = Path::new(&manifest_dir)
             .join("rules")
             .join(format!("{id}.md"));
         let _ = writeln!(

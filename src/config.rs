@@ -128,43 +128,7 @@ pub struct RuleOptions {
 }
 
 /// The default `sensitive_host_paths`.
-pub const DEFAULT_SENSITIVE_HOST_PATHS: &[&str] = &[
-    "/",
-    "/boot",
-    "/dev",
-    "/etc",
-    "/etc/kubernetes",
-    "/lib",
-    "/proc",
-    "/root",
-    "/sys",
-    "/usr",
-    "/var/lib/kubelet",
-    "/var/lib/containerd",
-    "/var/lib/docker",
-    "/var/run/containerd/containerd.sock",
-    "/run/containerd/containerd.sock",
-    "/var/run/crio/crio.sock",
-    "/run/crio/crio.sock",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/var/run/cri-dockerd.sock",
-    "/run/cri-dockerd.sock",
-    // Interfaces the kubelet offers node agents (CSI and device plugin registration, the
-    // pod-resources API), the CNI configuration a network plugin installs, and files agents read
-    // to learn the node's identity, OS and time zone.
-    "!/var/lib/kubelet/plugins",
-    "!/var/lib/kubelet/plugins_registry",
-    "!/var/lib/kubelet/device-plugins",
-    "!/var/lib/kubelet/pod-resources",
-    "!/etc/cni/net.d",
-    "!/etc/localtime",
-    "!/etc/machine-id",
-    "!/etc/os-release",
-    "!/etc/lsb-release",
-    "!/etc/redhat-release",
-    "!/etc/fedora-release",
-];
+pub use crate::k8s::hostpath::DEFAULT_SENSITIVE_HOST_PATHS;
 
 /// The default `priority_classes`.
 pub const DEFAULT_PRIORITY_CLASSES: &[&str] = &["system-node-critical", "system-cluster-critical"];

@@ -438,12 +438,7 @@ impl Inventory {
         let mut host_paths = Vec::new();
         for (volume, node) in ds.host_path_volumes() {
             let path = str_at(node, &["hostPath", "path"]).unwrap_or_default();
-            let sensitive = rules::sensitive_host_path::normalize_host_path(path)
-                .and_then(|p| {
-                    rules::sensitive_host_path::classify(&p, &settings.options.sensitive_host_paths)
-                })
-                .map(|e| e.entry().to_string());
-            let mounts = ds
+            let mounts: Vec<(String, bool)> = ds
                 .all_containers()
                 .flat_map(|c| {
                     c.volume_mounts()
@@ -456,6 +451,17 @@ impl Inventory {
                         })
                 })
                 .collect();
+            // Judged as `sensitive-host-path` judges it (a writable `/opt/cni/bin` included).
+            let writable = mounts.iter().any(|(_, read_only)| !read_only);
+            let sensitive = crate::k8s::hostpath::normalize_host_path(path)
+                .and_then(|p| {
+                    crate::k8s::hostpath::classify_mount(
+                        &p,
+                        &settings.options.sensitive_host_paths,
+                        writable,
+                    )
+                })
+                .map(|(e, _)| e.entry().to_string());
             host_paths.push(HostPathMount {
                 volume: volume.to_string(),
                 path: path.to_string(),

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod fix;
 pub mod inventory;
+pub mod k8s;
 pub mod lsp;
 pub mod manifest;
 pub mod policy;

@@ -291,12 +291,14 @@ fn utf16_by_default_with_exact_diagnostics_on_open() {
         vec![
             ("aggressive-max-unavailable".into(), range(10, 22, 10, 26)),
             ("host-network".into(), range(15, 19, 15, 23)),
+            // The container's name `"é😀"` is no DNS label: 5 UTF-16 units.
+            ("invalid-name".into(), range(19, 17, 19, 22)),
             ("privileged-container".into(), range(19, 72, 19, 76)),
             ("writable-host-path".into(), range(24, 14, 25, 33)),
         ]
     );
     assert_eq!(
-        published["diagnostics"][3],
+        published["diagnostics"][4],
         json!({
             "range": range(24, 14, 25, 33),
             "severity": 2,
@@ -323,6 +325,10 @@ fn utf8_is_negotiated_when_offered() {
     let published = client.open(&uri, &text);
     assert_eq!(
         codes_and_ranges(&published)[2],
+        ("invalid-name".into(), range(19, 17, 19, 25))
+    );
+    assert_eq!(
+        codes_and_ranges(&published)[3],
         ("privileged-container".into(), range(19, 75, 19, 79))
     );
     // Positions in requests are bytes too: byte 76 is inside `true`.
@@ -416,7 +422,12 @@ fn code_actions_fix_and_suppress_with_exact_edits() {
             .collect();
         assert_eq!(
             codes,
-            vec!["host-network", "privileged-container", "writable-host-path"],
+            vec![
+                "host-network",
+                "invalid-name",
+                "privileged-container",
+                "writable-host-path"
+            ],
             "after applying action {i} for {rule}:\n{edited}"
         );
         client.change(&uri, version + 1, &text);
@@ -497,7 +508,12 @@ fn incremental_changes_are_applied_too() {
         .collect();
     assert_eq!(
         codes,
-        vec!["host-network", "privileged-container", "writable-host-path"]
+        vec![
+            "host-network",
+            "invalid-name",
+            "privileged-container",
+            "writable-host-path"
+        ]
     );
     assert_eq!(client.shutdown(), 0);
 }
@@ -548,7 +564,7 @@ fn changes_are_debounced_without_blocking_the_loop() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        5
     );
     let clean = text.replace("hostNetwork: true", "hostNetwork: false");
     for version in 2..=3 {
@@ -565,7 +581,7 @@ fn changes_are_debounced_without_blocking_the_loop() {
     let waited = last_change.elapsed();
     assert!(waited >= debounce, "{waited:?}");
     assert_eq!(published["version"], 4);
-    assert_eq!(published["diagnostics"].as_array().unwrap().len(), 3);
+    assert_eq!(published["diagnostics"].as_array().unwrap().len(), 4);
     // One lint for the three changes.
     assert!(!client.published_within(&uri, Duration::from_millis(500)));
     assert_eq!(client.shutdown(), 0);
@@ -753,7 +769,11 @@ fn configuration_files_apply_and_reload() {
     let published = client.open(&uri, &text);
     assert_eq!(
         codes(&published),
-        vec!["aggressive-max-unavailable", "writable-host-path"]
+        vec![
+            "aggressive-max-unavailable",
+            "invalid-name",
+            "writable-host-path"
+        ]
     );
 
     // The file changes on disk: the watcher's notification re-lints open documents.
@@ -766,6 +786,7 @@ fn configuration_files_apply_and_reload() {
         codes(&client.diagnostics(&uri)),
         vec![
             "aggressive-max-unavailable",
+            "invalid-name",
             "privileged-container",
             "writable-host-path"
         ]

@@ -81,6 +81,13 @@ fn diag(code: &str, lnum: u32, col: u32, end_lnum: u32, end_col: u32) -> Value {
            "lnum": lnum, "col": col, "end_lnum": end_lnum, "end_col": end_col})
 }
 
+/// [`diag`] at error severity (Neovim's 1).
+fn error(code: &str, lnum: u32, col: u32, end_lnum: u32, end_col: u32) -> Value {
+    let mut d = diag(code, lnum, col, end_lnum, end_col);
+    d["severity"] = json!(1);
+    d
+}
+
 #[test]
 fn neovim_shows_diagnostics_code_actions_and_hover() {
     if let Err(why) = ensure_nvim() {
@@ -114,6 +121,7 @@ fn neovim_shows_diagnostics_code_actions_and_hover() {
         json!([
             diag("aggressive-max-unavailable", 10, 22, 10, 26),
             diag("host-network", 15, 19, 15, 23),
+            error("invalid-name", 19, 17, 19, 25),
             diag("privileged-container", 19, 75, 19, 79),
             diag("writable-host-path", 24, 14, 25, 33),
         ]),
@@ -135,6 +143,7 @@ fn neovim_shows_diagnostics_code_actions_and_hover() {
         results["after_suppress"],
         json!([
             diag("aggressive-max-unavailable", 10, 22, 10, 26),
+            error("invalid-name", 20, 17, 20, 25),
             diag("privileged-container", 20, 75, 20, 79),
             diag("writable-host-path", 25, 14, 26, 33),
         ]),

@@ -59,6 +59,9 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             }
         });
     violation = violation.with_fix(fix);
+    if policy.is_none() {
+        violation = violation.absent();
+    }
     if span != host_network.span() {
         violation = violation.label(host_network.span(), "hostNetwork is set here");
     }

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
         default_severity: Severity::Warning,
         category: Category::Reliability,
         summary:
-            "A container image has no tag or the `latest` tag, so nodes can run different versions",
+            "A container image has no tag, `latest` or another moving tag (`main`, `nightly`, `stable`...), so nodes can run different versions",
         default_enabled: true,
         fix: FixKind::None,
         since: "0.1.0",
@@ -96,28 +96,63 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             continue;
         }
         let what = match image_pin(image) {
-            ImagePin::Untagged => "has no tag, so it means `latest`",
-            ImagePin::Tag("latest") => "is tagged `latest`",
+            ImagePin::Untagged => "has no tag, so it means `latest`, a moving tag".to_string(),
+            ImagePin::Tag("latest") => "is tagged `latest`, a moving tag".to_string(),
+            ImagePin::Tag(tag) if is_moving_tag(tag) => {
+                format!("is tagged `{tag}`, a moving tag that follows a branch or channel")
+            }
             _ => continue,
         };
         out.push(
             Violation::new(
                 node.span(),
                 format!(
-                    "{} image `{image}` {what}: each node pulls whatever `latest` is when its pod \
-                     starts, so nodes end up running different versions of the agent and a \
-                     rollback cannot bring the old one back",
+                    "{} image `{image}` {what}: each node runs whatever the tag pointed to when it \
+                     pulled the image, so nodes end up running different versions of the agent and \
+                     a rollback cannot bring the old one back",
                     container.describe()
                 ),
             )
-            .help("pin a version tag (`:1.4.2`) or a digest (`@sha256:...`)"),
+            .help("pin a digest (`@sha256:...`), the only immutable reference, or at least a release tag (`:1.4.2`)"),
         );
     }
 }
 
+/// Tags that name a branch or a release channel rather than a release: the image they point to
+/// changes as the branch moves (`latest` is reported on its own).
+pub const MOVING_TAGS: &[&str] = &[
+    "main", "master", "edge", "canary", "nightly", "dev", "develop", "stable", "unstable", "beta",
+    "alpha", "rolling", "snapshot", "head",
+];
+
+/// True for a tag that names a branch or channel ([`MOVING_TAGS`]), in any letter case.
+#[must_use]
+pub fn is_moving_tag(tag: &str) -> bool {
+    MOVING_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{image_pin, is_reference, ImagePin};
+    use super::{image_pin, is_moving_tag, is_reference, ImagePin};
+
+    #[test]
+    fn moving_tags() {
+        for tag in [
+            "main", "master", "edge", "canary", "nightly", "dev", "stable", "Nightly",
+        ] {
+            assert!(is_moving_tag(tag), "{tag}");
+        }
+        for tag in [
+            "v1.8.2",
+            "1.4.2",
+            "stable-1.4",
+            "main-3f2a1c",
+            "edge-20240101",
+            "latest",
+        ] {
+            assert!(!is_moving_tag(tag), "{tag}");
+        }
+    }
 
     #[test]
     fn registry_ports_are_not_tags() {

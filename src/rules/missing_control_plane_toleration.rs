@@ -263,11 +263,14 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .first()
         .copied()
         .unwrap_or("node-role.kubernetes.io/control-plane");
-    out.push(
-        Violation::new(span, message)
-            .with_fix(fix)
-            .help(help(example)),
-    );
+    let mut violation = Violation::new(span, message)
+        .with_fix(fix)
+        .help(help(example));
+    // Without tolerations the patch keeps its base's (a list in a patch replaces the base's).
+    if ds.pod.get("tolerations").is_none() {
+        violation = violation.absent();
+    }
+    out.push(violation);
 }
 
 /// Add a toleration per missing taint: appended to `tolerations`, or a new `tolerations` key.

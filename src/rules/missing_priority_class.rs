@@ -47,6 +47,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                  on a full node the scheduler cannot preempt anything to place the agent, and under \
                  node pressure it is evicted alongside ordinary pods",
             )
+            .absent()
             .help(format!(
                 "set `priorityClassName: {first}` in the pod template (kube-proxy and CNI agents use it)"
             )),

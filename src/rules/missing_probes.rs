@@ -47,6 +47,7 @@ fn missing(
                 container.name_span(),
                 format!("{} has no `{probe}`: {why}", container.describe()),
             )
+            .absent()
             .help(help),
         );
     }

@@ -79,6 +79,7 @@ fn check_requests(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>)
                     list(&missing)
                 ),
             )
+            .absent()
             .help(format!("set `resources.requests.{}` to what the agent uses on a busy node", missing[0])),
         );
     }
@@ -106,6 +107,7 @@ fn check_limits(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                     list(&missing)
                 ),
             )
+            .absent()
             .help(format!(
                 "set `resources.limits.{}`; teams that avoid CPU limits can drop `cpu` from the \
                  required limits in the configuration",

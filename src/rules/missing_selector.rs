@@ -83,6 +83,7 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                          server rejects it and the agent reaches no node"
                     ),
                 )
+                .absent()
                 .help(suggestion(ds)),
             );
         }

@@ -1,12 +1,17 @@
 //! The rule registry (a static table) and the engine that runs it over a DaemonSet.
 
 mod aggressive_max_unavailable;
+mod api_server;
 mod dangerous_capabilities;
 mod deprecated_api_version;
+mod duplicate_name;
+mod duplicate_port;
 mod host_namespaces;
 mod host_network_dns_policy;
 mod host_port;
 mod image_tag_latest;
+mod invalid_name;
+mod invalid_port_name;
 mod invalid_rolling_update;
 mod max_surge_host_port;
 mod missing_control_plane_toleration;
@@ -20,6 +25,7 @@ mod privileged_container;
 mod pss;
 mod run_as_root;
 mod selector_mismatch;
+mod undefined_volume;
 mod writable_host_path;
 mod writable_root_filesystem;
 
@@ -104,6 +110,10 @@ pub struct Violation {
     /// sensitive path is an error where a read-only one is a warning). The engine uses it unless
     /// the user set the rule to another severity than its default: that severity always wins.
     pub severity: Option<Severity>,
+    /// The finding is about a field the document does not have. On a partial document (a
+    /// patch, see [`crate::k8s::partial`]) what it lacks comes from its base, so the engine
+    /// drops such findings there.
+    pub absent: bool,
 }
 
 impl Violation {
@@ -116,6 +126,7 @@ impl Violation {
             labels: Vec::new(),
             fix: None,
             severity: None,
+            absent: false,
         }
     }
 
@@ -124,6 +135,20 @@ impl Violation {
     #[must_use]
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = Some(severity);
+        self
+    }
+
+    /// Mark the finding as one about an absent field (dropped on partial documents).
+    #[must_use]
+    pub fn absent(mut self) -> Self {
+        self.absent = true;
+        self
+    }
+
+    /// [`Violation::absent`] when `absent` holds.
+    #[must_use]
+    pub fn absent_if(mut self, absent: bool) -> Self {
+        self.absent |= absent;
         self
     }
 
@@ -372,6 +397,11 @@ pub static RULES: &[&Rule] = &[
     &on_delete_strategy::RULE,
     &selector_mismatch::RULE,
     &missing_selector::RULE,
+    &invalid_name::RULE,
+    &undefined_volume::RULE,
+    &duplicate_name::RULE,
+    &duplicate_port::RULE,
+    &invalid_port_name::RULE,
     &deprecated_api_version::RULE,
     &image_tag_latest::RULE,
     &missing_probes::LIVENESS,
@@ -500,6 +530,7 @@ pub fn check_daemonset(
     out: &mut Vec<Diagnostic>,
 ) {
     let cx = RuleCx { settings, text };
+    let partial = crate::k8s::partial::is_partial(ds.object.node);
     let mut violations = Vec::new();
     for rule in RULES {
         let Some(severity) = settings.severity_of(&rule.meta) else {
@@ -508,6 +539,9 @@ pub fn check_daemonset(
         let configured = settings.severity_configured(rule.meta.id, rule.meta.default_severity);
         (rule.check)(ds, &cx, &mut violations);
         for v in violations.drain(..) {
+            if partial && v.absent {
+                continue;
+            }
             let severity = match v.severity {
                 Some(own) if !configured => own,
                 _ => severity,
@@ -596,5 +630,70 @@ mod tests {
             .severity
             .insert("sensitive-host-path".into(), Level::Off);
         assert!(severities(&settings).is_empty());
+    }
+
+    /// A Kustomize patch: no selector, no pod labels.
+    const PATCH: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n\
+        \x20 template:\n    spec:\n      hostNetwork: true\n      containers:\n\
+        \x20       - name: a\n          image: a:1\n\
+        \x20         securityContext: {privileged: true, readOnlyRootFilesystem: false}\n\
+        \x20         volumeMounts: [{name: host, mountPath: /host}]\n";
+
+    fn rules_fired(text: &str) -> Vec<String> {
+        let mut settings = Settings::default();
+        settings.selection.select = Some(vec![crate::config::Selector::All]);
+        let mut fired: Vec<String> =
+            crate::lint_source(SourceFile::new("a.yaml", text.to_string()), &settings)
+                .diagnostics
+                .iter()
+                .map(|d| d.rule.to_string())
+                .collect();
+        fired.sort();
+        fired.dedup();
+        fired
+    }
+
+    #[test]
+    fn a_partial_document_reports_what_it_says_not_what_it_lacks() {
+        let fired = rules_fired(PATCH);
+        // What the patch says is judged...
+        for rule in [
+            "privileged-container",
+            "host-network",
+            "writable-root-filesystem",
+        ] {
+            assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
+        }
+        // ...what it leaves to its base is not: no rule about an absent field fires.
+        for rule in [
+            "missing-field",
+            "missing-selector",
+            "missing-priority-class",
+            "missing-control-plane-toleration",
+            "missing-resource-requests",
+            "missing-resource-limits",
+            "missing-liveness-probe",
+            "missing-readiness-probe",
+            "run-as-root",
+            "host-network-dns-policy",
+            "undefined-volume",
+        ] {
+            assert!(!fired.iter().any(|r| r == rule), "{rule} in {fired:?}");
+        }
+        // The same object with a selector and pod labels is whole: they all fire.
+        let whole = PATCH.replace(
+            "spec:\n  template:\n    spec:\n",
+            "spec:\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n",
+        );
+        let fired = rules_fired(&whole);
+        for rule in [
+            "missing-selector",
+            "missing-priority-class",
+            "missing-resource-requests",
+            "host-network-dns-policy",
+            "undefined-volume",
+        ] {
+            assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
+        }
     }
 }

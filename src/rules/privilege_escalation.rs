@@ -72,18 +72,20 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 "does not set `allowPrivilegeEscalation: false`".to_string(),
             ),
         };
-        out.push(
-            Violation::new(
-                span,
-                format!(
-                    "{} {what}: a setuid binary or file capability in the image can give its \
-                     processes more privileges than the container started with, on every node",
-                    container.describe()
-                ),
-            )
-            .help("set `securityContext.allowPrivilegeEscalation: false`; node agents rarely rely on setuid binaries")
-            .with_fix(no_escalation_fix(container, cx.text)),
-        );
+        let mut violation = Violation::new(
+            span,
+            format!(
+                "{} {what}: a setuid binary or file capability in the image can give its \
+                 processes more privileges than the container started with, on every node",
+                container.describe()
+            ),
+        )
+        .help("set `securityContext.allowPrivilegeEscalation: false`; node agents rarely rely on setuid binaries")
+        .with_fix(no_escalation_fix(container, cx.text));
+        if value.is_none() {
+            violation = violation.absent();
+        }
+        out.push(violation);
     }
 }
 

@@ -44,6 +44,8 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     }
     // A pod-level setting applies to several containers: one finding per place and kind.
     let mut findings: Vec<(Span, Finding, Vec<String>)> = Vec::new();
+    // Spans of an explicit `runAsNonRoot: false` (the others of `Unset` are absent fields).
+    let mut explicit: Vec<Span> = Vec::new();
     for container in ds.all_containers() {
         // A container-level setting overrides the pod-level one.
         let user = ds.effective_security(container, "runAsUser");
@@ -55,7 +57,10 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             Some((_, Some(_))) => continue,
             _ if must_be_non_root => continue,
             _ => match non_root {
-                Some(n) if n.as_bool() == Some(false) => (n.span(), Finding::Unset),
+                Some(n) if n.as_bool() == Some(false) => {
+                    explicit.push(n.span());
+                    (n.span(), Finding::Unset)
+                }
                 _ => (container.security_context_span(), Finding::Unset),
             },
         };
@@ -101,7 +106,9 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                      (root for most images) runs the agent on every node"
                 ),
             )
-            .help("set `runAsNonRoot: true` and a non-zero `runAsUser` (pod or container level); if the agent needs root, suppress with the reason"),
+            .help("set `runAsNonRoot: true` and a non-zero `runAsUser` (pod or container level); if the agent needs root, suppress with the reason")
+            // Said explicitly (`runAsNonRoot: false`) or left to the base of a patch.
+            .absent_if(!explicit.contains(&span)),
         });
     }
 }

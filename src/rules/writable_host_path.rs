@@ -2,6 +2,7 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::{Applicability, Fix, Severity};
+use crate::k8s::hostpath::{kubelet_plugin_dir, normalize_host_path};
 use crate::manifest::DaemonSet;
 
 pub static RULE: Rule = Rule {
@@ -46,6 +47,28 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 .options
                 .host_path_allowed(ds.object.name(), host_path, false)
             {
+                continue;
+            }
+            let bidirectional =
+                mount.get("mountPropagation").and_then(|p| p.as_str()) == Some("Bidirectional");
+            let plugin = normalize_host_path(host_path)
+                .and_then(|p| kubelet_plugin_dir(&p, bidirectional))
+                .filter(|d| d.needs_write());
+            if let Some(dir) = plugin {
+                out.push(
+                    Violation::new(
+                        mount.span(),
+                        format!(
+                            "{} mounts host path `{host_path}` (volume `{name}`) writable: expected \
+                             for a CSI/device plugin, which must write {}",
+                            container.describe(),
+                            dir.describe()
+                        ),
+                    )
+                    .severity(Severity::Info)
+                    .label(volume.span(), "the hostPath volume is defined here")
+                    .help("nothing to do if this DaemonSet is a CSI node plugin or a device plugin; otherwise add `readOnly: true` to the volumeMount"),
+                );
                 continue;
             }
             let how = if mount.get("readOnly").is_some() {

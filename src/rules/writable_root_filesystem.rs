@@ -43,16 +43,18 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 "does not set `readOnlyRootFilesystem: true`".to_string(),
             ),
         };
-        out.push(
-            Violation::new(
-                span,
-                format!(
-                    "{} {what}: an attacker who gets into the agent can drop tools and change its \
-                     binaries, and the change persists until the pod is replaced on that node",
-                    container.describe()
-                ),
-            )
-            .help("set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the agent writes (e.g. `/tmp`)"),
-        );
+        let mut violation = Violation::new(
+            span,
+            format!(
+                "{} {what}: an attacker who gets into the agent can drop tools and change its \
+                 binaries, and the change persists until the pod is replaced on that node",
+                container.describe()
+            ),
+        )
+        .help("set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the agent writes (e.g. `/tmp`)");
+        if value.is_none() {
+            violation = violation.absent();
+        }
+        out.push(violation);
     }
 }

@@ -21,25 +21,39 @@ pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diag
         let Some(yaml12) = scalar::yaml12_disagreement(text) else {
             continue;
         };
-        let (kubernetes, replacement) = match node.resolve() {
-            Some(Resolved::Bool(b)) => (format!("the boolean `{b}`"), b.to_string()),
+        let (kubernetes, yaml12, replacement, help) = match node.resolve() {
+            Some(Resolved::Bool(b)) => (
+                format!("the boolean `{b}`"),
+                format!("{yaml12} `{text}`"),
+                b.to_string(),
+                format!(
+                    "write `{b}`, which every reader takes the same way; quote it (`\"{text}\"`) \
+                     if a string is meant"
+                ),
+            ),
             Some(Resolved::Int(i)) => {
                 let digits = text.trim_start_matches(['-', '+']).trim_start_matches('0');
+                let digits = if digits.is_empty() { "0" } else { digits };
                 let sign = if text.starts_with('-') { "-" } else { "" };
+                let octal = format!("{sign}0o{digits}");
                 (
                     format!("the octal number `{text}` (decimal {i})"),
-                    format!("{sign}0o{}", if digits.is_empty() { "0" } else { digits }),
+                    // YAML 1.2 reads the digits in base 10: `0755` is 755.
+                    format!("{yaml12} {sign}{digits}"),
+                    octal.clone(),
+                    format!(
+                        "write `{octal}`, which Kubernetes and YAML 1.2 tools both read as {i} \
+                         (strict YAML 1.1 readers such as PyYAML take `{octal}` as a string; the \
+                         decimal `{i}` reads the same everywhere); quote it (`\"{text}\"`) if a \
+                         string is meant"
+                    ),
                 )
             }
             _ => continue,
         };
         let message = format!(
-            "`{text}` is {kubernetes} to Kubernetes (YAML 1.1), but {yaml12} `{text}` to YAML 1.2 \
-             tools (editors, yq, most libraries)"
-        );
-        let help = format!(
-            "write `{replacement}`, which every reader takes the same way; quote it (`\"{text}\"`) \
-             if a string is meant"
+            "`{text}` is {kubernetes} to Kubernetes (YAML 1.1), but {yaml12} to YAML 1.2 tools \
+             (editors, yq, most libraries)"
         );
         let fix = Fix {
             description: format!("write `{replacement}`"),

@@ -214,13 +214,8 @@ pub(crate) fn check_object(
     if failures.is_empty() {
         return;
     }
-    // A DaemonSet with neither a selector nor pod labels is a partial document (a kustomize
-    // patch): what it lacks comes from the base it patches.
-    let partial = object.node.get_path(&["spec", "selector"]).is_none()
-        && object
-            .node
-            .get_path(&["spec", "template", "metadata", "labels"])
-            .is_none();
+    // A partial document (a kustomize patch): what it lacks comes from the base it patches.
+    let partial = crate::k8s::partial::is_partial(object.node);
     let mut reported = 0usize;
     let mut dropped: Option<(&'static rules::RuleMeta, usize)> = None;
     for failure in &failures {

@@ -217,7 +217,7 @@ fn yaml_1_1_values_are_judged_as_kubernetes_reads_them() {
         vec![
             "yaml-1-1-ambiguity 15:41-15:44 `yes` is the boolean `true` to Kubernetes (YAML 1.1), but the string `yes` to YAML 1.2 tools (editors, yq, most libraries)",
             "yaml-1-1-ambiguity 17:32-17:34 `on` is the boolean `true` to Kubernetes (YAML 1.1), but the string `on` to YAML 1.2 tools (editors, yq, most libraries)",
-            "yaml-1-1-ambiguity 20:48-20:52 `0640` is the octal number `0640` (decimal 416) to Kubernetes (YAML 1.1), but the decimal number `0640` to YAML 1.2 tools (editors, yq, most libraries)",
+            "yaml-1-1-ambiguity 20:48-20:52 `0640` is the octal number `0640` (decimal 416) to Kubernetes (YAML 1.1), but the decimal number 640 to YAML 1.2 tools (editors, yq, most libraries)",
         ]
     );
 }

@@ -1,0 +1,6 @@
+//! Kubernetes semantics shared by rules (and by coverage and the inventory): what a host path
+//! is to a node, which names the API server accepts, what a partial document is.
+
+pub mod hostpath;
+pub mod names;
+pub mod partial;

@@ -1,0 +1,87 @@
+//! `invalid-name`: a name the API server rejects: the DaemonSet's `metadata.name` is not a DNS
+//! subdomain, its `metadata.namespace`, a container's or a volume's name is not a DNS label.
+
+use super::api_server::{field_path, invalid};
+use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
+use crate::diagnostic::Severity;
+use crate::k8s::names::{dns1123_label, dns1123_subdomain};
+use crate::manifest::DaemonSet;
+use crate::yaml::Node;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "invalid-name",
+        default_severity: Severity::Error,
+        category: Category::Correctness,
+        summary: "A name the API server rejects: the DaemonSet's name is not a DNS subdomain, or its namespace, a container's or a volume's name is not a DNS label",
+        default_enabled: true,
+        fix: FixKind::None,
+        since: "0.2.0",
+    },
+    check,
+};
+
+/// Which validation a name goes through.
+#[derive(Clone, Copy)]
+enum Kind {
+    Subdomain,
+    Label,
+}
+
+fn report(ds: &DaemonSet<'_>, node: Node<'_>, what: &str, kind: Kind, out: &mut Vec<Violation>) {
+    let Some(value) = node.as_str() else { return };
+    // An empty name is a missing one (`missing-field`'s business).
+    if value.is_empty() {
+        return;
+    }
+    let messages = match kind {
+        Kind::Subdomain => dns1123_subdomain(value),
+        Kind::Label => dns1123_label(value),
+    };
+    if messages.is_empty() {
+        return;
+    }
+    let path = field_path(ds, node.span());
+    let shape = match kind {
+        Kind::Subdomain => "a DNS subdomain (RFC 1123)",
+        Kind::Label => "a DNS label (RFC 1123)",
+    };
+    let errors: Vec<String> = messages.iter().map(|m| invalid(&path, value, m)).collect();
+    out.push(
+        Violation::new(
+            node.span(),
+            format!(
+                "{what} `{value}` is not {shape}, so the API server rejects the DaemonSet and the \
+                 agent reaches no node: {}",
+                errors.join("; ")
+            ),
+        )
+        .help(match kind {
+            Kind::Subdomain => "use lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 253 characters (replace a placeholder with the real name)",
+            Kind::Label => "use lower-case letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters (replace a placeholder with the real name)",
+        }),
+    );
+}
+
+fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
+    if let Some(meta) = ds.object.metadata() {
+        // ValidateDaemonSetName is NameIsDNSSubdomain; ValidateNamespaceName is NameIsDNSLabel.
+        if let Some(name) = meta.get("name") {
+            report(ds, name, "the DaemonSet's name", Kind::Subdomain, out);
+        }
+        if let Some(namespace) = meta.get("namespace") {
+            report(ds, namespace, "the namespace", Kind::Label, out);
+        }
+    }
+    for container in ds.all_containers() {
+        if let Some(name) = container.get("name") {
+            let what = format!("the {} name", container.kind.noun());
+            report(ds, name, &what, Kind::Label, out);
+        }
+    }
+    for volume in ds.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
+        if let Some(name) = volume.get("name") {
+            report(ds, name, "the volume name", Kind::Label, out);
+        }
+    }
+}
