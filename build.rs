@@ -1,10 +1,15 @@
 //! Embeds every `rules/<id>.md` page so `daemonlint rule <id>` and the language server can show
-//! it without reading files at run time.
+//! it without reading files at run time, and sets `DAEMONLINT_VERSION` (the version and the
+//! commit it is built from) for `daemonlint --version`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "build/commit.rs"]
+mod commit;
+
 fn main() {
+    version();
     println!("cargo:rerun-if-changed=rules");
     let dir = Path::new("rules");
     let mut pages: Vec<String> = std::fs::read_dir(dir)
@@ -35,5 +40,21 @@ fn main() {
         Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("rule_pages.rs");
     if let Err(e) = std::fs::write(&out, code) {
         println!("cargo:warning=could not write {}: {e}", out.display());
+    }
+}
+
+fn version() {
+    println!("cargo:rerun-if-changed=build/commit.rs");
+    println!("cargo:rerun-if-env-changed=DAEMONLINT_COMMIT");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let from_env = std::env::var("DAEMONLINT_COMMIT").ok();
+    let found = commit::find(dir, from_env.as_deref());
+    for path in &found.watch {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    match found.hash {
+        Some(hash) => println!("cargo:rustc-env=DAEMONLINT_VERSION={version} (commit {hash})"),
+        None => println!("cargo:rustc-env=DAEMONLINT_VERSION={version}"),
     }
 }
