@@ -165,7 +165,8 @@ install() {
   fi
 
   if [ ! -f "$dir/$exe" ]; then
-    local cargo=${DAEMONLINT_CARGO:-cargo} -a source
+    local cargo=${DAEMONLINT_CARGO:-cargo}
+    local -a source
     if [ "$version" = "$(own_version)" ]; then
       source=(--path "$action_path")
     else

@@ -721,6 +721,8 @@ fn workflows_and_action_pass_actionlint_and_githubs_schemas() {
     let dir = copy.path();
     std::fs::create_dir_all(dir.join(".github/workflows")).expect("mkdir");
     std::fs::copy(common::root().join("action.yml"), dir.join("action.yml")).expect("copy");
+    // actionlint finds `./` (the action) from the repository's root.
+    succeed(git(dir).args(["init", "-q"]));
     let broken = dir.join(".github/workflows/ci.yml");
     std::fs::write(
         &broken,
