@@ -26,13 +26,14 @@ fn main() {
     pages.sort();
     let mut code = String::from("pub static PAGES: &[(&str, &str)] = &[\n");
     for id in &pages {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("rules")
-            .join(format!("{id}.md"));
+        // The path is resolved when the crate compiles, not baked in here: a build script's
+        // output can be reused for a copy of the sources elsewhere (cargo hashes path packages
+        // by their path relative to the workspace, so two checkouts sharing a target directory
+        // share it), and must then read that copy's pages.
         let _ = writeln!(
             code,
-            "    ({id:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({id:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            format!("/rules/{id}.md")
         );
     }
     code.push_str("];\n");
@@ -46,7 +47,8 @@ fn main() {
 fn version() {
     println!("cargo:rerun-if-changed=build/commit.rs");
     println!("cargo:rerun-if-env-changed=DAEMONLINT_COMMIT");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let dir = Path::new(&manifest_dir);
     let from_env = std::env::var("DAEMONLINT_COMMIT").ok();
     let found = commit::find(dir, from_env.as_deref());
     for path in &found.watch {

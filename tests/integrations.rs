@@ -576,6 +576,29 @@ fn pre_commit_mirror_installs_the_wheel_without_cargo() {
             && built[0].ends_with(".whl"),
         "{built:?}"
     );
+    // The binary and nothing else, with the README as the long description.
+    let listing = succeed(
+        Command::new(bin.join("python"))
+            .args([
+                "-c",
+                "import sys, zipfile\n\
+                 w = zipfile.ZipFile(sys.argv[1])\n\
+                 print('\\n'.join(sorted(w.namelist())))\n\
+                 print(w.read(sys.argv[2]).decode())",
+            ])
+            .arg(wheels.join(&built[0]))
+            .arg(format!("daemonlint-{version}.dist-info/METADATA")),
+    );
+    let listing = String::from_utf8(listing.stdout).expect("utf-8");
+    assert!(
+        listing.starts_with(&format!("daemonlint-{version}.data/scripts/daemonlint\n")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("Description-Content-Type: text/markdown")
+            && listing.contains("\n# daemonlint\n\nA fast, span-exact linter"),
+        "{listing}"
+    );
     for entry in std::fs::read_dir(tools_dir().join("venv/wheelhouse")).expect("wheelhouse") {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), wheels.join(entry.file_name())).expect("copy");
