@@ -715,7 +715,9 @@ fn workflows_and_action_pass_actionlint_and_githubs_schemas() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["ci.yml", "release.yml"]);
+    for expected in ["ci.yml", "release.yml"] {
+        assert!(names.iter().any(|n| n == expected), "{expected}: {names:?}");
+    }
 
     // actionlint, with ShellCheck on every `run:`; it checks action.yml through `uses: ./` in
     // ci.yml (inputs and outputs against the metadata).
