@@ -60,8 +60,13 @@ pub fn find(dir: &Path, from_env: Option<&str>) -> Commit {
         return Commit { hash: None, watch };
     }
     let hash = git(&["rev-parse", "HEAD"]).and_then(|h| short(&h));
-    // HEAD moves on checkout; the branch's ref moves on commit (loose, or in packed-refs).
-    let mut paths = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    // HEAD moves on checkout; the branch's ref moves on commit (loose, or in packed-refs); the
+    // reflog of HEAD grows on both, also when the loose ref did not exist yet (after `git gc`).
+    let mut paths = vec![
+        "HEAD".to_string(),
+        "logs/HEAD".to_string(),
+        "packed-refs".to_string(),
+    ];
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
         paths.push(branch);
     }
