@@ -1,10 +1,15 @@
 //! Embeds every `rules/<id>.md` page so `daemonlint rule <id>` and the language server can show
-//! it without reading files at run time.
+//! it without reading files at run time, and sets `DAEMONLINT_VERSION` (the version and the
+//! commit it is built from) for `daemonlint --version`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "build/commit.rs"]
+mod commit;
+
 fn main() {
+    version();
     println!("cargo:rerun-if-changed=rules");
     let dir = Path::new("rules");
     let mut pages: Vec<String> = std::fs::read_dir(dir)
@@ -19,18 +24,16 @@ fn main() {
         })
         .unwrap_or_default();
     pages.sort();
-    // Read at run time: a build script binary reused from another checkout (a copied `target/`,
-    // a git worktree) must not embed that checkout's pages.
-    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let mut code = String::from("pub static PAGES: &[(&str, &str)] = &[\n");
     for id in &pages {
-        let path = Path::new(&manifest_dir)
-            .join("rules")
-            .join(format!("{id}.md"));
+        // The path is resolved when the crate compiles, not baked in here: a build script's
+        // output can be reused for a copy of the sources elsewhere (cargo hashes path packages
+        // by their path relative to the workspace, so two checkouts sharing a target directory
+        // share it), and must then read that copy's pages.
         let _ = writeln!(
             code,
-            "    ({id:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({id:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            format!("/rules/{id}.md")
         );
     }
     code.push_str("];\n");
@@ -38,5 +41,22 @@ fn main() {
         Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("rule_pages.rs");
     if let Err(e) = std::fs::write(&out, code) {
         println!("cargo:warning=could not write {}: {e}", out.display());
+    }
+}
+
+fn version() {
+    println!("cargo:rerun-if-changed=build/commit.rs");
+    println!("cargo:rerun-if-env-changed=DAEMONLINT_COMMIT");
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let dir = Path::new(&manifest_dir);
+    let from_env = std::env::var("DAEMONLINT_COMMIT").ok();
+    let found = commit::find(dir, from_env.as_deref());
+    for path in &found.watch {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    match found.hash {
+        Some(hash) => println!("cargo:rustc-env=DAEMONLINT_VERSION={version} (commit {hash})"),
+        None => println!("cargo:rustc-env=DAEMONLINT_VERSION={version}"),
     }
 }

@@ -15,7 +15,7 @@ use crate::{FileReport, Report, SettingsSource, Stats};
 #[derive(Debug, Parser)]
 #[command(
     name = "daemonlint",
-    version,
+    version = env!("DAEMONLINT_VERSION"),
     about = "A linter and policy checker for Kubernetes DaemonSet manifests"
 )]
 pub struct Cli {
