@@ -174,7 +174,12 @@ fn the_extension_works_in_a_real_vs_code() {
     let screenshot = if std::env::var_os("DAEMONLINT_UPDATE_SCREENSHOT").is_some() {
         root().join("docs/images/vscode.png")
     } else {
-        let dir = binary.parent().unwrap().parent().unwrap().join("vscode-e2e");
+        let dir = binary
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("vscode-e2e");
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("vscode.png")
     };

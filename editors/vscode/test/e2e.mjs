@@ -14,7 +14,8 @@
 //   2. the quick fix "set `maxUnavailable: 1`" changes the file as `daemonlint check --fix` does;
 //   3. editing the file (privileged: true → false) updates the diagnostics before any save:
 //      privileged-container goes, privilege-escalation comes;
-//   4. "daemonlint: Fix All Safe Findings in File" applies the safe fixes of a second file.
+//   4. "daemonlint: Fix All Safe Findings in File" applies the safe fixes of a second file;
+//   5. after "daemonlint: Restart Server", the new server lints that file as it is edited.
 // code-server runs on 127.0.0.1 in its own process group, with temporary XDG_CONFIG_HOME and
 // XDG_DATA_HOME, no auth and no telemetry; the group is killed at the end, whatever happens.
 
@@ -424,6 +425,23 @@ async function main() {
     await page.keyboard.press('Control+S');
     await eventually(() => fs.readFileSync(second, 'utf8') === fixed, 'fix-all did not write what `check --fix` writes');
     log(`fix-all applied after ${Date.now() - started} ms`);
+
+    // 5. After "Restart Server", the new server lints the open file as it is edited.
+    await runCommand(page, 'daemonlint: Restart Server');
+    await page
+      .locator('.statusbar-item', { hasText: 'daemonlint' })
+      .locator('.codicon-check')
+      .waitFor({ timeout: TIMEOUT });
+    await goTo(page, 26, 25);
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('false');
+    await waitForProblems(
+      page,
+      'privilege-escalation',
+      (r) => r.some((t) => /daemonlint\W*privilege-escalation\W*\[Ln 25, Col 11\]/.test(t)),
+      'no diagnostics from the restarted server',
+    );
+    log(`restarted server answered after ${Date.now() - started} ms`);
     log(`passed in ${Date.now() - started} ms`);
   } catch (e) {
     if (browser) {
