@@ -105,7 +105,14 @@ fn release_binary() -> PathBuf {
         eprintln!("vscode: building the release binary (cargo build --release)");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
         let status = Command::new(cargo)
-            .args(["build", "--release", "--bin", "daemonlint", "--target-dir"])
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--bin",
+                "daemonlint",
+                "--target-dir",
+            ])
             .arg(&target)
             .current_dir(root())
             .status()
