@@ -136,14 +136,7 @@ impl<'s> Reader<'s, '_> {
                 self.advance()?;
                 self.trivia()?;
             }
-            Kind::Content => {
-                // Only the text's first document may start without `---`; a caller starts
-                // anywhere else at a `---` line.
-                if pos != 0 {
-                    return None;
-                }
-                self.emit(Ev::DocumentStart, pos, pos);
-            }
+            Kind::Content => self.emit(Ev::DocumentStart, pos, pos),
             Kind::Blank | Kind::Comment => return None,
         }
         if self.line.kind != Kind::Content {
@@ -783,7 +776,7 @@ fn is_marker(line: &[u8], c: u8) -> bool {
 }
 
 /// The escape after a `\` in a double-quoted scalar: the character and how many bytes it took.
-fn escape(rest: &[u8]) -> Option<(char, usize)> {
+pub(super) fn escape(rest: &[u8]) -> Option<(char, usize)> {
     let simple = match *rest.first()? {
         b'0' => '\0',
         b'a' => '\u{7}',
@@ -796,6 +789,8 @@ fn escape(rest: &[u8]) -> Option<(char, usize)> {
         b'e' => '\u{1b}',
         b' ' => ' ',
         b'"' => '"',
+        // go-yaml v2 reads `\'` as `'`.
+        b'\'' => '\'',
         b'/' => '/',
         b'\\' => '\\',
         b'N' => '\u{85}',

@@ -13,6 +13,7 @@
 
 mod fast;
 pub mod json;
+mod repair;
 pub mod scalar;
 
 use std::borrow::Cow;
@@ -797,6 +798,14 @@ enum PathSeg<'a> {
 }
 
 /// Parses a text into documents one at a time.
+///
+/// The text is read as Kubernetes reads it: kubectl (apimachinery's YAML reader) first cuts
+/// the stream at every line that starts with `---`, then go-yaml v2 decodes each part alone
+/// and keeps its first document. So each part ("chunk") here is read alone too, by the fast
+/// reader or, where it declines, by granit-parser (on a repaired copy where go-yaml is more
+/// lenient than granit-parser, see `repair.rs`). What Kubernetes rejects or drops (content
+/// after `---`, directives, a second document in a chunk, ...) is reported as an error item
+/// next to the documents, which are still read.
 pub struct Documents<'s> {
     /// The whole text; spans are offsets into it.
     text: &'s str,
@@ -805,7 +814,8 @@ pub struct Documents<'s> {
     /// The parsed part of `text`.
     slice: &'s str,
     source: Source<'s>,
-    /// Events of the document the fast reader read, last first (taken with `pop`).
+    /// Events still to give, last first (taken with `pop`): a chunk the fast reader read, a
+    /// repaired chunk, or an empty document.
     queue: Vec<fast::Spanned<'s>>,
     limits: Limits,
     index: usize,
@@ -813,24 +823,36 @@ pub struct Documents<'s> {
     /// The node count of the last document, to size the next one's arena.
     node_hint: usize,
     done: bool,
-    last_error_at: Option<usize>,
+    /// The next chunk: the offset of its `---` line in the slice (`None` for the slice's first
+    /// chunk) and where its text starts; `None` once every chunk is read.
+    next_chunk: Option<(Option<usize>, usize)>,
+    /// The current chunk: its `---` line, where it ends, documents started in it.
+    chunk: Chunk,
+    /// Errors to give before the next document (Kubernetes rejects something the readers
+    /// take), last first.
+    errors: Vec<YamlError>,
     /// Documents the fast reader took.
     fast_read: usize,
     /// Whether the fast reader may take documents (off only to test it against granit-parser).
     fast_reader: bool,
 }
 
+#[derive(Clone, Copy, Default)]
+struct Chunk {
+    separator: Option<usize>,
+    end: usize,
+    documents: usize,
+    open: bool,
+}
+
 /// Who reads the next events.
 enum Source<'s> {
-    /// The fast reader, from this offset of the slice (its start or a `---` line).
-    Fast(usize),
-    /// granit-parser, from `at` in the slice, where the fast reader declined a document. The
-    /// fast reader takes over again at the next `---` line.
+    /// The queue, then the next chunk.
+    Queue,
+    /// granit-parser on the current chunk's text from `at` (offset in the slice).
     Granit {
         parser: Box<Parser<'s, StrInput<'s>>>,
         at: usize,
-        /// Documents started so far.
-        started: usize,
     },
 }
 
@@ -856,14 +878,16 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
         text,
         base,
         slice,
-        source: Source::Fast(0),
+        source: Source::Queue,
         queue: Vec::new(),
         limits,
         index: 0,
         pending_comments: Vec::new(),
         node_hint: 0,
         done: false,
-        last_error_at: None,
+        next_chunk: Some((None, 0)),
+        chunk: Chunk::default(),
+        errors: Vec::new(),
         fast_read: 0,
         fast_reader: true,
     }
@@ -875,9 +899,19 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
 #[must_use]
 pub fn documents_without_fast_reader(text: &str, limits: Limits) -> Documents<'_> {
     let mut docs = documents(text, limits);
-    docs.source = docs.granit(0);
     docs.fast_reader = false;
     docs
+}
+
+/// Where the line that starts with `---` at or after `from` starts (`from` itself only when
+/// `at_line_start`): kubectl's document separator.
+fn find_separator(slice: &str, from: usize, at_line_start: bool) -> Option<usize> {
+    let bytes = slice.as_bytes();
+    if at_line_start && bytes.get(from..from + 3) == Some(b"---") {
+        return Some(from);
+    }
+    let rest = bytes.get(from..)?;
+    memchr::memmem::find(rest, b"\n---").map(|p| from + p + 1)
 }
 
 fn children(start: usize, end: usize) -> Children {
@@ -1101,6 +1135,9 @@ impl<'s> Iterator for Documents<'s> {
     type Item = Result<Document<'s>, YamlError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(error) = self.errors.pop() {
+            return Some(Err(error));
+        }
         if self.done {
             return None;
         }
@@ -1110,7 +1147,7 @@ impl<'s> Iterator for Documents<'s> {
             let (event, range) = match self.next_event() {
                 None => {
                     self.done = true;
-                    return None;
+                    return self.errors.pop().map(Err);
                 }
                 Some(Ok(ev)) => ev,
                 Some(Err(err)) => {
@@ -1119,7 +1156,7 @@ impl<'s> Iterator for Documents<'s> {
                         message: self.parser_message(&err.info),
                         document: self.index.saturating_sub(usize::from(builder.is_some())),
                     };
-                    self.recover(err.at);
+                    self.recover();
                     return Some(Err(error));
                 }
             };
@@ -1164,7 +1201,7 @@ impl<'s> Iterator for Documents<'s> {
                             message,
                             document: self.index - 1,
                         };
-                        self.recover(range.start);
+                        self.recover();
                         return Some(Err(error));
                     }
                 }
@@ -1198,135 +1235,239 @@ impl<'s> Documents<'s> {
         }
     }
 
-    fn recover(&mut self, at: usize) {
-        if self.last_error_at == Some(at) {
-            self.done = true;
-            return;
-        }
-        self.last_error_at = Some(at);
-        match &mut self.source {
-            Source::Granit { parser, .. } => match parser.proceed_next_document() {
-                Ok(true) => {}
-                _ => self.done = true,
-            },
-            // The fast reader gives no syntax errors and declines documents near the limits,
-            // so this is not reached; if it were, the rest of the document is dropped.
-            Source::Fast(_) => self.queue.clear(),
-        }
+    /// After an error, the rest of the chunk is dropped (kubectl stops at it too).
+    fn recover(&mut self) {
+        self.queue.clear();
+        self.source = Source::Queue;
+        self.chunk.documents = self.chunk.documents.max(1);
     }
 
-    /// granit-parser on the slice from `at`.
-    fn granit(&self, at: usize) -> Source<'s> {
-        let options = granit_parser::options! {
+    fn options(&self) -> granit_parser::Options {
+        granit_parser::options! {
             emit_anchor_events: false,
             emit_unresolved_aliases: true,
             block_nesting_limit: self.limits.max_depth,
             flow_nesting_limit: self.limits.max_depth,
-        };
-        let rest = self.slice.get(at..).unwrap_or("");
-        Source::Granit {
-            parser: Box::new(Parser::new_from_str_with_options(rest, options)),
-            at,
-            started: 0,
         }
     }
 
-    /// The next event with its range in the whole text: from the fast reader while it takes
-    /// the documents, from granit-parser for one it declines (and from there to the next `---`
-    /// line, where granit-parser stops and the fast reader goes on).
-    fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
-        loop {
-            match &mut self.source {
-                Source::Fast(pos) => {
-                    if let Some((event, start, end)) = self.queue.pop() {
-                        return Some(Ok((event, start + self.base..end + self.base)));
+    /// An error Kubernetes gives where the readers read on.
+    fn kubernetes_error(&mut self, at: usize, end: usize, message: String) {
+        self.errors.push(YamlError {
+            span: Span::new(self.base + at, self.base + end),
+            message,
+            document: self.index,
+        });
+    }
+
+    /// A document starts at `at` (in the whole text) in the current chunk.
+    fn chunk_document(&mut self, at: usize) {
+        self.chunk.documents += 1;
+        if self.chunk.documents == 2 {
+            self.errors.push(YamlError {
+                span: error_span(self.text, at),
+                message: "Kubernetes never applies this document: kubectl cuts the stream \
+                          at `---` lines and decodes only the first document of each part, \
+                          so a document that follows `...` without a `---` line is silently \
+                          dropped; start it with a `---` line"
+                    .into(),
+                document: self.index,
+            });
+        }
+    }
+
+    /// Start reading the next chunk; `None` when there is none.
+    fn start_chunk(&mut self) -> Option<()> {
+        let (separator, body) = self.next_chunk.take()?;
+        let next = find_separator(self.slice, body, separator.is_none());
+        let end = next.unwrap_or(self.slice.len());
+        self.next_chunk = next.map(|e| (Some(e), e + 3));
+        self.chunk = Chunk {
+            separator,
+            end,
+            documents: 0,
+            open: true,
+        };
+        if let Some(sep) = separator {
+            self.check_separator(sep);
+        }
+        let at = self.skip_directives(body, end);
+        if self.fast_reader {
+            let max_nodes = self.limits.max_nodes.saturating_sub(2);
+            let chunk = &self.slice[..end];
+            match fast::document(chunk, at, self.limits.max_depth, max_nodes, &mut self.queue) {
+                Some(next) if next == end => {
+                    if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
+                        self.fast_read += 1;
                     }
-                    let at = *pos;
-                    if at >= self.slice.len() {
-                        return None;
-                    }
-                    let max_nodes = self.limits.max_nodes.saturating_sub(2);
-                    match fast::document(
-                        self.slice,
-                        at,
-                        self.limits.max_depth,
-                        max_nodes,
-                        &mut self.queue,
-                    ) {
-                        Some(next) if next > at => {
-                            *pos = next;
-                            if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
-                                self.fast_read += 1;
-                            }
-                            self.queue.reverse();
-                        }
-                        _ => {
-                            self.queue.clear();
-                            self.source = self.granit(at);
-                        }
-                    }
+                    self.queue.reverse();
+                    return Some(());
                 }
-                Source::Granit {
-                    parser,
-                    at,
-                    started,
-                } => {
-                    let base = self.base + *at;
-                    let (event, span) = match parser.next_event()? {
-                        Ok(ev) => ev,
-                        Err(err) => {
-                            let at = err
-                                .marker()
-                                .byte_offset()
-                                .map_or(self.text.len(), |o| o + base);
-                            return Some(Err(SyntaxError {
-                                at,
-                                info: err.info(),
-                            }));
-                        }
+                _ => self.queue.clear(),
+            }
+        }
+        if let Some(repair) = repair::scan(&self.slice[at..end]) {
+            if self.read_repaired(&repair, at, end) {
+                return Some(());
+            }
+        }
+        let rest = self.slice.get(at..end).unwrap_or("");
+        self.source = Source::Granit {
+            parser: Box::new(Parser::new_from_str_with_options(rest, self.options())),
+            at,
+        };
+        Some(())
+    }
+
+    /// Report content after a `---` (kubectl refuses it).
+    fn check_separator(&mut self, sep: usize) {
+        let rest_start = sep + 3;
+        let line_end = memchr::memchr(b'\n', &self.slice.as_bytes()[rest_start..])
+            .map_or(self.slice.len(), |p| rest_start + p);
+        let rest = &self.slice[rest_start..line_end];
+        let trimmed = rest.trim_start();
+        let content = trimmed.trim_end();
+        if content.is_empty() || content.starts_with('#') {
+            return;
+        }
+        let at = rest_start + (rest.len() - trimmed.len());
+        self.kubernetes_error(
+            at,
+            at + content.len(),
+            format!(
+                "Kubernetes rejects this file: kubectl cuts the stream into documents at lines \
+                 that start with `---`, and only a comment may follow the `---` (\"invalid Yaml \
+                 document separator: {content}\"); move `{content}` to the next line"
+            ),
+        );
+    }
+
+    /// Report the directives (lines that start with `%`) of the chunk `slice[at..end]` and give
+    /// where the text after the last one starts.
+    fn skip_directives(&mut self, at: usize, end: usize) -> usize {
+        let bytes = &self.slice.as_bytes()[..end];
+        let mut from = at;
+        let mut after = at;
+        let mut reported = false;
+        loop {
+            let found = if from == at && bytes.get(at) == Some(&b'%') {
+                Some(at)
+            } else {
+                memchr::memmem::find(&bytes[from..], b"\n%").map(|p| from + p + 1)
+            };
+            let Some(line) = found else { break };
+            let line_end = memchr::memchr(b'\n', &bytes[line..]).map_or(end, |p| line + p);
+            let text = self.slice[line..line_end].trim_end();
+            if !reported {
+                reported = true;
+                let why = if text.starts_with("%YAML") && !text.contains("1.1") {
+                    "go-yaml v2 reads YAML 1.1 only and calls this version incompatible"
+                } else {
+                    "go-yaml v2 refuses a directive without a document"
+                };
+                self.kubernetes_error(
+                    line,
+                    line + text.len(),
+                    format!(
+                        "Kubernetes rejects this file: kubectl cuts the stream into documents at \
+                         `---` lines, so the directive `{text}` is decoded alone and {why}; \
+                         delete the directive"
+                    ),
+                );
+            }
+            after = (line_end + 1).min(end);
+            from = line_end.min(end);
+            if from >= end {
+                break;
+            }
+        }
+        after
+    }
+
+    /// Read the chunk `slice[at..end]` from its repaired copy; false (nothing read) when
+    /// granit-parser still refuses it, so the original gives the error.
+    fn read_repaired(&mut self, repair: &repair::Repair, at: usize, end: usize) -> bool {
+        let chunk = &self.slice[at..end];
+        let mut parser = Parser::new_from_str_with_options(&repair.text, self.options());
+        let mut events: Vec<fast::Spanned<'s>> = Vec::new();
+        while let Some(next) = parser.next_event() {
+            let Ok((event, span)) = next else {
+                return false;
+            };
+            let range = span.byte_range().unwrap_or(0..0);
+            let Some(mut ev) = convert(event).map(owned) else {
+                continue;
+            };
+            if let Ev::Scalar { value, .. } = &mut ev {
+                if let Some(&(s, e)) = repair.scalars.iter().find(|(s, _)| *s == range.start) {
+                    let Some(decoded) = repair::decode_quoted(&chunk[s..e]) else {
+                        return false;
                     };
-                    let range = span.byte_range().unwrap_or(0..0);
-                    let range = range.start + base..range.end + base;
-                    let event = match event {
-                        Event::DocumentStart(explicit, _) => {
-                            *started += 1;
-                            let line_start = range.start == self.base
-                                || self.text.as_bytes().get(range.start.wrapping_sub(1))
-                                    == Some(&b'\n');
-                            if self.fast_reader && explicit && *started > 1 && line_start {
-                                self.source = Source::Fast(range.start - self.base);
-                                continue;
-                            }
-                            Ev::DocumentStart
-                        }
-                        Event::DocumentEnd => Ev::DocumentEnd,
-                        Event::Comment(text, _) => Ev::Comment(text),
-                        Event::Scalar(value, style, anchor, tag) => {
-                            let tagged_str = tag
-                                .as_ref()
-                                .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                            Ev::Scalar {
-                                value,
-                                plain: matches!(style, ScalarStyle::Plain),
-                                tagged_str,
-                                anchor,
-                            }
-                        }
-                        Event::SequenceStart(style, anchor, _) => Ev::SequenceStart {
-                            flow: matches!(style, granit_parser::StructureStyle::Flow),
-                            anchor,
-                        },
-                        Event::SequenceEnd => Ev::SequenceEnd,
-                        Event::MappingStart(_, anchor, _) => Ev::MappingStart { anchor },
-                        Event::MappingEnd => Ev::MappingEnd,
-                        Event::Alias(id) => Ev::Alias(id),
-                        Event::UnresolvedAlias(name) => Ev::UnresolvedAlias(name),
-                        // Stream start and end, anchor events (not asked for), and any later kind.
-                        _ => continue,
-                    };
-                    return Some(Ok((event, range)));
+                    *value = Cow::Owned(decoded);
                 }
             }
+            events.push((ev, range.start + at, range.end + at));
+        }
+        for &(s, e) in &repair.comments {
+            let pos = events.partition_point(|&(_, start, _)| start <= s + at);
+            let text = Cow::Borrowed(&self.slice[at + s + 1..at + e]);
+            events.insert(pos, (Ev::Comment(text), at + s, at + e));
+        }
+        events.reverse();
+        self.queue = events;
+        true
+    }
+
+    /// The next event with its range in the whole text.
+    fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
+        loop {
+            if let Source::Granit { parser, at } = &mut self.source {
+                let base = self.base + *at;
+                match parser.next_event() {
+                    None => {
+                        self.source = Source::Queue;
+                        continue;
+                    }
+                    Some(Err(err)) => {
+                        let at = err
+                            .marker()
+                            .byte_offset()
+                            .map_or(self.text.len(), |o| o + base);
+                        return Some(Err(SyntaxError {
+                            at,
+                            info: err.info(),
+                        }));
+                    }
+                    Some(Ok((event, span))) => {
+                        let range = span.byte_range().unwrap_or(0..0);
+                        let range = range.start + base..range.end + base;
+                        let Some(event) = convert(event) else {
+                            continue;
+                        };
+                        if matches!(event, Ev::DocumentStart) {
+                            self.chunk_document(range.start);
+                        }
+                        return Some(Ok((event, range)));
+                    }
+                }
+            }
+            if let Some((event, start, end)) = self.queue.pop() {
+                if matches!(event, Ev::DocumentStart) {
+                    self.chunk_document(start + self.base);
+                }
+                return Some(Ok((event, start + self.base..end + self.base)));
+            }
+            if self.chunk.open {
+                self.chunk.open = false;
+                if let (0, Some(sep)) = (self.chunk.documents, self.chunk.separator) {
+                    // Nothing between two `---` lines: an empty document, as YAML counts it.
+                    let end = self.chunk.end;
+                    self.queue.push((Ev::DocumentEnd, end, end));
+                    self.queue.push((Ev::DocumentStart, sep, sep + 3));
+                    continue;
+                }
+            }
+            self.start_chunk()?;
         }
     }
 
@@ -1487,6 +1628,64 @@ impl<'s> Documents<'s> {
     }
 }
 
+/// granit-parser's event as the builder's, `None` for events it does not use.
+fn convert(event: Event<'_>) -> Option<Ev<'_>> {
+    Some(match event {
+        Event::DocumentStart(..) => Ev::DocumentStart,
+        Event::DocumentEnd => Ev::DocumentEnd,
+        Event::Comment(text, _) => Ev::Comment(text),
+        Event::Scalar(value, style, anchor, tag) => {
+            let tagged_str = tag
+                .as_ref()
+                .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+            Ev::Scalar {
+                value,
+                plain: matches!(style, ScalarStyle::Plain),
+                tagged_str,
+                anchor,
+            }
+        }
+        Event::SequenceStart(style, anchor, _) => Ev::SequenceStart {
+            flow: matches!(style, granit_parser::StructureStyle::Flow),
+            anchor,
+        },
+        Event::SequenceEnd => Ev::SequenceEnd,
+        Event::MappingStart(_, anchor, _) => Ev::MappingStart { anchor },
+        Event::MappingEnd => Ev::MappingEnd,
+        Event::Alias(id) => Ev::Alias(id),
+        Event::UnresolvedAlias(name) => Ev::UnresolvedAlias(name),
+        // Stream start and end, anchor events (not asked for), and any later kind.
+        _ => return None,
+    })
+}
+
+/// An event that borrows nothing.
+fn owned(event: Ev<'_>) -> Ev<'static> {
+    let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+    match event {
+        Ev::DocumentStart => Ev::DocumentStart,
+        Ev::DocumentEnd => Ev::DocumentEnd,
+        Ev::Comment(text) => Ev::Comment(own(text)),
+        Ev::Scalar {
+            value,
+            plain,
+            tagged_str,
+            anchor,
+        } => Ev::Scalar {
+            value: own(value),
+            plain,
+            tagged_str,
+            anchor,
+        },
+        Ev::SequenceStart { flow, anchor } => Ev::SequenceStart { flow, anchor },
+        Ev::SequenceEnd => Ev::SequenceEnd,
+        Ev::MappingStart { anchor } => Ev::MappingStart { anchor },
+        Ev::MappingEnd => Ev::MappingEnd,
+        Ev::Alias(id) => Ev::Alias(id),
+        Ev::UnresolvedAlias(name) => Ev::UnresolvedAlias(own(name)),
+    }
+}
+
 /// A one-character span at `at` (or empty at the end of the text).
 fn error_span(text: &str, at: usize) -> Span {
     let at = at.min(text.len());
@@ -1639,32 +1838,20 @@ mod tests {
 }
 
 /// Split a multi-document text into about `parts` ranges of similar size, each starting at a
-/// `---` document marker at the start of a line (never one that follows a directive). In YAML
-/// such a line always starts a document, so each range parses on its own.
+/// line that starts with `---`: where kubectl cuts the stream, and where [`documents`] cuts it,
+/// so each range parses on its own as it does in the whole.
 #[must_use]
 pub fn split_documents(text: &str, parts: usize) -> Vec<std::ops::Range<usize>> {
     let target = (text.len() / parts.max(1)).max(1);
     let bytes = text.as_bytes();
     let mut cuts = vec![0];
-    let mut next_cut = target;
-    let mut prev_line_is_directive = false;
-    let mut line_start = 0;
-    while line_start < bytes.len() {
-        let line_end =
-            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-        let line = &bytes[line_start..line_end];
-        if line_start >= next_cut
-            && line.starts_with(b"---")
-            && line.get(3).is_none_or(|b| b.is_ascii_whitespace())
-            && !prev_line_is_directive
-        {
-            cuts.push(line_start);
-            next_cut = line_start + target;
-        }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            prev_line_is_directive = line.first() == Some(&b'%');
-        }
-        line_start = line_end + 1;
+    let mut from = target;
+    while from < bytes.len() {
+        let Some(sep) = find_separator(text, from, false) else {
+            break;
+        };
+        cuts.push(sep);
+        from = sep + target;
     }
     let mut ranges: Vec<_> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
     ranges.push(cuts.last().copied().unwrap_or(0)..text.len());
