@@ -154,3 +154,120 @@ fn a_comment_glued_to_the_separator_still_separates() {
     assert_eq!(findings(&text), [format!("{line} privileged-container")]);
     assert_eq!(values(&text).len(), 2);
 }
+
+/// A DaemonSet whose container's `securityContext` holds `security` (lines at ten spaces),
+/// with `top` lines at the top of the document.
+fn with_security(top: &str, security: &str) -> String {
+    format!(
+        "{top}apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  \
+         selector:\n    matchLabels: {{app: agent}}\n  template:\n    metadata:\n      \
+         labels: {{app: agent}}\n    spec:\n      containers:\n      - name: agent\n        \
+         image: agent:1.0\n        securityContext:\n{security}"
+    )
+}
+
+#[test]
+fn a_repeated_key_applies_its_last_value() {
+    let text = with_security(
+        "",
+        "          privileged: false\n          privileged: true\n",
+    );
+    assert_eq!(
+        findings(&text),
+        ["17 duplicate-key", "17 privileged-container"]
+    );
+    let report = daemonlint::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let dup = report
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "duplicate-key")
+        .unwrap();
+    assert_eq!(
+        dup.message,
+        "the key `privileged` appears twice in this mapping: strict field validation \
+         (kubectl's default) rejects the document, and tools that accept it apply the last \
+         value (as daemonlint reads it)"
+    );
+    assert_eq!(dup.labels.len(), 1);
+    let text = with_security(
+        "",
+        "          privileged: true\n          privileged: false\n",
+    );
+    assert_eq!(findings(&text), ["17 duplicate-key"]);
+}
+
+#[test]
+fn a_merge_key_applies_where_it_stands() {
+    // The anchor sits on an extra top-level key (`unknown-field`, not checked here).
+    let top = "x-defaults: &sc {privileged: true}\n";
+    // go-yaml v2 applies the merge after `privileged: false`: the container is privileged.
+    let text = with_security(top, "          privileged: false\n          <<: *sc\n");
+    assert_eq!(findings(&text), ["18 privileged-container"]);
+    // An own key after the merge wins over it.
+    let text = with_security(top, "          <<: *sc\n          privileged: false\n");
+    assert_eq!(findings(&text), Vec::<String>::new());
+    // Of merged mappings, the first wins.
+    assert_eq!(
+        values("a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: [*a, *b]\n"),
+        [r#"{"a":{"x":1},"b":{"x":2},"c":{"x":1}}"#]
+    );
+}
+
+#[test]
+fn core_tags_resolve_and_unknown_tags_make_strings() {
+    for value in [
+        "!!bool \"true\"",
+        "!<tag:yaml.org,2002:bool> \"true\"",
+        "!!bool true",
+    ] {
+        let text = with_security("", &format!("          privileged: {value}\n"));
+        assert_eq!(findings(&text), ["16 privileged-container"], "{value}");
+    }
+    let text = with_security("", "          privileged: !custom true\n");
+    assert_eq!(findings(&text), ["16 invalid-type"]);
+    assert_eq!(
+        values("a: !!int \"2\"\nb: !!null \"\"\nc: !custom true\nd: !!str 3\ne: !!float \"1.5\"\n"),
+        [r#"{"a":2,"b":null,"c":"true","d":"3","e":1.5}"#]
+    );
+}
+
+#[test]
+fn base_prefixes_in_either_case_are_integers() {
+    assert_eq!(
+        values("a: 0X1F\nb: 0B101\nc: 0O17\nd: 0x1f\ne: 0o17\nf: 0b1\n"),
+        [r#"{"a":31,"b":5,"c":15,"d":31,"e":15,"f":1}"#]
+    );
+}
+
+#[test]
+fn the_path_of_a_one_item_list_at_its_key_indentation_keeps_its_index() {
+    let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  \
+                selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n      \
+                labels: {app: agent}\n    spec:\n      containers:\n      - name: agent\n        \
+                image: agent:1.0\n        securityContext:\n          privileged: true\n";
+    let doc = yaml::documents(text, Limits::default())
+        .next()
+        .unwrap()
+        .unwrap();
+    let root = doc.root().unwrap();
+    let containers = root
+        .get_path(&["spec", "template", "spec", "containers"])
+        .unwrap();
+    let first = containers.items().next().unwrap();
+    assert_eq!(first.span(), containers.span(), "the parser's spans");
+    assert_eq!(
+        root.path_to(first.span()).as_deref(),
+        Some("spec.template.spec.containers[0]")
+    );
+    // The JSON report carries that path.
+    let report = daemonlint::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let missing = report
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "missing-liveness-probe")
+        .unwrap();
+    assert_eq!(
+        missing.path.as_deref(),
+        Some("spec.template.spec.containers[0].name")
+    );
+}

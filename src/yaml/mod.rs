@@ -371,8 +371,11 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Key/value pairs of a mapping in source order, with merge keys (`<<`) expanded after the
-    /// mapping's own entries; an own key hides a merged one.
+    /// Key/value pairs of a mapping as go-yaml v2 decodes it: pairs applied in source order, a
+    /// later one replacing an earlier one with the same key (a repeated key: the last wins) in
+    /// the earlier one's place; a merge key (`<<`) applies the merged mapping's pairs where it
+    /// stands, so it replaces the own keys before it and the own keys after it replace its
+    /// (of a list of merged mappings, the first wins).
     pub fn entries(&self) -> Vec<(Node<'a>, Node<'a>)> {
         let mut out = Vec::new();
         self.collect_entries(&mut out, 0);
@@ -388,60 +391,69 @@ impl<'a> Node<'a> {
     }
 
     fn collect_entries(&self, out: &mut Vec<(Node<'a>, Node<'a>)>, depth: usize) {
+        fn assign<'a>(out: &mut Vec<(Node<'a>, Node<'a>)>, key: Node<'a>, value: Node<'a>) {
+            let text = key.scalar_text();
+            match out
+                .iter_mut()
+                .find(|(k, _)| text.is_some() && k.scalar_text() == text)
+            {
+                Some(slot) => *slot = (key, value),
+                None => out.push((key, value)),
+            }
+        }
         let node = self.resolved();
-        let pairs = node.own_pairs();
-        let mut merges = Vec::new();
-        for &(k, v) in pairs {
+        for &(k, v) in node.own_pairs() {
             let key = node.child(k).resolved();
             let value = node.child(v).resolved();
-            if key.is_plain_scalar() && key.scalar_text() == Some("<<") {
-                merges.push(node.child(v));
+            if !(key.is_plain_scalar() && key.scalar_text() == Some("<<")) {
+                assign(out, key, value);
                 continue;
             }
-            out.push((key, value));
-        }
-        if depth > 16 {
-            return;
-        }
-        for merge in merges {
+            if depth > 16 {
+                continue;
+            }
+            let merge = node.child(v);
             let mut merged = Vec::new();
-            let target = merge.resolved();
-            if target.is_sequence() {
-                for item in merge.items() {
-                    item.collect_entries(&mut merged, depth + 1);
+            if merge.resolved().is_sequence() {
+                let items: Vec<Node<'a>> = merge.items().collect();
+                for item in items.iter().rev() {
+                    let mut one = Vec::new();
+                    item.collect_entries(&mut one, depth + 1);
+                    for (k, v) in one {
+                        assign(&mut merged, k, v);
+                    }
                 }
             } else {
-                target.collect_entries(&mut merged, depth + 1);
+                merge.resolved().collect_entries(&mut merged, depth + 1);
             }
             for (k, v) in merged {
-                let key_text = k.scalar_text();
-                if key_text.is_some() && !out.iter().any(|(ok, _)| ok.scalar_text() == key_text) {
-                    out.push((k, v));
+                if k.scalar_text().is_some() {
+                    assign(out, k, v);
                 }
             }
         }
     }
 
-    /// The key and value for `key` in a mapping.
+    /// The key and value for `key` in a mapping (the last of a repeated key, merge keys
+    /// applied as go-yaml v2 applies them).
     #[must_use]
     pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
         let node = self.resolved();
-        let mut has_merge = false;
+        let mut found = None;
         for &(k, v) in node.own_pairs() {
             let key_node = node.child(k).resolved();
             match key_node.scalar_text() {
-                Some(text) if text == key => return Some((key_node, node.child(v).resolved())),
-                Some("<<") if key_node.is_plain_scalar() => has_merge = true,
+                Some(text) if text == key => found = Some((key_node, node.child(v).resolved())),
+                Some("<<") if key_node.is_plain_scalar() => {
+                    return self
+                        .entries()
+                        .into_iter()
+                        .find(|(k, _)| k.scalar_text() == Some(key));
+                }
                 _ => {}
             }
         }
-        if has_merge {
-            return self
-                .entries()
-                .into_iter()
-                .find(|(k, _)| k.scalar_text() == Some(key));
-        }
-        None
+        found
     }
 
     /// The value for `key` in a mapping.
@@ -491,6 +503,20 @@ impl<'a> Node<'a> {
     fn find_path(&self, target: Span, segs: &mut Vec<PathSeg<'a>>, depth: usize) -> bool {
         let data = self.data();
         if data.span == target {
+            // A one-item list written at its key's indentation (`key:` then `- item` at the
+            // key's column) has exactly its item's span: a finding there is on the item, and
+            // its path keeps the `[0]` it has once a second item is added.
+            if let NodeKind::Seq(items) = &data.kind {
+                if let &[only] = &self.doc.items[items.range()] {
+                    if self.doc.nodes[only as usize].span == target {
+                        segs.push(PathSeg::Index(0));
+                        if self.child(only).find_path(target, segs, depth + 1) {
+                            return true;
+                        }
+                        segs.pop();
+                    }
+                }
+            }
             return true;
         }
         if depth > 256 || !(data.span.start <= target.start && target.end <= data.span.end) {
@@ -720,8 +746,10 @@ impl<'a> Node<'a> {
                 .find(|(k, _)| matches(*k))
                 .map(|(_, v)| v);
         }
+        // A repeated key: the last wins.
         node.own_pairs()
             .iter()
+            .rev()
             .find_map(|&(k, v)| matches(node.child(k).resolved()).then(|| node.child(v).resolved()))
     }
 
@@ -1635,12 +1663,18 @@ fn convert(event: Event<'_>) -> Option<Ev<'_>> {
         Event::DocumentEnd => Ev::DocumentEnd,
         Event::Comment(text, _) => Ev::Comment(text),
         Event::Scalar(value, style, anchor, tag) => {
-            let tagged_str = tag
-                .as_ref()
-                .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+            let plain = matches!(style, ScalarStyle::Plain);
+            // As go-yaml v2 resolves tags: `!!bool`, `!!int`, `!!float` and `!!null` resolve
+            // the text as if it were plain (quoted or not), any other tag (`!!str`, a local
+            // `!custom`, `!!binary`...) makes the scalar a string.
+            let (plain, tagged_str) = match tag.as_ref().map(|t| t.core_suffix()) {
+                None => (plain, false),
+                Some(Some("bool" | "int" | "float" | "null")) => (true, false),
+                Some(_) => (plain, true),
+            };
             Ev::Scalar {
                 value,
-                plain: matches!(style, ScalarStyle::Plain),
+                plain,
                 tagged_str,
                 anchor,
             }
