@@ -271,3 +271,133 @@ fn the_path_of_a_one_item_list_at_its_key_indentation_keeps_its_index() {
         Some("spec.template.spec.containers[0].name")
     );
 }
+
+/// `line message` of each `yaml-syntax` finding, and whether the DaemonSet was still linted.
+fn errors(text: &str) -> (Vec<String>, bool) {
+    let all = findings(text);
+    let linted = all.iter().any(|f| f.ends_with("privileged-container"));
+    let errors = all
+        .into_iter()
+        .filter_map(|f| {
+            f.split_once(" yaml-syntax invalid YAML: ")
+                .map(|(line, message)| format!("{line} {message}"))
+        })
+        .collect();
+    (errors, linted)
+}
+
+#[test]
+fn what_kubernetes_rejects_is_an_error_and_the_rest_is_still_linted() {
+    let cases: &[(&str, &str, &str, usize, &str)] = &[
+        // (extra, container, what, line, message)
+        (
+            "  labels:\n    a: x\n\t\n    b: y\n",
+            "",
+            "a tab on a blank line",
+            7,
+            "go-yaml v2 refuses a tab in the indentation of a line, even of a blank one \
+             (\"found character that cannot start any token\"); delete the tab",
+        ),
+        (
+            "",
+            "        args:\n        -\t--verbose\n",
+            "a tab after `-`",
+            16,
+            "go-yaml v2 refuses a tab after `-` or `?` (\"found character that cannot start \
+             any token\"); use a space",
+        ),
+        (
+            "  annotations:\n    url: \"http:\\/\\/x\"\n",
+            "",
+            "`\\/`",
+            6,
+            "go-yaml v2 knows no `\\/` escape (\"found unknown escape character\"); write `/`",
+        ),
+        (
+            "",
+            "        args: [--url=http://x/?a=b]\n",
+            "`?` in a flow collection",
+            15,
+            "inside `[...]` or `{...}` go-yaml v2 ends a plain scalar at `?` (\"did not find \
+             expected ','\"); quote the value",
+        ),
+        (
+            "  annotations:\n    note: a\u{2028}b\n",
+            "",
+            "a line separator in a plain scalar",
+            6,
+            "go-yaml v2 (YAML 1.1) reads U+2028, U+2029 and U+0085 as line breaks, which break \
+             this plain scalar (\"could not find expected ':'\"); quote the value or delete the \
+             character",
+        ),
+        (
+            "  labels:\n    : x\n",
+            "",
+            "an empty key",
+            6,
+            "go-yaml v2 needs a key before this `:` (\"did not find expected key\"); add the key",
+        ),
+        (
+            "  labels:\n    ? [a, b]\n    : x\n",
+            "",
+            "a list as a key",
+            6,
+            "go-yaml v2 cannot use a list or a mapping as a key (\"invalid map key\")",
+        ),
+    ];
+    for &(extra, container, what, line, message) in cases {
+        let text = daemonset(extra, container);
+        let (errors, linted) = errors(&text);
+        assert_eq!(
+            errors,
+            [format!("{line} Kubernetes rejects this file: {message}")],
+            "{what}"
+        );
+        assert!(linted, "{what}: the DaemonSet is still linted");
+    }
+}
+
+#[test]
+fn separators_directives_and_dropped_documents_are_reported() {
+    let ds = daemonset("", "");
+    let text = format!("--- !!map\n{ds}");
+    assert_eq!(
+        errors(&text),
+        (
+            vec![
+                "1 Kubernetes rejects this file: kubectl cuts the stream into documents at lines \
+                 that start with `---`, and only a comment may follow the `---` (\"invalid Yaml \
+                 document separator: !!map\"); move `!!map` to the next line"
+                    .to_string()
+            ],
+            true
+        )
+    );
+    let text = format!("%YAML 1.2\n---\n{ds}");
+    assert_eq!(
+        errors(&text),
+        (
+            vec![
+                "1 Kubernetes rejects this file: kubectl cuts the stream into documents at `---` \
+                 lines, so the directive `%YAML 1.2` is decoded alone and go-yaml v2 reads YAML \
+                 1.1 only and calls this version incompatible; delete the directive"
+                    .to_string()
+            ],
+            true
+        )
+    );
+    let text = format!("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n...\n{ds}");
+    assert_eq!(
+        errors(&text),
+        (
+            vec![
+                "6 Kubernetes never applies this document: kubectl cuts the stream at `---` \
+                 lines and decodes only the first document of each part, so a document that \
+                 follows `...` without a `---` line is silently dropped; start it with a `---` \
+                 line"
+                    .to_string()
+            ],
+            true
+        )
+    );
+}

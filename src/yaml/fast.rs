@@ -791,7 +791,9 @@ pub(super) fn escape(rest: &[u8]) -> Option<(char, usize)> {
         b'"' => '"',
         // go-yaml v2 reads `\'` as `'`.
         b'\'' => '\'',
-        b'/' => '/',
+        // YAML 1.2's `\/`, which go-yaml v2 refuses: declined (granit-parser reads it, and
+        // the error is reported there).
+        b'/' => return None,
         b'\\' => '\\',
         b'N' => '\u{85}',
         b'_' => '\u{a0}',

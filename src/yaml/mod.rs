@@ -994,6 +994,8 @@ struct Builder<'s> {
     duplicate_keys: Vec<DuplicateKey>,
     ambiguous: Vec<NodeId>,
     has_merge_keys: bool,
+    /// What go-yaml v2 (so Kubernetes) refuses in the document: span and message.
+    kubernetes: Vec<(Span, String)>,
 }
 
 /// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
@@ -1027,6 +1029,7 @@ impl<'s> Builder<'s> {
             duplicate_keys: Vec::new(),
             ambiguous: Vec::new(),
             has_merge_keys: false,
+            kubernetes: Vec::new(),
         }
     }
 
@@ -1154,6 +1157,18 @@ impl<'s> Builder<'s> {
         children(start, self.pairs.len())
     }
 
+    /// A collection that ends here and is about to be attached: go-yaml v2 refuses it as a key.
+    fn collection_key_check(&mut self, start: usize, end: usize) {
+        if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            self.kubernetes.push((
+                Span::new(start, end),
+                "Kubernetes rejects this file: go-yaml v2 cannot use a list or a mapping as a \
+                 key (\"invalid map key\")"
+                    .into(),
+            ));
+        }
+    }
+
     fn child_end(&self, id: NodeId) -> usize {
         self.nodes[id as usize].span.end as usize
     }
@@ -1196,7 +1211,16 @@ impl<'s> Iterator for Documents<'s> {
                     self.index += 1;
                 }
                 Ev::DocumentEnd => {
-                    let Some(b) = builder.take() else { continue };
+                    let Some(mut b) = builder.take() else {
+                        continue;
+                    };
+                    for (span, message) in b.kubernetes.drain(..) {
+                        self.errors.push(YamlError {
+                            span,
+                            message,
+                            document: self.index - 1,
+                        });
+                    }
                     self.node_hint = b.nodes.len().min(NODE_HINT_MAX);
                     let start = b.start.unwrap_or(range.start);
                     return Some(Ok(Document {
@@ -1288,6 +1312,59 @@ impl<'s> Documents<'s> {
         });
     }
 
+    /// Report what go-yaml v2 refuses in the scalar at `range` (of the whole text) of document
+    /// `document`: an escape it does not know (`\\/`), a line or paragraph separator or a NEL
+    /// in a plain scalar (line breaks to YAML 1.1).
+    fn check_scalar(&mut self, range: std::ops::Range<usize>, document: usize) {
+        let Some(raw) = self.text.get(range.clone()) else {
+            return;
+        };
+        let bytes = raw.as_bytes();
+        let problem = if bytes.first() == Some(&b'"') {
+            let mut found = None;
+            let mut i = 1;
+            while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+                let at = i + p;
+                match bytes.get(at + 1) {
+                    Some(b'/') => {
+                        found = Some((
+                            at,
+                            2,
+                            "Kubernetes rejects this file: go-yaml v2 knows no `\\/` escape \
+                             (\"found unknown escape character\"); write `/`",
+                        ));
+                        break;
+                    }
+                    Some(_) => i = at + 2,
+                    None => break,
+                }
+            }
+            found
+        } else if bytes.first() != Some(&b'\'') && !bytes.is_ascii() {
+            ["\u{2028}", "\u{2029}", "\u{85}"].iter().find_map(|c| {
+                raw.find(c).map(|at| {
+                    (
+                        at,
+                        c.len(),
+                        "Kubernetes rejects this file: go-yaml v2 (YAML 1.1) reads U+2028, U+2029 \
+                         and U+0085 as line breaks, which break this plain scalar (\"could not \
+                         find expected ':'\"); quote the value or delete the character",
+                    )
+                })
+            })
+        } else {
+            None
+        };
+        if let Some((at, len, message)) = problem {
+            let at = range.start + at;
+            self.errors.push(YamlError {
+                span: Span::new(at, at + len),
+                message: message.into(),
+                document,
+            });
+        }
+    }
+
     /// A document starts at `at` (in the whole text) in the current chunk.
     fn chunk_document(&mut self, at: usize) {
         self.chunk.documents += 1;
@@ -1334,7 +1411,11 @@ impl<'s> Documents<'s> {
                 _ => self.queue.clear(),
             }
         }
-        if let Some(repair) = repair::scan(&self.slice[at..end]) {
+        let (repair, problems) = repair::scan(&self.slice[at..end]);
+        for (offset, len, message) in problems {
+            self.kubernetes_error(at + offset, at + offset + len, message.into());
+        }
+        if let Some(repair) = repair {
             if self.read_repaired(&repair, at, end) {
                 return Some(());
             }
@@ -1434,6 +1515,10 @@ impl<'s> Documents<'s> {
                     *value = Cow::Owned(decoded);
                 }
             }
+            if matches!(ev, Ev::Scalar { .. }) {
+                let whole = self.base + range.start + at..self.base + range.end + at;
+                self.check_scalar(whole, self.index);
+            }
             events.push((ev, range.start + at, range.end + at));
         }
         for &(s, e) in &repair.comments {
@@ -1472,8 +1557,13 @@ impl<'s> Documents<'s> {
                         let Some(event) = convert(event) else {
                             continue;
                         };
-                        if matches!(event, Ev::DocumentStart) {
-                            self.chunk_document(range.start);
+                        match event {
+                            Ev::DocumentStart => self.chunk_document(range.start),
+                            Ev::Scalar { .. } => {
+                                let index = self.index.saturating_sub(1);
+                                self.check_scalar(range.clone(), index);
+                            }
+                            _ => {}
                         }
                         return Some(Ok((event, range)));
                     }
@@ -1516,6 +1606,31 @@ impl<'s> Documents<'s> {
                 let plain = plain_style && !tagged_str;
                 let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
                 let merge = plain && value == "<<";
+                match b.stack.last() {
+                    Some(Frame::Map { key: None, .. })
+                        if plain_style && sp.start == sp.end && value == "~" =>
+                    {
+                        b.kubernetes.push((
+                            error_span(self.text, sp.start as usize),
+                            "Kubernetes rejects this file: go-yaml v2 needs a key before this \
+                             `:` (\"did not find expected key\"); add the key"
+                                .into(),
+                        ));
+                    }
+                    Some(frame) if plain_style && frame_is_flow(frame, self.text) => {
+                        if let Some(q) = memchr::memchr(b'?', value.as_bytes()) {
+                            let at = sp.start as usize + q;
+                            b.kubernetes.push((
+                                Span::new(at, at + 1),
+                                "Kubernetes rejects this file: inside `[...]` or `{...}` go-yaml \
+                                 v2 ends a plain scalar at `?` (\"did not find expected ','\"); quote \
+                                 the value"
+                                    .into(),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
                 let id = b.push(
                     sp,
                     NodeKind::Scalar {
@@ -1579,6 +1694,7 @@ impl<'s> Documents<'s> {
                             .last()
                             .map_or(start, |&id| b.child_end(id))
                     };
+                    b.collection_key_check(start, end);
                     let children = b.arena_items(first);
                     b.push(
                         Span::new(start, end),
@@ -1610,6 +1726,7 @@ impl<'s> Documents<'s> {
                     }
                     let children = b.arena_pairs(first);
                     b.find_duplicate_keys(children.range());
+                    b.collection_key_check(start, end);
                     b.push(
                         Span::new(start, end),
                         NodeKind::Map(children),
@@ -1653,6 +1770,14 @@ impl<'s> Documents<'s> {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Whether a collection being built is a flow one (`[...]` or `{...}`).
+fn frame_is_flow(frame: &Frame, text: &str) -> bool {
+    match frame {
+        Frame::Seq { flow_end, .. } => flow_end.is_some(),
+        Frame::Map { start, .. } => text.as_bytes().get(*start) == Some(&b'{'),
     }
 }
 

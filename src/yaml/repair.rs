@@ -26,9 +26,27 @@ pub(super) struct Repair {
     pub comments: Vec<(usize, usize)>,
 }
 
-/// The repairs `text` needs, or `None` when it needs none.
-pub(super) fn scan(text: &str) -> Option<Repair> {
+/// What go-yaml v2 refuses that granit-parser reads, found by [`scan`]: offset, length and
+/// message.
+pub(super) type Problem = (usize, usize, &'static str);
+
+const TAB_INDENT: &str = "Kubernetes rejects this file: go-yaml v2 refuses a tab in the \
+                          indentation of a line, even of a blank one (\"found character that \
+                          cannot start any token\"); delete the tab";
+const TAB_ENTRY: &str = "Kubernetes rejects this file: go-yaml v2 refuses a tab after `-` or \
+                         `?` (\"found character that cannot start any token\"); use a space";
+
+/// The repairs `text` needs (`None` when it needs none), and what go-yaml v2 refuses in it.
+pub(super) fn scan(text: &str) -> (Option<Repair>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let repair = scan_into(text, &mut problems);
+    (repair, problems)
+}
+
+fn scan_into(text: &str, problems: &mut Vec<Problem>) -> Option<Repair> {
     let b = text.as_bytes();
+    // Indentation of the last line with content.
+    let mut last_indent = 0;
     let n = b.len();
     let mut out: Option<Vec<u8>> = None;
     let mut scalars = Vec::new();
@@ -53,6 +71,18 @@ pub(super) fn scan(text: &str) -> Option<Repair> {
             }
             block_parent = None;
         }
+        if blank {
+            // go-yaml v2 takes a tab at the start of a blank line in block context for a
+            // token, or past a plain scalar's indentation for part of it.
+            if let Some(tab) = b[line_start..eol].iter().position(|&c| c == b'\t') {
+                if flow == 0 && tab <= last_indent {
+                    problems.push((line_start + tab, 1, TAB_INDENT));
+                }
+            }
+            i = eol + 1;
+            continue;
+        }
+        last_indent = indent;
         if flow > 0 && k > line_start + indent {
             // Tabs in the indentation of a flow collection's continuation line.
             let buf = out.get_or_insert_with(|| b.to_vec());
@@ -139,6 +169,9 @@ pub(super) fn scan(text: &str) -> Option<Repair> {
                     token_start = true;
                 }
                 b'-' | b'?' if token_start && flow == 0 && ws_next => {
+                    if next == Some(b'\t') {
+                        problems.push((k + 1, 1, TAB_ENTRY));
+                    }
                     k += 1;
                     while k < eol && b[k] == b' ' {
                         k += 1;
@@ -394,7 +427,7 @@ mod tests {
     #[test]
     fn repairs_keep_every_offset() {
         let text = "a:\n  b: 'one\n  two'\n  c: \"x\"# glued\n  d: [x, y]# too\n  e: |-# hdr\n    'not' \"quoted\n  f: \"\\'\"\n";
-        let r = scan(text).expect("repairs");
+        let r = scan(text).0.expect("repairs");
         assert_eq!(r.text.len(), text.len());
         assert_eq!(r.scalars.len(), 2, "{:?}", r.scalars);
         assert_eq!(&text[r.scalars[0].0..r.scalars[0].1], "'one\n  two'");
@@ -402,6 +435,6 @@ mod tests {
         assert_eq!(comments, ["# glued", "# too", "# hdr"]);
         assert!(r.text.contains("'one   two'"));
         assert!(r.text.contains("f: \"\\\"\""));
-        assert!(scan("a: 'one\n   two'\nb: \"x\" # c\n").is_none());
+        assert!(scan("a: 'one\n   two'\nb: \"x\" # c\n").0.is_none());
     }
 }
