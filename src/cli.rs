@@ -816,7 +816,7 @@ fn plain_resolver(
 }
 
 /// The hidden `read-yaml` command: every document of each file as one JSON line,
-/// `{"document": N, "line": L, "json": ...}` or `{"document": N, "line": L, "error": "..."}`.
+/// `{"file": F, "document": N, "line": L, "json": ...}` or `{..., "error": "..."}`.
 fn read_yaml(paths: &[PathBuf], stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
     let mut code = 0;
     for path in paths {
@@ -844,10 +844,12 @@ fn read_yaml(paths: &[PathBuf], stdout: &mut dyn Write, stderr: &mut dyn Write) 
             };
             let line = index.line_col(&text, span.start).line;
             let record = match value {
-                Ok(json) => serde_json::json!({"document": document, "line": line, "json": json}),
-                Err(error) => {
-                    serde_json::json!({"document": document, "line": line, "error": error})
-                }
+                Ok(json) => serde_json::json!({
+                    "file": path, "document": document, "line": line, "json": json
+                }),
+                Err(error) => serde_json::json!({
+                    "file": path, "document": document, "line": line, "error": error
+                }),
             };
             writeln!(stdout, "{record}")?;
         }

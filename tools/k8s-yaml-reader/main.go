@@ -4,8 +4,8 @@
 // packaged in Debian), then each part is decoded alone by sigs.k8s.io/yaml (go-yaml v2, YAML
 // 1.1), which keeps the part's first document.
 //
-// Output: one JSON line per part, {"part": N, "line": L, "json": <document>} or
-// {"part": N, "line": L, "error": "..."} (L is the 1-based line where the part starts; an
+// Output: one JSON line per part, {"file": F, "part": N, "line": L, "json": <document>} or
+// {"file": F, "part": N, "line": L, "error": "..."} (L is the 1-based line where the part starts; an
 // empty part decodes to null). A separator error ends the file, as it ends kubectl's decoding.
 //
 // Built offline from Debian packages by scripts/yaml-differential (golang-go,
@@ -27,10 +27,26 @@ import (
 const separator = "---"
 
 type part struct {
+	File  string          `json:"file"`
 	Part  int             `json:"part"`
 	Line  int             `json:"line"`
 	JSON  json.RawMessage `json:"json,omitempty"`
 	Error string          `json:"error,omitempty"`
+}
+
+// readLine reads a line as apimachinery's LineReader does: bufio's ReadLine (which drops the
+// line break, `\r\n` included) and a `\n` appended; io.EOF only once nothing is left.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	var buffer bytes.Buffer
+	isPrefix := true
+	var err error
+	for isPrefix && err == nil {
+		var line []byte
+		line, isPrefix, err = r.ReadLine()
+		buffer.Write(line)
+	}
+	buffer.WriteByte('\n')
+	return buffer.Bytes(), err
 }
 
 // chunks cuts data as apimachinery's YAMLReader.Read does, with the line each part starts at.
@@ -41,13 +57,11 @@ func chunks(data []byte) ([][]byte, []int, error) {
 	var buffer bytes.Buffer
 	line, start := 0, 1
 	for {
-		l, err := reader.ReadBytes('\n')
+		l, err := readLine(reader)
 		if err != nil && err != io.EOF {
 			return out, lines, err
 		}
-		if len(l) > 0 {
-			line++
-		}
+		line++
 		if i := bytes.Index(l, []byte(separator)); i == 0 {
 			i += len(separator)
 			trimmed := strings.TrimSpace(string(l[i:]))
@@ -59,9 +73,6 @@ func chunks(data []byte) ([][]byte, []int, error) {
 				lines = append(lines, start)
 				buffer.Reset()
 				start = line + 1
-				if err == io.EOF {
-					return out, lines, nil
-				}
 				continue
 			}
 			if err == io.EOF {
@@ -95,7 +106,7 @@ func main() {
 		}
 		parts, lines, splitErr := chunks(data)
 		for i, c := range parts {
-			p := part{Part: i, Line: lines[i]}
+			p := part{File: path, Part: i, Line: lines[i]}
 			j, err := yaml.YAMLToJSON(c)
 			if err != nil {
 				p.Error = err.Error()
@@ -105,7 +116,7 @@ func main() {
 			enc.Encode(p)
 		}
 		if splitErr != nil {
-			enc.Encode(part{Part: len(parts), Line: 0, Error: splitErr.Error()})
+			enc.Encode(part{File: path, Part: len(parts), Line: 0, Error: splitErr.Error()})
 		}
 	}
 	os.Exit(status)
