@@ -48,8 +48,9 @@ type Key<'s> = (Ev<'s>, usize, usize);
 /// The longest implicit key YAML allows.
 const MAX_KEY: usize = 1024;
 
-/// Read from `pos` (the start of the text or of a `---` line) through one document and the
-/// comments after it, up to the next `---` line or the end of the text. Events are appended to
+/// Read from `pos` (the start of a part of the stream: the start of the text or just after a
+/// `---`) through one document and the comments after it, up to the end of the text (the
+/// caller gives the part's text: the next `---` line ends it). Events are appended to
 /// `out`. Returns where the next document starts, or `None` to decline (`out` then holds a
 /// partial document, which the caller drops).
 pub(super) fn document<'s>(

@@ -1,5 +1,9 @@
 //! The only module that knows the YAML parser: parser events → a span tree per document.
 //!
+//! A text is read as Kubernetes reads it: cut into parts at every line that starts with `---`
+//! (as kubectl's YAML reader cuts it), each part read alone, values as go-yaml v2 gives them;
+//! what Kubernetes rejects is an error item next to the documents (see [`Documents`]).
+//!
 //! Two readers give the events. The fast reader (`fast.rs`) takes the plain block YAML nearly
 //! every manifest is written in, a document at a time; granit-parser reads every document the
 //! fast reader declines, with the same events, so the tree never depends on which one read it
@@ -148,6 +152,9 @@ pub struct YamlError {
     pub span: Span,
     pub message: String,
     pub document: usize,
+    /// Only Kubernetes (go-yaml v2) refuses it: the text is YAML that was read, and a file
+    /// that is never sent to Kubernetes (a policy) may ignore the error.
+    pub kubernetes: bool,
 }
 
 /// The type of a node as a user would name it.
@@ -1198,6 +1205,7 @@ impl<'s> Iterator for Documents<'s> {
                         span: error_span(self.text, err.at),
                         message: self.parser_message(&err.info),
                         document: self.index.saturating_sub(usize::from(builder.is_some())),
+                        kubernetes: false,
                     };
                     self.recover();
                     return Some(Err(error));
@@ -1219,6 +1227,7 @@ impl<'s> Iterator for Documents<'s> {
                             span,
                             message,
                             document: self.index - 1,
+                            kubernetes: true,
                         });
                     }
                     self.node_hint = b.nodes.len().min(NODE_HINT_MAX);
@@ -1252,6 +1261,7 @@ impl<'s> Iterator for Documents<'s> {
                             span: sp,
                             message,
                             document: self.index - 1,
+                            kubernetes: false,
                         };
                         self.recover();
                         return Some(Err(error));
@@ -1309,6 +1319,7 @@ impl<'s> Documents<'s> {
             span: Span::new(self.base + at, self.base + end),
             message,
             document: self.index,
+            kubernetes: true,
         });
     }
 
@@ -1361,6 +1372,7 @@ impl<'s> Documents<'s> {
                 span: Span::new(at, at + len),
                 message: message.into(),
                 document,
+                kubernetes: true,
             });
         }
     }
@@ -1377,6 +1389,7 @@ impl<'s> Documents<'s> {
                           dropped; start it with a `---` line"
                     .into(),
                 document: self.index,
+                kubernetes: true,
             });
         }
     }
@@ -1451,44 +1464,41 @@ impl<'s> Documents<'s> {
         );
     }
 
-    /// Report the directives (lines that start with `%`) of the chunk `slice[at..end]` and give
-    /// where the text after the last one starts.
+    /// Report the directives (lines that start with `%`) that open the chunk `slice[at..end]`
+    /// (before its first content; one after it belongs to a later document, which go-yaml
+    /// never reads) and give where the text after the last one starts.
     fn skip_directives(&mut self, at: usize, end: usize) -> usize {
         let bytes = &self.slice.as_bytes()[..end];
-        let mut from = at;
+        let mut line = at;
         let mut after = at;
         let mut reported = false;
-        loop {
-            let found = if from == at && bytes.get(at) == Some(&b'%') {
-                Some(at)
-            } else {
-                memchr::memmem::find(&bytes[from..], b"\n%").map(|p| from + p + 1)
-            };
-            let Some(line) = found else { break };
+        while line < end {
             let line_end = memchr::memchr(b'\n', &bytes[line..]).map_or(end, |p| line + p);
             let text = self.slice[line..line_end].trim_end();
-            if !reported {
-                reported = true;
-                let why = if text.starts_with("%YAML") && !text.contains("1.1") {
-                    "go-yaml v2 reads YAML 1.1 only and calls this version incompatible"
-                } else {
-                    "go-yaml v2 refuses a directive without a document"
-                };
-                self.kubernetes_error(
-                    line,
-                    line + text.len(),
-                    format!(
-                        "Kubernetes rejects this file: kubectl cuts the stream into documents at \
-                         `---` lines, so the directive `{text}` is decoded alone and {why}; \
-                         delete the directive"
-                    ),
-                );
-            }
-            after = (line_end + 1).min(end);
-            from = line_end.min(end);
-            if from >= end {
+            let content = text.trim_start();
+            if content.starts_with('%') && content.len() == text.len() {
+                if !reported {
+                    reported = true;
+                    let why = if text.starts_with("%YAML") && !text.contains("1.1") {
+                        "go-yaml v2 reads YAML 1.1 only and calls this version incompatible"
+                    } else {
+                        "go-yaml v2 refuses a directive without a document"
+                    };
+                    self.kubernetes_error(
+                        line,
+                        line + text.len(),
+                        format!(
+                            "Kubernetes rejects this file: kubectl cuts the stream into documents \
+                             at `---` lines, so the directive `{text}` is decoded alone and \
+                             {why}; delete the directive"
+                        ),
+                    );
+                }
+                after = (line_end + 1).min(end);
+            } else if !(content.is_empty() || content.starts_with('#')) {
                 break;
             }
+            line = line_end + 1;
         }
         after
     }

@@ -160,9 +160,7 @@ fn scan_into(text: &str, problems: &mut Vec<Problem>) -> Option<Repair> {
                     flow -= 1;
                     k += 1;
                     token_start = false;
-                    if flow == 0 {
-                        glued(b, k, eol, &mut out, &mut comments);
-                    }
+                    glued(b, k, eol, &mut out, &mut comments);
                 }
                 b',' if flow > 0 => {
                     k += 1;
