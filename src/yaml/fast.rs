@@ -49,8 +49,9 @@ type Key<'s> = (Ev<'s>, usize, usize);
 const MAX_KEY: usize = 1024;
 
 /// Read from `pos` (the start of a part of the stream: the start of the text or just after a
-/// `---`) through one document and the comments after it, up to the end of the text (the
-/// caller gives the part's text: the next `---` line ends it). Events are appended to
+/// `---`) through one document and the comments after it, up to the next `---` line (which
+/// ends the part, as kubectl cuts the stream) or the end of the text. Returns where that line
+/// starts (or the text's length); any other line that starts with `---` makes it decline. Events are appended to
 /// `out`. Returns where the next document starts, or `None` to decline (`out` then holds a
 /// partial document, which the caller drops).
 pub(super) fn document<'s>(
@@ -131,12 +132,8 @@ impl<'s> Reader<'s, '_> {
         match self.line.kind {
             // Comments and nothing else: granit-parser gives them and no document.
             Kind::Eof => return Some(self.line.start),
-            Kind::DocumentStart => {
-                let at = self.line.start;
-                self.emit(Ev::DocumentStart, at, at + 3);
-                self.advance()?;
-                self.trivia()?;
-            }
+            // The next part's `---` line: this part has no document.
+            Kind::DocumentStart => return Some(self.line.start),
             Kind::Content => self.emit(Ev::DocumentStart, pos, pos),
             Kind::Blank | Kind::Comment => return None,
         }

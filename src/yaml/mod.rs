@@ -409,6 +409,15 @@ impl<'a> Node<'a> {
             }
         }
         let node = self.resolved();
+        if out.is_empty() && !node.has_merge_key() && node.doc.duplicate_keys.is_empty() {
+            // Nearly every mapping: its own pairs, each key once.
+            out.extend(
+                node.own_pairs()
+                    .iter()
+                    .map(|&(k, v)| (node.child(k).resolved(), node.child(v).resolved())),
+            );
+            return;
+        }
         for &(k, v) in node.own_pairs() {
             let key = node.child(k).resolved();
             let value = node.child(v).resolved();
@@ -446,11 +455,18 @@ impl<'a> Node<'a> {
     #[must_use]
     pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
         let node = self.resolved();
+        // Without repeated keys in the document the first match is the only one.
+        let first_wins = self.doc.duplicate_keys.is_empty();
         let mut found = None;
         for &(k, v) in node.own_pairs() {
             let key_node = node.child(k).resolved();
             match key_node.scalar_text() {
-                Some(text) if text == key => found = Some((key_node, node.child(v).resolved())),
+                Some(text) if text == key => {
+                    found = Some((key_node, node.child(v).resolved()));
+                    if first_wins && !self.doc.has_merge_keys {
+                        return found;
+                    }
+                }
                 Some("<<") if key_node.is_plain_scalar() => {
                     return self
                         .entries()
@@ -753,11 +769,15 @@ impl<'a> Node<'a> {
                 .find(|(k, _)| matches(*k))
                 .map(|(_, v)| v);
         }
-        // A repeated key: the last wins.
-        node.own_pairs()
-            .iter()
-            .rev()
-            .find_map(|&(k, v)| matches(node.child(k).resolved()).then(|| node.child(v).resolved()))
+        let find = |&(k, v): &(NodeId, NodeId)| {
+            matches(node.child(k).resolved()).then(|| node.child(v).resolved())
+        };
+        if self.doc.duplicate_keys.is_empty() {
+            node.own_pairs().iter().find_map(find)
+        } else {
+            // A repeated key: the last wins.
+            node.own_pairs().iter().rev().find_map(find)
+        }
     }
 
     /// Check that expanding this node's aliases stays within `max_values` values and `max_depth`
@@ -1397,33 +1417,31 @@ impl<'s> Documents<'s> {
     /// Start reading the next chunk; `None` when there is none.
     fn start_chunk(&mut self) -> Option<()> {
         let (separator, body) = self.next_chunk.take()?;
-        let next = find_separator(self.slice, body, separator.is_none());
-        let end = next.unwrap_or(self.slice.len());
-        self.next_chunk = next.map(|e| (Some(e), e + 3));
-        self.chunk = Chunk {
-            separator,
-            end,
-            documents: 0,
-            open: true,
-        };
         if let Some(sep) = separator {
             self.check_separator(sep);
         }
-        let at = self.skip_directives(body, end);
+        // Directives come before any content: this stops at the first other line.
+        let at = self.skip_directives(body, self.slice.len());
         if self.fast_reader {
+            // The fast reader finds where the part ends itself (no second pass over the text).
             let max_nodes = self.limits.max_nodes.saturating_sub(2);
-            let chunk = &self.slice[..end];
-            match fast::document(chunk, at, self.limits.max_depth, max_nodes, &mut self.queue) {
-                Some(next) if next == end => {
+            let (depth, queue) = (self.limits.max_depth, &mut self.queue);
+            match fast::document(self.slice, at, depth, max_nodes, queue) {
+                Some(end) => {
+                    self.open_chunk(separator, end);
                     if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
                         self.fast_read += 1;
                     }
                     self.queue.reverse();
                     return Some(());
                 }
-                _ => self.queue.clear(),
+                None => self.queue.clear(),
             }
         }
+        let end = find_separator(self.slice, body, separator.is_none())
+            .unwrap_or(self.slice.len())
+            .max(at);
+        self.open_chunk(separator, end);
         let (repair, problems) = repair::scan(&self.slice[at..end]);
         for (offset, len, message) in problems {
             self.kubernetes_error(at + offset, at + offset + len, message.into());
@@ -1439,6 +1457,17 @@ impl<'s> Documents<'s> {
             at,
         };
         Some(())
+    }
+
+    /// The current chunk ends at `end` (a `---` line or the end of the slice).
+    fn open_chunk(&mut self, separator: Option<usize>, end: usize) {
+        self.next_chunk = (end < self.slice.len()).then_some((Some(end), end + 3));
+        self.chunk = Chunk {
+            separator,
+            end,
+            documents: 0,
+            open: true,
+        };
     }
 
     /// Report content after a `---` (kubectl refuses it).
@@ -1617,9 +1646,8 @@ impl<'s> Documents<'s> {
                 let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
                 let merge = plain && value == "<<";
                 match b.stack.last() {
-                    Some(Frame::Map { key: None, .. })
-                        if plain_style && sp.start == sp.end && value == "~" =>
-                    {
+                    _ if !plain_style => {}
+                    Some(Frame::Map { key: None, .. }) if sp.start == sp.end && value == "~" => {
                         b.kubernetes.push((
                             error_span(self.text, sp.start as usize),
                             "Kubernetes rejects this file: go-yaml v2 needs a key before this \
@@ -1627,7 +1655,7 @@ impl<'s> Documents<'s> {
                                 .into(),
                         ));
                     }
-                    Some(frame) if plain_style && frame_is_flow(frame, self.text) => {
+                    Some(frame) if frame_is_flow(frame, self.text) => {
                         if let Some(q) = memchr::memchr(b'?', value.as_bytes()) {
                             let at = sp.start as usize + q;
                             b.kubernetes.push((
