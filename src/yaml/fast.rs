@@ -634,7 +634,9 @@ impl<'s> Reader<'s, '_> {
         while i < end {
             match bytes[i] {
                 b',' | b']' | b'}' => break,
-                b'[' | b'{' => return None,
+                // go-yaml v2 ends a flow plain scalar at `?` and then fails: left to
+                // granit-parser's path, which reports it.
+                b'[' | b'{' | b'?' => return None,
                 b':' if i + 1 == end || bytes[i + 1] == b' ' || flow_indicator(i + 1) => break,
                 b'#' if bytes[i - 1] == b' ' => return None,
                 b' ' => {}

@@ -890,6 +890,10 @@ pub struct Documents<'s> {
     fast_read: usize,
     /// Whether the fast reader may take documents (off only to test it against granit-parser).
     fast_reader: bool,
+    /// Whether the builder looks for what go-yaml v2 refuses (keys that are empty or
+    /// collections, `?` in a flow plain scalar): off for a part the fast reader read, which
+    /// declines all of them.
+    checks: bool,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -945,6 +949,7 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
         errors: Vec::new(),
         fast_read: 0,
         fast_reader: true,
+        checks: true,
     }
 }
 
@@ -1185,8 +1190,8 @@ impl<'s> Builder<'s> {
     }
 
     /// A collection that ends here and is about to be attached: go-yaml v2 refuses it as a key.
-    fn collection_key_check(&mut self, start: usize, end: usize) {
-        if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+    fn collection_key_check(&mut self, start: usize, end: usize, checks: bool) {
+        if checks && matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
             self.kubernetes.push((
                 Span::new(start, end),
                 "Kubernetes rejects this file: go-yaml v2 cannot use a list or a mapping as a \
@@ -1429,6 +1434,7 @@ impl<'s> Documents<'s> {
             match fast::document(self.slice, at, depth, max_nodes, queue) {
                 Some(end) => {
                     self.open_chunk(separator, end);
+                    self.checks = false;
                     if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
                         self.fast_read += 1;
                     }
@@ -1442,6 +1448,7 @@ impl<'s> Documents<'s> {
             .unwrap_or(self.slice.len())
             .max(at);
         self.open_chunk(separator, end);
+        self.checks = true;
         let (repair, problems) = repair::scan(&self.slice[at..end]);
         for (offset, len, message) in problems {
             self.kubernetes_error(at + offset, at + offset + len, message.into());
@@ -1570,8 +1577,23 @@ impl<'s> Documents<'s> {
         true
     }
 
-    /// The next event with its range in the whole text.
+    /// The next event with its range in the whole text. The queue's (nearly every event) is
+    /// taken here, inlined into the builder's loop; the rest in [`Self::next_event_slow`].
+    #[inline]
     fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
+        if matches!(self.source, Source::Queue) {
+            if let Some((event, start, end)) = self.queue.pop() {
+                if matches!(event, Ev::DocumentStart) {
+                    self.chunk_document(start + self.base);
+                }
+                return Some(Ok((event, start + self.base..end + self.base)));
+            }
+        }
+        self.next_event_slow()
+    }
+
+    #[inline(never)]
+    fn next_event_slow(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
         loop {
             if let Source::Granit { parser, at } = &mut self.source {
                 let base = self.base + *at;
@@ -1646,7 +1668,7 @@ impl<'s> Documents<'s> {
                 let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
                 let merge = plain && value == "<<";
                 match b.stack.last() {
-                    _ if !plain_style => {}
+                    _ if !plain_style || !self.checks => {}
                     Some(Frame::Map { key: None, .. }) if sp.start == sp.end && value == "~" => {
                         b.kubernetes.push((
                             error_span(self.text, sp.start as usize),
@@ -1732,7 +1754,7 @@ impl<'s> Documents<'s> {
                             .last()
                             .map_or(start, |&id| b.child_end(id))
                     };
-                    b.collection_key_check(start, end);
+                    b.collection_key_check(start, end, self.checks);
                     let children = b.arena_items(first);
                     b.push(
                         Span::new(start, end),
@@ -1764,7 +1786,7 @@ impl<'s> Documents<'s> {
                     }
                     let children = b.arena_pairs(first);
                     b.find_duplicate_keys(children.range());
-                    b.collection_key_check(start, end);
+                    b.collection_key_check(start, end, self.checks);
                     b.push(
                         Span::new(start, end),
                         NodeKind::Map(children),
