@@ -448,6 +448,14 @@ impl<'a> Node<'a> {
                 }
             }
         }
+        // The mapping's own keys first, in source order, then the keys only merged in (the
+        // values are go-yaml's either way).
+        let own: Vec<Option<&str>> = node
+            .own_pairs()
+            .iter()
+            .map(|&(k, _)| node.child(k).resolved().scalar_text())
+            .collect();
+        out.sort_by_key(|(k, _)| !own.contains(&k.scalar_text()));
     }
 
     /// The key and value for `key` in a mapping (the last of a repeated key, merge keys
