@@ -48,6 +48,13 @@ pub enum Command {
     /// List each DaemonSet's node-level access: privileges, host namespaces and ports, hostPath
     /// mounts, capabilities, service account bindings and Pod Security Standards level.
     Inventory(InventoryArgs),
+    /// Print each YAML document of the files as the JSON daemonlint reads (one line each, or
+    /// the error), for differential tests against Kubernetes' own reader.
+    #[command(hide = true)]
+    ReadYaml {
+        /// Files to read.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -291,6 +298,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Coverage(args) => coverage(&args, stdout, stderr),
         Command::Lsp { .. } => Ok(crate::lsp::run(io::stdin(), stdout)),
         Command::Inventory(args) => inventory(&args, stdout, stderr),
+        Command::ReadYaml { paths } => read_yaml(&paths, stdout, stderr),
     };
     match result {
         Ok(code) => code,
@@ -921,4 +929,46 @@ fn plain_resolver(
             Ok(None)
         }
     }
+}
+
+/// The hidden `read-yaml` command: every document of each file as one JSON line,
+/// `{"file": F, "document": N, "line": L, "json": ...}` or `{..., "error": "..."}`.
+fn read_yaml(paths: &[PathBuf], stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    let mut code = 0;
+    for path in paths {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                writeln!(stderr, "daemonlint: {}: {e}", path.display())?;
+                code = 2;
+                continue;
+            }
+        };
+        let index = crate::source::LineIndex::new(&text);
+        let limits = crate::yaml::Limits::default();
+        for doc in crate::yaml::documents(&text, limits) {
+            let (document, span, value) = match &doc {
+                Ok(doc) => {
+                    let value = match doc.root() {
+                        None => Ok(serde_json::Value::Null),
+                        Some(root) => crate::yaml::json::to_json(root, limits.max_expanded_nodes)
+                            .map_err(|_| "alias expansion limit".to_string()),
+                    };
+                    (doc.index, doc.span, value)
+                }
+                Err(e) => (e.document, e.span, Err(e.message.clone())),
+            };
+            let line = index.line_col(&text, span.start).line;
+            let record = match value {
+                Ok(json) => serde_json::json!({
+                    "file": path, "document": document, "line": line, "json": json
+                }),
+                Err(error) => serde_json::json!({
+                    "file": path, "document": document, "line": line, "error": error
+                }),
+            };
+            writeln!(stdout, "{record}")?;
+        }
+    }
+    Ok(code)
 }

@@ -471,8 +471,9 @@ fn report_duplicate_keys(
         let violation = rules::Violation::new(
             dup.second,
             format!(
-                "the key `{name}` appears twice in this mapping: kubectl rejects the document, \
-                 and tools that accept it keep only one of the two values"
+                "the key `{name}` appears twice in this mapping: strict field validation \
+                 (kubectl's default) rejects the document, and tools that accept it apply the \
+                 last value (as daemonlint reads it)"
             ),
         )
         .label(dup.first, format!("`{name}` first appears here"))

@@ -310,8 +310,9 @@ mod tests {
     /// The in-place instance and the built `serde_json::Value` give the same verdicts.
     #[test]
     fn validates_like_the_built_value() {
+        // The merge comes first: the own `a` after it wins (go-yaml v2 applies it in order).
         let text =
-            "a: yes\nb: \"yes\"\nc: 0640\nd: ~\ne: [1, 1.5, x]\nf: {g: 1}\n<<: {h: 2, a: 3}\n";
+            "<<: {h: 2, a: 3}\na: yes\nb: \"yes\"\nc: 0640\nd: ~\ne: [1, 1.5, x]\nf: {g: 1}\n";
         let doc = documents(text, Limits::default())
             .next()
             .and_then(Result::ok)

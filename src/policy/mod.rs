@@ -285,6 +285,8 @@ pub fn load_source(
     for doc in yaml::documents(&source.text, settings.limits) {
         let doc = match doc {
             Ok(doc) => doc,
+            // A policy is not sent to Kubernetes: what only go-yaml v2 refuses does not matter.
+            Err(err) if err.kubernetes => continue,
             Err(err) => {
                 errors.push(err.span, format!("invalid YAML: {}", err.message), None);
                 continue;

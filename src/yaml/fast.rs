@@ -48,8 +48,10 @@ type Key<'s> = (Ev<'s>, usize, usize);
 /// The longest implicit key YAML allows.
 const MAX_KEY: usize = 1024;
 
-/// Read from `pos` (the start of the text or of a `---` line) through one document and the
-/// comments after it, up to the next `---` line or the end of the text. Events are appended to
+/// Read from `pos` (the start of a part of the stream: the start of the text or just after a
+/// `---`) through one document and the comments after it, up to the next `---` line (which
+/// ends the part, as kubectl cuts the stream) or the end of the text. Returns where that line
+/// starts (or the text's length); any other line that starts with `---` makes it decline. Events are appended to
 /// `out`. Returns where the next document starts, or `None` to decline (`out` then holds a
 /// partial document, which the caller drops).
 pub(super) fn document<'s>(
@@ -130,20 +132,9 @@ impl<'s> Reader<'s, '_> {
         match self.line.kind {
             // Comments and nothing else: granit-parser gives them and no document.
             Kind::Eof => return Some(self.line.start),
-            Kind::DocumentStart => {
-                let at = self.line.start;
-                self.emit(Ev::DocumentStart, at, at + 3);
-                self.advance()?;
-                self.trivia()?;
-            }
-            Kind::Content => {
-                // Only the text's first document may start without `---`; a caller starts
-                // anywhere else at a `---` line.
-                if pos != 0 {
-                    return None;
-                }
-                self.emit(Ev::DocumentStart, pos, pos);
-            }
+            // The next part's `---` line: this part has no document.
+            Kind::DocumentStart => return Some(self.line.start),
+            Kind::Content => self.emit(Ev::DocumentStart, pos, pos),
             Kind::Blank | Kind::Comment => return None,
         }
         if self.line.kind != Kind::Content {
@@ -643,7 +634,9 @@ impl<'s> Reader<'s, '_> {
         while i < end {
             match bytes[i] {
                 b',' | b']' | b'}' => break,
-                b'[' | b'{' => return None,
+                // go-yaml v2 ends a flow plain scalar at `?` and then fails: left to
+                // granit-parser's path, which reports it.
+                b'[' | b'{' | b'?' => return None,
                 b':' if i + 1 == end || bytes[i + 1] == b' ' || flow_indicator(i + 1) => break,
                 b'#' if bytes[i - 1] == b' ' => return None,
                 b' ' => {}
@@ -783,7 +776,7 @@ fn is_marker(line: &[u8], c: u8) -> bool {
 }
 
 /// The escape after a `\` in a double-quoted scalar: the character and how many bytes it took.
-fn escape(rest: &[u8]) -> Option<(char, usize)> {
+pub(super) fn escape(rest: &[u8]) -> Option<(char, usize)> {
     let simple = match *rest.first()? {
         b'0' => '\0',
         b'a' => '\u{7}',
@@ -796,7 +789,11 @@ fn escape(rest: &[u8]) -> Option<(char, usize)> {
         b'e' => '\u{1b}',
         b' ' => ' ',
         b'"' => '"',
-        b'/' => '/',
+        // go-yaml v2 reads `\'` as `'`.
+        b'\'' => '\'',
+        // YAML 1.2's `\/`, which go-yaml v2 refuses: declined (granit-parser reads it, and
+        // the error is reported there).
+        b'/' => return None,
         b'\\' => '\\',
         b'N' => '\u{85}',
         b'_' => '\u{a0}',

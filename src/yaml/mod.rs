@@ -1,5 +1,9 @@
 //! The only module that knows the YAML parser: parser events → a span tree per document.
 //!
+//! A text is read as Kubernetes reads it: cut into parts at every line that starts with `---`
+//! (as kubectl's YAML reader cuts it), each part read alone, values as go-yaml v2 gives them;
+//! what Kubernetes rejects is an error item next to the documents (see [`Documents`]).
+//!
 //! Two readers give the events. The fast reader (`fast.rs`) takes the plain block YAML nearly
 //! every manifest is written in, a document at a time; granit-parser reads every document the
 //! fast reader declines, with the same events, so the tree never depends on which one read it
@@ -13,6 +17,7 @@
 
 mod fast;
 pub mod json;
+mod repair;
 pub mod scalar;
 
 use std::borrow::Cow;
@@ -147,6 +152,9 @@ pub struct YamlError {
     pub span: Span,
     pub message: String,
     pub document: usize,
+    /// Only Kubernetes (go-yaml v2) refuses it: the text is YAML that was read, and a file
+    /// that is never sent to Kubernetes (a policy) may ignore the error.
+    pub kubernetes: bool,
 }
 
 /// The type of a node as a user would name it.
@@ -370,8 +378,11 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Key/value pairs of a mapping in source order, with merge keys (`<<`) expanded after the
-    /// mapping's own entries; an own key hides a merged one.
+    /// Key/value pairs of a mapping as go-yaml v2 decodes it: pairs applied in source order, a
+    /// later one replacing an earlier one with the same key (a repeated key: the last wins) in
+    /// the earlier one's place; a merge key (`<<`) applies the merged mapping's pairs where it
+    /// stands, so it replaces the own keys before it and the own keys after it replace its
+    /// (of a list of merged mappings, the first wins).
     pub fn entries(&self) -> Vec<(Node<'a>, Node<'a>)> {
         let mut out = Vec::new();
         self.collect_entries(&mut out, 0);
@@ -387,60 +398,93 @@ impl<'a> Node<'a> {
     }
 
     fn collect_entries(&self, out: &mut Vec<(Node<'a>, Node<'a>)>, depth: usize) {
-        let node = self.resolved();
-        let pairs = node.own_pairs();
-        let mut merges = Vec::new();
-        for &(k, v) in pairs {
-            let key = node.child(k).resolved();
-            let value = node.child(v).resolved();
-            if key.is_plain_scalar() && key.scalar_text() == Some("<<") {
-                merges.push(node.child(v));
-                continue;
+        fn assign<'a>(out: &mut Vec<(Node<'a>, Node<'a>)>, key: Node<'a>, value: Node<'a>) {
+            let text = key.scalar_text();
+            match out
+                .iter_mut()
+                .find(|(k, _)| text.is_some() && k.scalar_text() == text)
+            {
+                Some(slot) => *slot = (key, value),
+                None => out.push((key, value)),
             }
-            out.push((key, value));
         }
-        if depth > 16 {
+        let node = self.resolved();
+        if out.is_empty() && !node.has_merge_key() && node.doc.duplicate_keys.is_empty() {
+            // Nearly every mapping: its own pairs, each key once.
+            out.extend(
+                node.own_pairs()
+                    .iter()
+                    .map(|&(k, v)| (node.child(k).resolved(), node.child(v).resolved())),
+            );
             return;
         }
-        for merge in merges {
+        for &(k, v) in node.own_pairs() {
+            let key = node.child(k).resolved();
+            let value = node.child(v).resolved();
+            if !(key.is_plain_scalar() && key.scalar_text() == Some("<<")) {
+                assign(out, key, value);
+                continue;
+            }
+            if depth > 16 {
+                continue;
+            }
+            let merge = node.child(v);
             let mut merged = Vec::new();
-            let target = merge.resolved();
-            if target.is_sequence() {
-                for item in merge.items() {
-                    item.collect_entries(&mut merged, depth + 1);
+            if merge.resolved().is_sequence() {
+                let items: Vec<Node<'a>> = merge.items().collect();
+                for item in items.iter().rev() {
+                    let mut one = Vec::new();
+                    item.collect_entries(&mut one, depth + 1);
+                    for (k, v) in one {
+                        assign(&mut merged, k, v);
+                    }
                 }
             } else {
-                target.collect_entries(&mut merged, depth + 1);
+                merge.resolved().collect_entries(&mut merged, depth + 1);
             }
             for (k, v) in merged {
-                let key_text = k.scalar_text();
-                if key_text.is_some() && !out.iter().any(|(ok, _)| ok.scalar_text() == key_text) {
-                    out.push((k, v));
+                if k.scalar_text().is_some() {
+                    assign(out, k, v);
                 }
             }
         }
+        // The mapping's own keys first, in source order, then the keys only merged in (the
+        // values are go-yaml's either way).
+        let own: Vec<Option<&str>> = node
+            .own_pairs()
+            .iter()
+            .map(|&(k, _)| node.child(k).resolved().scalar_text())
+            .collect();
+        out.sort_by_key(|(k, _)| !own.contains(&k.scalar_text()));
     }
 
-    /// The key and value for `key` in a mapping.
+    /// The key and value for `key` in a mapping (the last of a repeated key, merge keys
+    /// applied as go-yaml v2 applies them).
     #[must_use]
     pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
         let node = self.resolved();
-        let mut has_merge = false;
+        // Without repeated keys in the document the first match is the only one.
+        let first_wins = self.doc.duplicate_keys.is_empty();
+        let mut found = None;
         for &(k, v) in node.own_pairs() {
             let key_node = node.child(k).resolved();
             match key_node.scalar_text() {
-                Some(text) if text == key => return Some((key_node, node.child(v).resolved())),
-                Some("<<") if key_node.is_plain_scalar() => has_merge = true,
+                Some(text) if text == key => {
+                    found = Some((key_node, node.child(v).resolved()));
+                    if first_wins && !self.doc.has_merge_keys {
+                        return found;
+                    }
+                }
+                Some("<<") if key_node.is_plain_scalar() => {
+                    return self
+                        .entries()
+                        .into_iter()
+                        .find(|(k, _)| k.scalar_text() == Some(key));
+                }
                 _ => {}
             }
         }
-        if has_merge {
-            return self
-                .entries()
-                .into_iter()
-                .find(|(k, _)| k.scalar_text() == Some(key));
-        }
-        None
+        found
     }
 
     /// The value for `key` in a mapping.
@@ -490,6 +534,20 @@ impl<'a> Node<'a> {
     fn find_path(&self, target: Span, segs: &mut Vec<PathSeg<'a>>, depth: usize) -> bool {
         let data = self.data();
         if data.span == target {
+            // A one-item list written at its key's indentation (`key:` then `- item` at the
+            // key's column) has exactly its item's span: a finding there is on the item, and
+            // its path keeps the `[0]` it has once a second item is added.
+            if let NodeKind::Seq(items) = &data.kind {
+                if let &[only] = &self.doc.items[items.range()] {
+                    if self.doc.nodes[only as usize].span == target {
+                        segs.push(PathSeg::Index(0));
+                        if self.child(only).find_path(target, segs, depth + 1) {
+                            return true;
+                        }
+                        segs.pop();
+                    }
+                }
+            }
             return true;
         }
         if depth > 256 || !(data.span.start <= target.start && target.end <= data.span.end) {
@@ -719,9 +777,15 @@ impl<'a> Node<'a> {
                 .find(|(k, _)| matches(*k))
                 .map(|(_, v)| v);
         }
-        node.own_pairs()
-            .iter()
-            .find_map(|&(k, v)| matches(node.child(k).resolved()).then(|| node.child(v).resolved()))
+        let find = |&(k, v): &(NodeId, NodeId)| {
+            matches(node.child(k).resolved()).then(|| node.child(v).resolved())
+        };
+        if self.doc.duplicate_keys.is_empty() {
+            node.own_pairs().iter().find_map(find)
+        } else {
+            // A repeated key: the last wins.
+            node.own_pairs().iter().rev().find_map(find)
+        }
     }
 
     /// Check that expanding this node's aliases stays within `max_values` values and `max_depth`
@@ -797,6 +861,14 @@ enum PathSeg<'a> {
 }
 
 /// Parses a text into documents one at a time.
+///
+/// The text is read as Kubernetes reads it: kubectl (apimachinery's YAML reader) first cuts
+/// the stream at every line that starts with `---`, then go-yaml v2 decodes each part alone
+/// and keeps its first document. So each part ("chunk") here is read alone too, by the fast
+/// reader or, where it declines, by granit-parser (on a repaired copy where go-yaml is more
+/// lenient than granit-parser, see `repair.rs`). What Kubernetes rejects or drops (content
+/// after `---`, directives, a second document in a chunk, ...) is reported as an error item
+/// next to the documents, which are still read.
 pub struct Documents<'s> {
     /// The whole text; spans are offsets into it.
     text: &'s str,
@@ -805,7 +877,8 @@ pub struct Documents<'s> {
     /// The parsed part of `text`.
     slice: &'s str,
     source: Source<'s>,
-    /// Events of the document the fast reader read, last first (taken with `pop`).
+    /// Events still to give, last first (taken with `pop`): a chunk the fast reader read, a
+    /// repaired chunk, or an empty document.
     queue: Vec<fast::Spanned<'s>>,
     limits: Limits,
     index: usize,
@@ -813,24 +886,40 @@ pub struct Documents<'s> {
     /// The node count of the last document, to size the next one's arena.
     node_hint: usize,
     done: bool,
-    last_error_at: Option<usize>,
+    /// The next chunk: the offset of its `---` line in the slice (`None` for the slice's first
+    /// chunk) and where its text starts; `None` once every chunk is read.
+    next_chunk: Option<(Option<usize>, usize)>,
+    /// The current chunk: its `---` line, where it ends, documents started in it.
+    chunk: Chunk,
+    /// Errors to give before the next document (Kubernetes rejects something the readers
+    /// take), last first.
+    errors: Vec<YamlError>,
     /// Documents the fast reader took.
     fast_read: usize,
     /// Whether the fast reader may take documents (off only to test it against granit-parser).
     fast_reader: bool,
+    /// Whether the builder looks for what go-yaml v2 refuses (keys that are empty or
+    /// collections, `?` in a flow plain scalar): off for a part the fast reader read, which
+    /// declines all of them.
+    checks: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Chunk {
+    separator: Option<usize>,
+    end: usize,
+    documents: usize,
+    open: bool,
 }
 
 /// Who reads the next events.
 enum Source<'s> {
-    /// The fast reader, from this offset of the slice (its start or a `---` line).
-    Fast(usize),
-    /// granit-parser, from `at` in the slice, where the fast reader declined a document. The
-    /// fast reader takes over again at the next `---` line.
+    /// The queue, then the next chunk.
+    Queue,
+    /// granit-parser on the current chunk's text from `at` (offset in the slice).
     Granit {
         parser: Box<Parser<'s, StrInput<'s>>>,
         at: usize,
-        /// Documents started so far.
-        started: usize,
     },
 }
 
@@ -856,16 +945,19 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
         text,
         base,
         slice,
-        source: Source::Fast(0),
+        source: Source::Queue,
         queue: Vec::new(),
         limits,
         index: 0,
         pending_comments: Vec::new(),
         node_hint: 0,
         done: false,
-        last_error_at: None,
+        next_chunk: Some((None, 0)),
+        chunk: Chunk::default(),
+        errors: Vec::new(),
         fast_read: 0,
         fast_reader: true,
+        checks: true,
     }
 }
 
@@ -875,9 +967,19 @@ pub fn documents_in(text: &str, range: std::ops::Range<usize>, limits: Limits) -
 #[must_use]
 pub fn documents_without_fast_reader(text: &str, limits: Limits) -> Documents<'_> {
     let mut docs = documents(text, limits);
-    docs.source = docs.granit(0);
     docs.fast_reader = false;
     docs
+}
+
+/// Where the line that starts with `---` at or after `from` starts (`from` itself only when
+/// `at_line_start`): kubectl's document separator.
+fn find_separator(slice: &str, from: usize, at_line_start: bool) -> Option<usize> {
+    let bytes = slice.as_bytes();
+    if at_line_start && bytes.get(from..from + 3) == Some(b"---") {
+        return Some(from);
+    }
+    let rest = bytes.get(from..)?;
+    memchr::memmem::find(rest, b"\n---").map(|p| from + p + 1)
 }
 
 fn children(start: usize, end: usize) -> Children {
@@ -932,6 +1034,8 @@ struct Builder<'s> {
     duplicate_keys: Vec<DuplicateKey>,
     ambiguous: Vec<NodeId>,
     has_merge_keys: bool,
+    /// What go-yaml v2 (so Kubernetes) refuses in the document: span and message.
+    kubernetes: Vec<(Span, String)>,
 }
 
 /// A scalar key as YAML 1.1 compares keys: by resolved value (`a` and `"a"` are the same key,
@@ -965,6 +1069,7 @@ impl<'s> Builder<'s> {
             duplicate_keys: Vec::new(),
             ambiguous: Vec::new(),
             has_merge_keys: false,
+            kubernetes: Vec::new(),
         }
     }
 
@@ -1092,6 +1197,18 @@ impl<'s> Builder<'s> {
         children(start, self.pairs.len())
     }
 
+    /// A collection that ends here and is about to be attached: go-yaml v2 refuses it as a key.
+    fn collection_key_check(&mut self, start: usize, end: usize, checks: bool) {
+        if checks && matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            self.kubernetes.push((
+                Span::new(start, end),
+                "Kubernetes rejects this file: go-yaml v2 cannot use a list or a mapping as a \
+                 key (\"invalid map key\")"
+                    .into(),
+            ));
+        }
+    }
+
     fn child_end(&self, id: NodeId) -> usize {
         self.nodes[id as usize].span.end as usize
     }
@@ -1101,6 +1218,9 @@ impl<'s> Iterator for Documents<'s> {
     type Item = Result<Document<'s>, YamlError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(error) = self.errors.pop() {
+            return Some(Err(error));
+        }
         if self.done {
             return None;
         }
@@ -1110,7 +1230,7 @@ impl<'s> Iterator for Documents<'s> {
             let (event, range) = match self.next_event() {
                 None => {
                     self.done = true;
-                    return None;
+                    return self.errors.pop().map(Err);
                 }
                 Some(Ok(ev)) => ev,
                 Some(Err(err)) => {
@@ -1118,8 +1238,9 @@ impl<'s> Iterator for Documents<'s> {
                         span: error_span(self.text, err.at),
                         message: self.parser_message(&err.info),
                         document: self.index.saturating_sub(usize::from(builder.is_some())),
+                        kubernetes: false,
                     };
-                    self.recover(err.at);
+                    self.recover();
                     return Some(Err(error));
                 }
             };
@@ -1131,7 +1252,17 @@ impl<'s> Iterator for Documents<'s> {
                     self.index += 1;
                 }
                 Ev::DocumentEnd => {
-                    let Some(b) = builder.take() else { continue };
+                    let Some(mut b) = builder.take() else {
+                        continue;
+                    };
+                    for (span, message) in b.kubernetes.drain(..) {
+                        self.errors.push(YamlError {
+                            span,
+                            message,
+                            document: self.index - 1,
+                            kubernetes: true,
+                        });
+                    }
                     self.node_hint = b.nodes.len().min(NODE_HINT_MAX);
                     let start = b.start.unwrap_or(range.start);
                     return Some(Ok(Document {
@@ -1163,8 +1294,9 @@ impl<'s> Iterator for Documents<'s> {
                             span: sp,
                             message,
                             document: self.index - 1,
+                            kubernetes: false,
                         };
-                        self.recover(range.start);
+                        self.recover();
                         return Some(Err(error));
                     }
                 }
@@ -1198,135 +1330,331 @@ impl<'s> Documents<'s> {
         }
     }
 
-    fn recover(&mut self, at: usize) {
-        if self.last_error_at == Some(at) {
-            self.done = true;
-            return;
-        }
-        self.last_error_at = Some(at);
-        match &mut self.source {
-            Source::Granit { parser, .. } => match parser.proceed_next_document() {
-                Ok(true) => {}
-                _ => self.done = true,
-            },
-            // The fast reader gives no syntax errors and declines documents near the limits,
-            // so this is not reached; if it were, the rest of the document is dropped.
-            Source::Fast(_) => self.queue.clear(),
-        }
+    /// After an error, the rest of the chunk is dropped (kubectl stops at it too).
+    fn recover(&mut self) {
+        self.queue.clear();
+        self.source = Source::Queue;
+        self.chunk.documents = self.chunk.documents.max(1);
     }
 
-    /// granit-parser on the slice from `at`.
-    fn granit(&self, at: usize) -> Source<'s> {
-        let options = granit_parser::options! {
+    fn options(&self) -> granit_parser::Options {
+        granit_parser::options! {
             emit_anchor_events: false,
             emit_unresolved_aliases: true,
             block_nesting_limit: self.limits.max_depth,
             flow_nesting_limit: self.limits.max_depth,
-        };
-        let rest = self.slice.get(at..).unwrap_or("");
-        Source::Granit {
-            parser: Box::new(Parser::new_from_str_with_options(rest, options)),
-            at,
-            started: 0,
         }
     }
 
-    /// The next event with its range in the whole text: from the fast reader while it takes
-    /// the documents, from granit-parser for one it declines (and from there to the next `---`
-    /// line, where granit-parser stops and the fast reader goes on).
-    fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
-        loop {
-            match &mut self.source {
-                Source::Fast(pos) => {
-                    if let Some((event, start, end)) = self.queue.pop() {
-                        return Some(Ok((event, start + self.base..end + self.base)));
+    /// An error Kubernetes gives where the readers read on.
+    fn kubernetes_error(&mut self, at: usize, end: usize, message: String) {
+        self.errors.push(YamlError {
+            span: Span::new(self.base + at, self.base + end),
+            message,
+            document: self.index,
+            kubernetes: true,
+        });
+    }
+
+    /// Report what go-yaml v2 refuses in the scalar at `range` (of the whole text) of document
+    /// `document`: an escape it does not know (`\\/`), a line or paragraph separator or a NEL
+    /// in a plain scalar (line breaks to YAML 1.1).
+    fn check_scalar(&mut self, range: std::ops::Range<usize>, document: usize) {
+        let Some(raw) = self.text.get(range.clone()) else {
+            return;
+        };
+        let bytes = raw.as_bytes();
+        let problem = if bytes.first() == Some(&b'"') {
+            let mut found = None;
+            let mut i = 1;
+            while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+                let at = i + p;
+                match bytes.get(at + 1) {
+                    Some(b'/') => {
+                        found = Some((
+                            at,
+                            2,
+                            "Kubernetes rejects this file: go-yaml v2 knows no `\\/` escape \
+                             (\"found unknown escape character\"); write `/`",
+                        ));
+                        break;
                     }
-                    let at = *pos;
-                    if at >= self.slice.len() {
-                        return None;
-                    }
-                    let max_nodes = self.limits.max_nodes.saturating_sub(2);
-                    match fast::document(
-                        self.slice,
-                        at,
-                        self.limits.max_depth,
-                        max_nodes,
-                        &mut self.queue,
-                    ) {
-                        Some(next) if next > at => {
-                            *pos = next;
-                            if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
-                                self.fast_read += 1;
-                            }
-                            self.queue.reverse();
-                        }
-                        _ => {
-                            self.queue.clear();
-                            self.source = self.granit(at);
-                        }
-                    }
-                }
-                Source::Granit {
-                    parser,
-                    at,
-                    started,
-                } => {
-                    let base = self.base + *at;
-                    let (event, span) = match parser.next_event()? {
-                        Ok(ev) => ev,
-                        Err(err) => {
-                            let at = err
-                                .marker()
-                                .byte_offset()
-                                .map_or(self.text.len(), |o| o + base);
-                            return Some(Err(SyntaxError {
-                                at,
-                                info: err.info(),
-                            }));
-                        }
-                    };
-                    let range = span.byte_range().unwrap_or(0..0);
-                    let range = range.start + base..range.end + base;
-                    let event = match event {
-                        Event::DocumentStart(explicit, _) => {
-                            *started += 1;
-                            let line_start = range.start == self.base
-                                || self.text.as_bytes().get(range.start.wrapping_sub(1))
-                                    == Some(&b'\n');
-                            if self.fast_reader && explicit && *started > 1 && line_start {
-                                self.source = Source::Fast(range.start - self.base);
-                                continue;
-                            }
-                            Ev::DocumentStart
-                        }
-                        Event::DocumentEnd => Ev::DocumentEnd,
-                        Event::Comment(text, _) => Ev::Comment(text),
-                        Event::Scalar(value, style, anchor, tag) => {
-                            let tagged_str = tag
-                                .as_ref()
-                                .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                            Ev::Scalar {
-                                value,
-                                plain: matches!(style, ScalarStyle::Plain),
-                                tagged_str,
-                                anchor,
-                            }
-                        }
-                        Event::SequenceStart(style, anchor, _) => Ev::SequenceStart {
-                            flow: matches!(style, granit_parser::StructureStyle::Flow),
-                            anchor,
-                        },
-                        Event::SequenceEnd => Ev::SequenceEnd,
-                        Event::MappingStart(_, anchor, _) => Ev::MappingStart { anchor },
-                        Event::MappingEnd => Ev::MappingEnd,
-                        Event::Alias(id) => Ev::Alias(id),
-                        Event::UnresolvedAlias(name) => Ev::UnresolvedAlias(name),
-                        // Stream start and end, anchor events (not asked for), and any later kind.
-                        _ => continue,
-                    };
-                    return Some(Ok((event, range)));
+                    Some(_) => i = at + 2,
+                    None => break,
                 }
             }
+            found
+        } else if bytes.first() != Some(&b'\'') && !bytes.is_ascii() {
+            ["\u{2028}", "\u{2029}", "\u{85}"].iter().find_map(|c| {
+                raw.find(c).map(|at| {
+                    (
+                        at,
+                        c.len(),
+                        "Kubernetes rejects this file: go-yaml v2 (YAML 1.1) reads U+2028, U+2029 \
+                         and U+0085 as line breaks, which break this plain scalar (\"could not \
+                         find expected ':'\"); quote the value or delete the character",
+                    )
+                })
+            })
+        } else {
+            None
+        };
+        if let Some((at, len, message)) = problem {
+            let at = range.start + at;
+            self.errors.push(YamlError {
+                span: Span::new(at, at + len),
+                message: message.into(),
+                document,
+                kubernetes: true,
+            });
+        }
+    }
+
+    /// A document starts at `at` (in the whole text) in the current chunk.
+    fn chunk_document(&mut self, at: usize) {
+        self.chunk.documents += 1;
+        if self.chunk.documents == 2 {
+            self.errors.push(YamlError {
+                span: error_span(self.text, at),
+                message: "Kubernetes never applies this document: kubectl cuts the stream \
+                          at `---` lines and decodes only the first document of each part, \
+                          so a document that follows `...` without a `---` line is silently \
+                          dropped; start it with a `---` line"
+                    .into(),
+                document: self.index,
+                kubernetes: true,
+            });
+        }
+    }
+
+    /// Start reading the next chunk; `None` when there is none.
+    fn start_chunk(&mut self) -> Option<()> {
+        let (separator, body) = self.next_chunk.take()?;
+        if let Some(sep) = separator {
+            self.check_separator(sep);
+        }
+        // Directives come before any content: this stops at the first other line.
+        let at = self.skip_directives(body, self.slice.len());
+        if self.fast_reader {
+            // The fast reader finds where the part ends itself (no second pass over the text).
+            let max_nodes = self.limits.max_nodes.saturating_sub(2);
+            let (depth, queue) = (self.limits.max_depth, &mut self.queue);
+            match fast::document(self.slice, at, depth, max_nodes, queue) {
+                Some(end) => {
+                    self.open_chunk(separator, end);
+                    self.checks = false;
+                    if matches!(self.queue.last(), Some((Ev::DocumentEnd, ..))) {
+                        self.fast_read += 1;
+                    }
+                    self.queue.reverse();
+                    return Some(());
+                }
+                None => self.queue.clear(),
+            }
+        }
+        let end = find_separator(self.slice, body, separator.is_none())
+            .unwrap_or(self.slice.len())
+            .max(at);
+        self.open_chunk(separator, end);
+        self.checks = true;
+        let (repair, problems) = repair::scan(&self.slice[at..end]);
+        for (offset, len, message) in problems {
+            self.kubernetes_error(at + offset, at + offset + len, message.into());
+        }
+        if let Some(repair) = repair {
+            if self.read_repaired(&repair, at, end) {
+                return Some(());
+            }
+        }
+        let rest = self.slice.get(at..end).unwrap_or("");
+        self.source = Source::Granit {
+            parser: Box::new(Parser::new_from_str_with_options(rest, self.options())),
+            at,
+        };
+        Some(())
+    }
+
+    /// The current chunk ends at `end` (a `---` line or the end of the slice).
+    fn open_chunk(&mut self, separator: Option<usize>, end: usize) {
+        self.next_chunk = (end < self.slice.len()).then_some((Some(end), end + 3));
+        self.chunk = Chunk {
+            separator,
+            end,
+            documents: 0,
+            open: true,
+        };
+    }
+
+    /// Report content after a `---` (kubectl refuses it).
+    fn check_separator(&mut self, sep: usize) {
+        let rest_start = sep + 3;
+        let line_end = memchr::memchr(b'\n', &self.slice.as_bytes()[rest_start..])
+            .map_or(self.slice.len(), |p| rest_start + p);
+        let rest = &self.slice[rest_start..line_end];
+        let trimmed = rest.trim_start();
+        let content = trimmed.trim_end();
+        if content.is_empty() || content.starts_with('#') {
+            return;
+        }
+        let at = rest_start + (rest.len() - trimmed.len());
+        self.kubernetes_error(
+            at,
+            at + content.len(),
+            format!(
+                "Kubernetes rejects this file: kubectl cuts the stream into documents at lines \
+                 that start with `---`, and only a comment may follow the `---` (\"invalid Yaml \
+                 document separator: {content}\"); move `{content}` to the next line"
+            ),
+        );
+    }
+
+    /// Report the directives (lines that start with `%`) that open the chunk `slice[at..end]`
+    /// (before its first content; one after it belongs to a later document, which go-yaml
+    /// never reads) and give where the text after the last one starts.
+    fn skip_directives(&mut self, at: usize, end: usize) -> usize {
+        let bytes = &self.slice.as_bytes()[..end];
+        let mut line = at;
+        let mut after = at;
+        let mut reported = false;
+        while line < end {
+            let line_end = memchr::memchr(b'\n', &bytes[line..]).map_or(end, |p| line + p);
+            let text = self.slice[line..line_end].trim_end();
+            let content = text.trim_start();
+            if content.starts_with('%') && content.len() == text.len() {
+                if !reported {
+                    reported = true;
+                    let why = if text.starts_with("%YAML") && !text.contains("1.1") {
+                        "go-yaml v2 reads YAML 1.1 only and calls this version incompatible"
+                    } else {
+                        "go-yaml v2 refuses a directive without a document"
+                    };
+                    self.kubernetes_error(
+                        line,
+                        line + text.len(),
+                        format!(
+                            "Kubernetes rejects this file: kubectl cuts the stream into documents \
+                             at `---` lines, so the directive `{text}` is decoded alone and \
+                             {why}; delete the directive"
+                        ),
+                    );
+                }
+                after = (line_end + 1).min(end);
+            } else if !(content.is_empty() || content.starts_with('#')) {
+                break;
+            }
+            line = line_end + 1;
+        }
+        after
+    }
+
+    /// Read the chunk `slice[at..end]` from its repaired copy; false (nothing read) when
+    /// granit-parser still refuses it, so the original gives the error.
+    fn read_repaired(&mut self, repair: &repair::Repair, at: usize, end: usize) -> bool {
+        let chunk = &self.slice[at..end];
+        let mut parser = Parser::new_from_str_with_options(&repair.text, self.options());
+        let mut events: Vec<fast::Spanned<'s>> = Vec::new();
+        while let Some(next) = parser.next_event() {
+            let Ok((event, span)) = next else {
+                return false;
+            };
+            let range = span.byte_range().unwrap_or(0..0);
+            let Some(mut ev) = convert(event).map(owned) else {
+                continue;
+            };
+            if let Ev::Scalar { value, .. } = &mut ev {
+                if let Some(&(s, e)) = repair.scalars.iter().find(|(s, _)| *s == range.start) {
+                    let Some(decoded) = repair::decode_quoted(&chunk[s..e]) else {
+                        return false;
+                    };
+                    *value = Cow::Owned(decoded);
+                }
+            }
+            if matches!(ev, Ev::Scalar { .. }) {
+                let whole = self.base + range.start + at..self.base + range.end + at;
+                self.check_scalar(whole, self.index);
+            }
+            events.push((ev, range.start + at, range.end + at));
+        }
+        for &(s, e) in &repair.comments {
+            let pos = events.partition_point(|&(_, start, _)| start <= s + at);
+            let text = Cow::Borrowed(&self.slice[at + s + 1..at + e]);
+            events.insert(pos, (Ev::Comment(text), at + s, at + e));
+        }
+        events.reverse();
+        self.queue = events;
+        true
+    }
+
+    /// The next event with its range in the whole text. The queue's (nearly every event) is
+    /// taken here, inlined into the builder's loop; the rest in [`Self::next_event_slow`].
+    #[inline]
+    fn next_event(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
+        if matches!(self.source, Source::Queue) {
+            if let Some((event, start, end)) = self.queue.pop() {
+                if matches!(event, Ev::DocumentStart) {
+                    self.chunk_document(start + self.base);
+                }
+                return Some(Ok((event, start + self.base..end + self.base)));
+            }
+        }
+        self.next_event_slow()
+    }
+
+    #[inline(never)]
+    fn next_event_slow(&mut self) -> Option<Result<(Ev<'s>, std::ops::Range<usize>), SyntaxError>> {
+        loop {
+            if let Source::Granit { parser, at } = &mut self.source {
+                let base = self.base + *at;
+                match parser.next_event() {
+                    None => {
+                        self.source = Source::Queue;
+                        continue;
+                    }
+                    Some(Err(err)) => {
+                        let at = err
+                            .marker()
+                            .byte_offset()
+                            .map_or(self.text.len(), |o| o + base);
+                        return Some(Err(SyntaxError {
+                            at,
+                            info: err.info(),
+                        }));
+                    }
+                    Some(Ok((event, span))) => {
+                        let range = span.byte_range().unwrap_or(0..0);
+                        let range = range.start + base..range.end + base;
+                        let Some(event) = convert(event) else {
+                            continue;
+                        };
+                        match event {
+                            Ev::DocumentStart => self.chunk_document(range.start),
+                            Ev::Scalar { .. } => {
+                                let index = self.index.saturating_sub(1);
+                                self.check_scalar(range.clone(), index);
+                            }
+                            _ => {}
+                        }
+                        return Some(Ok((event, range)));
+                    }
+                }
+            }
+            if let Some((event, start, end)) = self.queue.pop() {
+                if matches!(event, Ev::DocumentStart) {
+                    self.chunk_document(start + self.base);
+                }
+                return Some(Ok((event, start + self.base..end + self.base)));
+            }
+            if self.chunk.open {
+                self.chunk.open = false;
+                if let (0, Some(sep)) = (self.chunk.documents, self.chunk.separator) {
+                    // Nothing between two `---` lines: an empty document, as YAML counts it.
+                    let end = self.chunk.end;
+                    self.queue.push((Ev::DocumentEnd, end, end));
+                    self.queue.push((Ev::DocumentStart, sep, sep + 3));
+                    continue;
+                }
+            }
+            self.start_chunk()?;
         }
     }
 
@@ -1347,6 +1675,30 @@ impl<'s> Documents<'s> {
                 let plain = plain_style && !tagged_str;
                 let ambiguous = plain && scalar::yaml12_disagreement(&value).is_some();
                 let merge = plain && value == "<<";
+                match b.stack.last() {
+                    _ if !plain_style || !self.checks => {}
+                    Some(Frame::Map { key: None, .. }) if sp.start == sp.end && value == "~" => {
+                        b.kubernetes.push((
+                            error_span(self.text, sp.start as usize),
+                            "Kubernetes rejects this file: go-yaml v2 needs a key before this \
+                             `:` (\"did not find expected key\"); add the key"
+                                .into(),
+                        ));
+                    }
+                    Some(frame) if frame_is_flow(frame, self.text) => {
+                        if let Some(q) = memchr::memchr(b'?', value.as_bytes()) {
+                            let at = sp.start as usize + q;
+                            b.kubernetes.push((
+                                Span::new(at, at + 1),
+                                "Kubernetes rejects this file: inside `[...]` or `{...}` go-yaml \
+                                 v2 ends a plain scalar at `?` (\"did not find expected ','\"); quote \
+                                 the value"
+                                    .into(),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
                 let id = b.push(
                     sp,
                     NodeKind::Scalar {
@@ -1410,6 +1762,7 @@ impl<'s> Documents<'s> {
                             .last()
                             .map_or(start, |&id| b.child_end(id))
                     };
+                    b.collection_key_check(start, end, self.checks);
                     let children = b.arena_items(first);
                     b.push(
                         Span::new(start, end),
@@ -1441,6 +1794,7 @@ impl<'s> Documents<'s> {
                     }
                     let children = b.arena_pairs(first);
                     b.find_duplicate_keys(children.range());
+                    b.collection_key_check(start, end, self.checks);
                     b.push(
                         Span::new(start, end),
                         NodeKind::Map(children),
@@ -1484,6 +1838,78 @@ impl<'s> Documents<'s> {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Whether a collection being built is a flow one (`[...]` or `{...}`).
+fn frame_is_flow(frame: &Frame, text: &str) -> bool {
+    match frame {
+        Frame::Seq { flow_end, .. } => flow_end.is_some(),
+        Frame::Map { start, .. } => text.as_bytes().get(*start) == Some(&b'{'),
+    }
+}
+
+/// granit-parser's event as the builder's, `None` for events it does not use.
+fn convert(event: Event<'_>) -> Option<Ev<'_>> {
+    Some(match event {
+        Event::DocumentStart(..) => Ev::DocumentStart,
+        Event::DocumentEnd => Ev::DocumentEnd,
+        Event::Comment(text, _) => Ev::Comment(text),
+        Event::Scalar(value, style, anchor, tag) => {
+            let plain = matches!(style, ScalarStyle::Plain);
+            // As go-yaml v2 resolves tags: `!!bool`, `!!int`, `!!float` and `!!null` resolve
+            // the text as if it were plain (quoted or not), any other tag (`!!str`, a local
+            // `!custom`, `!!binary`...) makes the scalar a string.
+            let (plain, tagged_str) = match tag.as_ref().map(|t| t.core_suffix()) {
+                None => (plain, false),
+                Some(Some("bool" | "int" | "float" | "null")) => (true, false),
+                Some(_) => (plain, true),
+            };
+            Ev::Scalar {
+                value,
+                plain,
+                tagged_str,
+                anchor,
+            }
+        }
+        Event::SequenceStart(style, anchor, _) => Ev::SequenceStart {
+            flow: matches!(style, granit_parser::StructureStyle::Flow),
+            anchor,
+        },
+        Event::SequenceEnd => Ev::SequenceEnd,
+        Event::MappingStart(_, anchor, _) => Ev::MappingStart { anchor },
+        Event::MappingEnd => Ev::MappingEnd,
+        Event::Alias(id) => Ev::Alias(id),
+        Event::UnresolvedAlias(name) => Ev::UnresolvedAlias(name),
+        // Stream start and end, anchor events (not asked for), and any later kind.
+        _ => return None,
+    })
+}
+
+/// An event that borrows nothing.
+fn owned(event: Ev<'_>) -> Ev<'static> {
+    let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+    match event {
+        Ev::DocumentStart => Ev::DocumentStart,
+        Ev::DocumentEnd => Ev::DocumentEnd,
+        Ev::Comment(text) => Ev::Comment(own(text)),
+        Ev::Scalar {
+            value,
+            plain,
+            tagged_str,
+            anchor,
+        } => Ev::Scalar {
+            value: own(value),
+            plain,
+            tagged_str,
+            anchor,
+        },
+        Ev::SequenceStart { flow, anchor } => Ev::SequenceStart { flow, anchor },
+        Ev::SequenceEnd => Ev::SequenceEnd,
+        Ev::MappingStart { anchor } => Ev::MappingStart { anchor },
+        Ev::MappingEnd => Ev::MappingEnd,
+        Ev::Alias(id) => Ev::Alias(id),
+        Ev::UnresolvedAlias(name) => Ev::UnresolvedAlias(own(name)),
     }
 }
 
@@ -1639,32 +2065,20 @@ mod tests {
 }
 
 /// Split a multi-document text into about `parts` ranges of similar size, each starting at a
-/// `---` document marker at the start of a line (never one that follows a directive). In YAML
-/// such a line always starts a document, so each range parses on its own.
+/// line that starts with `---`: where kubectl cuts the stream, and where [`documents`] cuts it,
+/// so each range parses on its own as it does in the whole.
 #[must_use]
 pub fn split_documents(text: &str, parts: usize) -> Vec<std::ops::Range<usize>> {
     let target = (text.len() / parts.max(1)).max(1);
     let bytes = text.as_bytes();
     let mut cuts = vec![0];
-    let mut next_cut = target;
-    let mut prev_line_is_directive = false;
-    let mut line_start = 0;
-    while line_start < bytes.len() {
-        let line_end =
-            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-        let line = &bytes[line_start..line_end];
-        if line_start >= next_cut
-            && line.starts_with(b"---")
-            && line.get(3).is_none_or(|b| b.is_ascii_whitespace())
-            && !prev_line_is_directive
-        {
-            cuts.push(line_start);
-            next_cut = line_start + target;
-        }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            prev_line_is_directive = line.first() == Some(&b'%');
-        }
-        line_start = line_end + 1;
+    let mut from = target;
+    while from < bytes.len() {
+        let Some(sep) = find_separator(text, from, false) else {
+            break;
+        };
+        cuts.push(sep);
+        from = sep + target;
     }
     let mut ranges: Vec<_> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
     ranges.push(cuts.last().copied().unwrap_or(0)..text.len());

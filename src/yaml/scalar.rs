@@ -86,11 +86,12 @@ fn yaml11_int(text: &str) -> Option<i64> {
     } else {
         body
     };
-    let value = if let Some(hex) = body.strip_prefix("0x") {
+    // go-yaml v2 parses with Go's base prefixes, in either case (`0X1F`, `0O7`, `0B1`).
+    let value = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
         i64::from_str_radix(hex, 16).ok()?
-    } else if let Some(oct) = body.strip_prefix("0o") {
+    } else if let Some(oct) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
         i64::from_str_radix(oct, 8).ok()?
-    } else if let Some(bin) = body.strip_prefix("0b") {
+    } else if let Some(bin) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
         i64::from_str_radix(bin, 2).ok()?
     } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit()) {
         i64::from_str_radix(&body[1..], 8).ok()?
@@ -150,6 +151,10 @@ pub fn yaml12_disagreement(text: &str) -> Option<&'static str> {
         && yaml11_int(text).is_some()
     {
         return Some("the decimal number");
+    }
+    // YAML 1.2 knows only `0x` and `0o` prefixes, in lower case.
+    if ["0X", "0O", "0B", "0b"].iter().any(|p| body.starts_with(p)) && yaml11_int(text).is_some() {
+        return Some("the string");
     }
     None
 }
