@@ -3,8 +3,6 @@
 //! the baseline (`--write-baseline`, `--baseline`, `baseline:`), through the binary, in the
 //! streamed formats (json, concise) and the whole-report ones (sarif), from files and stdin.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

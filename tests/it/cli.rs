@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! End-to-end tests of the binary: exit codes, stdin, formats, the JSON contract, the corpus.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

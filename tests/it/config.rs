@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used)]
 //! Configuration precedence, discovery, suppression and the failure threshold, end to end.
 
-mod common;
-
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -2,7 +2,7 @@
 //! `daemonlint coverage` and `check --nodes` end to end, against the node lists under
 //! `tests/data/nodes/` and the DaemonSets under `tests/data/coverage/`.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

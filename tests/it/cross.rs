@@ -2,8 +2,6 @@
 //! The run-level phase: `pod-security-admission` and the cross-object checks over several files,
 //! labels that point into other files, and the privilege inventory in each format.
 
-mod common;
-
 use std::path::PathBuf;
 
 use daemonlint::config::Settings;

@@ -2,7 +2,7 @@
 //! `--fix`, `--unsafe-fixes` and `--diff`: whole-file snapshots in several formatting styles,
 //! re-parse and re-lint of the result, idempotence, atomic writing and its failure modes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

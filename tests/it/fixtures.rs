@@ -7,7 +7,7 @@
 //! - the concise rendering of every fixture is an insta snapshot;
 //! - `# settings: kube-version 1.NN` and `# settings: policy <path>|self` lines set up the run.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

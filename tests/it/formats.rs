@@ -4,7 +4,7 @@
 //! escaping edge cases, stable GitLab fingerprints, JUnit/Checkstyle well-formedness,
 //! `--output-file` and the GitHub job summary.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

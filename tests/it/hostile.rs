@@ -6,7 +6,7 @@
 //! file is still readable): an unreadable path is a dangling symlink, a file that vanished
 //! between discovery and reading is a removed path, and a FIFO stands for every non-regular file.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

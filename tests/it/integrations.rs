@@ -19,7 +19,7 @@
 //! runs only rebuild daemonlint itself. Without python3 the Python-based tests print `SKIPPED`
 //! and pass; any other failure fails them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

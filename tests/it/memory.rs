@@ -1,11 +1,33 @@
 #![allow(clippy::unwrap_used)]
 //! A streamed run's memory does not grow with its input: the peak resident size of this test
-//! process (alone in its binary) grows by much less than the input file and its JSON output.
-//! Linux only (it reads `VmHWM` from `/proc/self/status`).
+//! process (a child that runs this test alone) grows by much less than the input file and its
+//! JSON output. Linux only (it reads `VmHWM` from `/proc/self/status`).
+
+/// Set in the child process that measures.
+#[cfg(target_os = "linux")]
+const ALONE: &str = "DAEMONLINT_MEMORY_TEST_ALONE";
 
 #[cfg(target_os = "linux")]
 #[test]
 fn a_streamed_run_holds_neither_the_input_nor_the_findings() {
+    // The peak resident size is the whole process's, and the other tests of this crate run in
+    // this one: measure in a child process of this test binary that runs this test alone.
+    if std::env::var_os(ALONE).is_none() {
+        let name = "memory::a_streamed_run_holds_neither_the_input_nor_the_findings";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(ALONE, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("test result: ok. 1 passed;"),
+            "the child run of {name} failed ({}):\n{stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
     use daemonlint::config::Settings;
     use daemonlint::report::{OutputFormat, RenderOptions, Stream};
     use daemonlint::stream::{Options, Run};

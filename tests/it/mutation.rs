@@ -4,7 +4,7 @@
 //! panic or hang; a failure names the file, the seed and the mutation. A few dozen mutated files
 //! also go through the binary, whose exit code must be 0, 1 or 2.
 
-mod common;
+use crate::common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //! policy (`# expect: <policy-id> line:col-line:col`), `pass-*` files stay silent, and the
 //! concise rendering of each run is an insta snapshot (`policy@<stem>__<file>.snap`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -100,7 +100,7 @@ fn example_policies_fire_exactly_where_their_fixtures_say() {
         "policy fixture mismatches:\n{}",
         failures.join("\n")
     );
-    for entry in std::fs::read_dir(common::root().join("tests/snapshots")).unwrap() {
+    for entry in std::fs::read_dir(common::root().join("tests/it/snapshots")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.starts_with("policy@") {
             assert!(

@@ -3,7 +3,7 @@
 //! code, fail and pass fixtures with snapshots; ids are unique; the page examples behave; the
 //! generated reference is up to date; the id list changes only deliberately.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -86,8 +86,8 @@ fn every_rule_has_a_page_that_agrees_with_the_code() {
 
 #[test]
 fn every_rule_has_fixtures_and_snapshots() {
-    let snapshots: Vec<String> = std::fs::read_dir(common::root().join("tests/snapshots"))
-        .expect("tests/snapshots")
+    let snapshots: Vec<String> = std::fs::read_dir(common::root().join("tests/it/snapshots"))
+        .expect("tests/it/snapshots")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .collect();
     for meta in rules::all_meta() {
@@ -243,7 +243,7 @@ fn generated_rule_reference_is_up_to_date() {
     }
     assert!(
         actual == expected,
-        "docs/rules.md is stale: run `DAEMONLINT_BLESS=1 cargo test --test registry` and commit it"
+        "docs/rules.md is stale: run `DAEMONLINT_BLESS=1 cargo test --test it registry::` and commit it"
     );
 }
 
@@ -258,7 +258,7 @@ fn config_json_schema_is_up_to_date() {
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "docs/daemonlint.schema.json is stale: run `DAEMONLINT_BLESS=1 cargo test --test registry` and commit it"
+        "docs/daemonlint.schema.json is stale: run `DAEMONLINT_BLESS=1 cargo test --test it registry::` and commit it"
     );
     // The README's complete example validates against the published schema.
     let schema: serde_json::Value = serde_json::from_str(&actual).expect("schema is JSON");

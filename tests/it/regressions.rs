@@ -4,7 +4,7 @@
 //! report that rule. With every rule on, `--fix --unsafe-fixes` must keep a file that parsed
 //! parsing, without a new duplicate key, and fixing the fixed text again must change nothing.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

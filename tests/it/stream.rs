@@ -3,7 +3,7 @@
 //! linted) reports exactly what a collected run reports: the same findings at the same
 //! positions, in the same order within each file, with the run-level findings last.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! `daemonlint --version` names the commit the binary was built from, and the build script's
 //! fallbacks (crates.io tarball, no git, an unrelated repository around the sources) hold.
 
-#[path = "../build/commit.rs"]
+#[path = "../../build/commit.rs"]
 mod commit;
 
 use std::path::Path;
