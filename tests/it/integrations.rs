@@ -678,6 +678,7 @@ fn pre_commit_mirror_installs_the_wheel_without_cargo() {
 // Workflows, the action and the shell scripts, checked like code.
 
 fn shellcheck() -> Option<PathBuf> {
+    let installing = common::package_manager_lock();
     let installed = Command::new("bash")
         .arg(common::root().join("scripts/install-shellcheck"))
         .status();
@@ -685,6 +686,7 @@ fn shellcheck() -> Option<PathBuf> {
         eprintln!("SKIPPED: shellcheck is missing and cannot be installed (root and apt-get)");
         return None;
     }
+    drop(installing);
     let out = run(Command::new("bash").args(["-c", "command -v shellcheck"]));
     Some(PathBuf::from(
         String::from_utf8(out.stdout).expect("utf-8").trim(),

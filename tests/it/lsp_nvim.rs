@@ -24,6 +24,7 @@ fn nvim_works() -> bool {
 
 /// `nvim`, installed with `scripts/install-neovim` when missing.
 fn ensure_nvim() -> Result<(), String> {
+    let _installing = crate::common::package_manager_lock();
     if nvim_works() {
         return Ok(());
     }

@@ -161,3 +161,12 @@ pub fn concise(report: &Report) -> String {
     .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
+
+/// Held while a test installs a tool with the distribution's package manager
+/// (`scripts/install-*`): the tests that do run in one process, and two `apt-get`s at once
+/// wait on each other's locks at best.
+pub fn package_manager_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
