@@ -1,5 +1,5 @@
 //! The commit daemonlint is built from, for `daemonlint --version`. Shared by `build.rs` and its
-//! test (`tests/version.rs`), so the fallbacks are tested without building the crate again.
+//! test (`tests/it/version.rs`), so the fallbacks are tested without building the crate again.
 //!
 //! In order: `DAEMONLINT_COMMIT` (for builders without git, e.g. a container build without
 //! `.git`), `.cargo_vcs_info.json` (written by `cargo package`, so a crate from crates.io knows

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The logic of the GitHub Action (action.yml), kept in a script so that it runs, and is tested,
-# outside GitHub too (tests/integrations.rs).
+# outside GitHub too (tests/it/integrations.rs).
 #
 #   action-run.sh cache-key   writes `key=…` (the cache key) and `dir=…` (where the binary goes)
 #                             to $GITHUB_OUTPUT

@@ -22,7 +22,7 @@ struct Summary {
 /// One finding as a JSON object, fields in the contract's order. Written by hand rather than
 /// through serde: the strings are most of the output (about three times the input's size on
 /// big files), and `write_str` passes runs that need no escaping eight bytes at a time. The
-/// bytes are exactly serde_json's (`tests/stream.rs` and the snapshots compare them).
+/// bytes are exactly serde_json's (`tests/it/stream.rs` and the snapshots compare them).
 fn write_diagnostic(
     out: &mut Vec<u8>,
     report: &Report,

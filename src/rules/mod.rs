@@ -559,7 +559,7 @@ pub fn check_daemonset(
 pub fn reference_markdown() -> String {
     use std::fmt::Write as _;
     let mut out = String::from(
-        "<!-- Generated from the rule registry by `DAEMONLINT_BLESS=1 cargo test --test registry`; do not edit. -->\n\
+        "<!-- Generated from the rule registry by `DAEMONLINT_BLESS=1 cargo test --test it registry::`; do not edit. -->\n\
          # Rules\n\n| id | severity | category | fix | summary |\n|---|---|---|---|---|\n",
     );
     for meta in all_meta() {

@@ -1,5 +1,5 @@
 // End-to-end test of the packaged extension in a real VS Code (code-server), driven through
-// Debian's Chromium by playwright-core. Run by tests/vscode.rs:
+// Debian's Chromium by playwright-core. Run by tests/it/vscode.rs:
 //
 //   node test/e2e.mjs --tools DIR --vsix FILE --binary FILE [--screenshot FILE]
 //
