@@ -1,6 +1,7 @@
 //! The documentation: the README stays a front page, the book (`docs/`) lists every page in
 //! `SUMMARY.md`, every internal link and anchor resolves, and mdBook builds it. That the generated
 //! rule pages are fresh is checked by `tests/registry.rs` (`generated_rule_reference_is_up_to_date`).
+#![allow(clippy::print_stderr)]
 
 mod common;
 
@@ -249,25 +250,37 @@ fn the_link_checker_finds_what_is_broken() {
         .contains("editor-integration-daemonlint-lsp"));
 }
 
-/// The path of mdBook, installed (pinned, cached) by `scripts/install-mdbook`.
-fn mdbook() -> Option<PathBuf> {
+/// The path of mdBook, installed (pinned, cached) by `scripts/install-mdbook`, or why not.
+fn mdbook() -> Result<PathBuf, String> {
     let output = Command::new("bash")
         .arg(common::root().join("scripts/install-mdbook"))
         .output()
-        .ok()?;
+        .map_err(|e| format!("cannot run scripts/install-mdbook: {e}"))?;
     if !output.status.success() {
-        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-        return None;
+        return Err(format!(
+            "scripts/install-mdbook could not install mdBook: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
     let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    path.is_file().then_some(path)
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "scripts/install-mdbook printed {}, not a file",
+            path.display()
+        ))
+    }
 }
 
 #[test]
 fn the_book_builds_without_warnings() {
-    let Some(mdbook) = mdbook() else {
-        eprintln!("SKIPPED: scripts/install-mdbook could not install mdBook");
-        return;
+    let mdbook = match mdbook() {
+        Ok(path) => path,
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
     };
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
     let _ = std::fs::remove_dir_all(&out);
