@@ -39,7 +39,12 @@ pub enum Command {
     /// Show on which nodes each DaemonSet runs, why not elsewhere, its cost and rollout size.
     Coverage(CoverageArgs),
     /// Run the language server (LSP on stdin/stdout) for editors.
-    Lsp,
+    Lsp {
+        /// Speak LSP on stdin/stdout: the only transport, and the default. Accepted (and
+        /// ignored) because many clients pass it.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// List each DaemonSet's node-level access: privileges, host namespaces and ports, hostPath
     /// mounts, capabilities, service account bindings and Pod Security Standards level.
     Inventory(InventoryArgs),
@@ -284,7 +289,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
         Command::Rule { id } => show_rule(&id, stdout, stderr),
         Command::Config(args) => show_config(&args, stdout, stderr),
         Command::Coverage(args) => coverage(&args, stdout, stderr),
-        Command::Lsp => Ok(crate::lsp::run(io::stdin(), stdout)),
+        Command::Lsp { .. } => Ok(crate::lsp::run(io::stdin(), stdout)),
         Command::Inventory(args) => inventory(&args, stdout, stderr),
     };
     match result {

@@ -347,6 +347,7 @@ fn check_document(
         if object.api_version == Some("apps/v1") && !pasted {
             let skip = shape.as_ref().err().map(|e| e.span);
             schema::check_object(&object, &mut instance, settings, skip, out);
+            rules::yaml_1_1_ambiguity::defer_to_invalid_type(&mut out[start..]);
         }
         match shape {
             Ok(ds) => {

@@ -13,7 +13,11 @@
 //!   when it holds a DaemonSet, or mentions `kind: DaemonSet` (so that a DaemonSet with a YAML
 //!   syntax error still shows the error, while a broken Helm template or CI file stays quiet).
 //! - Code actions: each fix (preferred when safe, labelled "(unsafe)" otherwise), and
-//!   suppressing a finding on its line or for its whole DaemonSet. Hover shows the rule's page.
+//!   suppressing a finding on its line or for its whole DaemonSet. Asked for the kind
+//!   `source.fixAll` (or `source.fixAll.daemonlint`), one action applies every safe fix of the
+//!   document, as `daemonlint check --fix` would. Hover shows the rule's page.
+//! - `initializationOptions: {"configFile": "PATH"}` applies that configuration file on top of
+//!   the ones found from each document's path (as `--config` does).
 //! - Robustness: malformed messages and parameters get error replies, unknown requests
 //!   `MethodNotFound`, unknown notifications are ignored, and a panic while linting becomes an
 //!   `internal-error` diagnostic on the document. Exit code 0 after `shutdown`, 1 without.
@@ -66,6 +70,9 @@ impl Default for Options {
 
 /// The rule id of the diagnostic published when linting a document panicked.
 pub const INTERNAL_ERROR: &str = "internal-error";
+
+/// The code action kind of "fix every safe finding of the document".
+pub const FIX_ALL_KIND: &str = "source.fixAll.daemonlint";
 
 /// The placeholder reason of suppressions added by code actions.
 pub const REASON_PLACEHOLDER: &str = "TODO: reason";
@@ -359,6 +366,8 @@ struct Server {
     encoding: Encoding,
     options: Options,
     resolver: Option<Resolver>,
+    /// `initializationOptions.configFile`: applied on top of discovered files, like `--config`.
+    config_file: Option<PathBuf>,
     documents: HashMap<String, Document>,
     /// Configuration files on disk (not open) with published errors.
     config_error_uris: Vec<Uri>,
@@ -367,10 +376,17 @@ struct Server {
     next_id: i32,
 }
 
-/// Configuration discovery from each document's path. Without `--config` nothing is read up
-/// front, so this does not fail; if it ever did, the default settings apply.
-fn new_resolver() -> Option<Resolver> {
-    Resolver::new(Overrides::default(), None, false).ok()
+/// Configuration discovery from each document's path, with the configuration file given by
+/// the client on top. Without one nothing is read up front, so this does not fail; when the
+/// given file cannot be read or is invalid, discovery alone applies and the errors are returned.
+fn new_resolver(config_file: Option<&Path>) -> (Option<Resolver>, Vec<config::ConfigError>) {
+    match Resolver::new(Overrides::default(), config_file, false) {
+        Ok(resolver) => (Some(resolver), Vec::new()),
+        Err(errors) => (
+            Resolver::new(Overrides::default(), None, false).ok(),
+            errors,
+        ),
+    }
 }
 
 /// Serve one client on `connection` until `exit`; returns the exit code (0 after `shutdown`).
@@ -418,6 +434,11 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                 {
                     options.debounce = Duration::from_millis(ms.min(10_000));
                 }
+                let config_file = params
+                    .pointer("/initializationOptions/configFile")
+                    .and_then(Value::as_str)
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from);
                 let result = json!({
                     "capabilities": {
                         "positionEncoding": match encoding {
@@ -429,23 +450,29 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                             "change": 1,
                             "save": { "includeText": false },
                         },
-                        "codeActionProvider": { "codeActionKinds": [CodeActionKind::QUICKFIX] },
+                        "codeActionProvider": {
+                            "codeActionKinds": [CodeActionKind::QUICKFIX, FIX_ALL_KIND],
+                        },
                         "hoverProvider": true,
                     },
                     "serverInfo": { "name": "daemonlint", "version": env!("CARGO_PKG_VERSION") },
                 });
                 send(&connection, Response::new_ok(req.id, result));
-                return Some(Server {
+                let (resolver, errors) = new_resolver(config_file.as_deref());
+                let server = Server {
                     connection,
                     encoding,
                     options,
-                    resolver: new_resolver(),
+                    resolver,
+                    config_file,
                     documents: HashMap::new(),
                     config_error_uris: Vec::new(),
                     dynamic_watchers,
                     shutdown: false,
                     next_id: 1,
-                });
+                };
+                server.report_config_file_errors(&errors);
+                return Some(server);
             }
             Message::Request(req) => send(
                 &connection,
@@ -563,6 +590,33 @@ impl Server {
                 json!({ "type": 3, "message": format!("daemonlint: {message}") }),
             ),
         );
+    }
+
+    /// Tell the user that the configuration file they set cannot be used.
+    fn report_config_file_errors(&self, errors: &[config::ConfigError]) {
+        let Some(first) = errors.first() else {
+            return;
+        };
+        let line = first.source.line_index().line_of(first.span.start) + 1;
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more errors)", n - 1),
+        };
+        send(
+            &self.connection,
+            Notification::new(
+                "window/showMessage".into(),
+                json!({ "type": 1, "message": format!(
+                    "daemonlint: the configuration file {} is not used: line {line}: {}{more}",
+                    first.source.name, first.message
+                )}),
+            ),
+        );
+    }
+
+    /// Whether `path` is a configuration file: by its name, or the one the client gave.
+    fn is_config(&self, path: Option<&Path>) -> bool {
+        is_config_file(path) || (path.is_some() && path == self.config_file.as_deref())
     }
 
     fn lint_due(&mut self) {
@@ -740,7 +794,7 @@ impl Server {
                 doc.index = LineIndex::new(&doc.text);
             }
         }
-        if is_config_file(path.as_deref()) {
+        if self.is_config(path.as_deref()) {
             self.reload_config();
         } else if self.documents.contains_key(key) {
             self.lint(key);
@@ -756,7 +810,7 @@ impl Server {
     fn watched_changed(&mut self, p: &DidChangeWatchedFilesParams) {
         if p.changes
             .iter()
-            .any(|c| is_config_file(uri_to_path(c.uri.as_str()).as_deref()))
+            .any(|c| self.is_config(uri_to_path(c.uri.as_str()).as_deref()))
         {
             self.reload_config();
         }
@@ -764,7 +818,9 @@ impl Server {
 
     /// Forget every configuration file read, and lint every open document again.
     fn reload_config(&mut self) {
-        self.resolver = new_resolver();
+        let (resolver, errors) = new_resolver(self.config_file.as_deref());
+        self.resolver = resolver;
+        self.report_config_file_errors(&errors);
         for uri in std::mem::take(&mut self.config_error_uris) {
             if !self.documents.contains_key(uri.as_str()) {
                 self.publish(uri, Vec::new(), None);
@@ -790,11 +846,15 @@ impl Server {
 
     /// Lint a document now and publish its findings.
     fn lint(&mut self, key: &str) {
+        let is_config = self
+            .documents
+            .get(key)
+            .is_some_and(|doc| self.is_config(doc.path.as_deref()));
         let Some(doc) = self.documents.get_mut(key) else {
             return;
         };
         doc.due = None;
-        let findings = if is_config_file(doc.path.as_deref()) {
+        let findings = if is_config {
             let path = doc.path.clone().unwrap_or_default();
             match config::parse_layer(&path, doc.text.clone()) {
                 Ok(_) => Vec::new(),
@@ -804,15 +864,12 @@ impl Server {
                     .collect(),
             }
         } else {
-            let settings = self
-                .resolver
-                .as_ref()
-                .map_or_else(Settings::default, |r| r.settings_for(doc.path.as_deref()));
+            let settings = settings_of(self.resolver.as_ref(), doc);
             let excluded = doc.path.as_deref().is_some_and(|p| settings.is_excluded(p));
             if excluded {
                 Vec::new()
             } else {
-                lint_text(&self.options, doc, &settings)
+                lint_text(&self.options, doc, &doc.text, &settings)
             }
         };
         doc.findings = findings;
@@ -907,15 +964,89 @@ impl Server {
         })
     }
 
-    fn code_actions(&mut self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
-        let wants_quickfix = p.context.only.as_ref().is_none_or(|only| {
-            only.iter()
-                .any(|k| k.as_str().is_empty() || "quickfix".starts_with(k.as_str()))
-        });
-        if !wants_quickfix {
-            return Vec::new();
+    /// One action applying every safe fix of the document, repeated (at most four passes) while
+    /// fixes that overlapped an earlier one become applicable: the text `daemonlint check
+    /// --fix` would write. Its edit replaces the span between the first and last changed byte.
+    fn fix_all(&self, uri: &Uri) -> Option<CodeActionOrCommand> {
+        let doc = self.documents.get(uri.as_str())?;
+        if self.is_config(doc.path.as_deref()) {
+            return None;
         }
+        let settings = settings_of(self.resolver.as_ref(), doc);
+        let mut text = doc.text.clone();
+        let mut findings = doc.findings.clone();
+        let mut applied = 0;
+        for _ in 0..4 {
+            let diags: Vec<&Diagnostic> = findings.iter().collect();
+            let (next, n) = fix::apply(&text, &diags, false);
+            if n == 0 || next == text {
+                break;
+            }
+            applied += n;
+            text = next;
+            findings = lint_text(&self.options, doc, &text, &settings);
+        }
+        if applied == 0 || text == doc.text {
+            return None;
+        }
+        let (old, new) = (doc.text.as_str(), text.as_str());
+        let mut prefix = old
+            .bytes()
+            .zip(new.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let mut suffix = old[prefix..]
+            .bytes()
+            .rev()
+            .zip(new[prefix..].bytes().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix)
+        {
+            suffix -= 1;
+        }
+        let edit = TextEdit {
+            range: self
+                .encoding
+                .range(old, &doc.index, Span::new(prefix, old.len() - suffix)),
+            new_text: new[prefix..new.len() - suffix].to_string(),
+        };
+        let title = match applied {
+            1 => "Fix 1 safe daemonlint finding".to_string(),
+            n => format!("Fix {n} safe daemonlint findings"),
+        };
+        Some(CodeActionOrCommand::CodeAction(CodeAction {
+            title,
+            kind: Some(CodeActionKind::new(FIX_ALL_KIND)),
+            edit: Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(doc.uri.clone(), vec![edit])])),
+                ..WorkspaceEdit::default()
+            }),
+            ..CodeAction::default()
+        }))
+    }
+
+    fn code_actions(&mut self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        // A requested kind covers its sub-kinds: `source` asks for `source.fixAll.daemonlint`.
+        let covers = |k: &CodeActionKind, kind: &str| {
+            let k = k.as_str();
+            k.is_empty() || kind == k || kind.strip_prefix(k).is_some_and(|r| r.starts_with('.'))
+        };
+        let only = p.context.only.as_ref();
+        let wants_quickfix = only.is_none_or(|only| only.iter().any(|k| covers(k, "quickfix")));
+        // Source actions only when asked for, as editors ask for them (on save, from a command).
+        let wants_fix_all = only.is_some_and(|only| only.iter().any(|k| covers(k, FIX_ALL_KIND)));
         self.flush(&p.text_document.uri);
+        let mut actions = Vec::new();
+        if wants_fix_all {
+            actions.extend(self.fix_all(&p.text_document.uri));
+        }
+        if !wants_quickfix {
+            return actions;
+        }
         let Some(doc) = self.documents.get(p.text_document.uri.as_str()) else {
             return Vec::new();
         };
@@ -953,7 +1084,6 @@ impl Server {
                 ..CodeAction::default()
             })
         };
-        let mut actions = Vec::new();
         for d in &hits {
             if let Some(f) = &d.fix {
                 let safe = f.applicability == Applicability::Safe;
@@ -979,10 +1109,20 @@ impl Server {
     }
 }
 
-/// Lint a document's text, catching a panic as an `internal-error` finding.
-fn lint_text(options: &Options, doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
-    if doc.text.len() as u64 > settings.max_file_size {
-        if !mentions_daemonset(&doc.text) {
+/// The settings that apply to a document.
+fn settings_of(resolver: Option<&Resolver>, doc: &Document) -> Settings {
+    resolver.map_or_else(Settings::default, |r| r.settings_for(doc.path.as_deref()))
+}
+
+/// Lint `text` as the document's contents, catching a panic as an `internal-error` finding.
+fn lint_text(
+    options: &Options,
+    doc: &Document,
+    text: &str,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    if text.len() as u64 > settings.max_file_size {
+        if !mentions_daemonset(text) {
             return Vec::new();
         }
         return vec![Diagnostic::new(
@@ -991,7 +1131,7 @@ fn lint_text(options: &Options, doc: &Document, settings: &Settings) -> Vec<Diag
             Span::empty(0),
             format!(
                 "the file is {} bytes, over the {}-byte limit; daemonlint does not read it",
-                doc.text.len(),
+                text.len(),
                 settings.max_file_size
             ),
         )];
@@ -1000,11 +1140,11 @@ fn lint_text(options: &Options, doc: &Document, settings: &Settings) -> Vec<Diag
         .path
         .as_ref()
         .map_or_else(|| doc.uri.as_str().to_string(), |p| p.display().to_string());
-    let source = SourceFile::new(name, doc.text.clone());
+    let source = SourceFile::new(name, text.to_string());
     let linter = options.linter;
     match catch_unwind(AssertUnwindSafe(|| linter(source, settings))) {
         Ok(report) => {
-            if report.stats.daemonsets == 0 && !mentions_daemonset(&doc.text) {
+            if report.stats.daemonsets == 0 && !mentions_daemonset(text) {
                 return Vec::new();
             }
             report

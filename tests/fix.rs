@@ -407,3 +407,51 @@ fn strip_fixed_paths(v: &mut serde_json::Value) {
         }
     }
 }
+
+#[test]
+fn an_unquoted_yes_in_a_string_field_is_not_fixed_to_true() {
+    // `enabled: yes` under labels is a string left unquoted (the API server rejects the
+    // boolean); `hostNetwork: yes` is a boolean spelled the YAML 1.1 way.
+    let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\n  labels:\n    \
+                enabled: yes\nspec:\n  selector:\n    matchLabels: {app: a}\n  template:\n    \
+                metadata:\n      labels: {app: a}\n    spec:\n      hostNetwork: yes\n      \
+                containers:\n        - name: a\n          image: a:1\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ds.yaml"), text).unwrap();
+    daemonlint(dir.path())
+        .args([
+            "--select",
+            "yaml-1-1-ambiguity,invalid-type",
+            "--fix",
+            "ds.yaml",
+        ])
+        .assert()
+        .code(1);
+    let fixed = std::fs::read_to_string(dir.path().join("ds.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        text.replace("hostNetwork: yes", "hostNetwork: true"),
+        "only the boolean field is rewritten"
+    );
+    // Both findings on the label remain: the safe fix was withheld, the quotes are unsafe.
+    assert_eq!(
+        rules_in(dir.path(), "ds.yaml")
+            .into_iter()
+            .filter(|r| r == "yaml-1-1-ambiguity" || r == "invalid-type")
+            .count(),
+        2
+    );
+    daemonlint(dir.path())
+        .args([
+            "--select",
+            "yaml-1-1-ambiguity,invalid-type",
+            "--fix",
+            "--unsafe-fixes",
+            "ds.yaml",
+        ])
+        .assert()
+        .code(0);
+    assert!(std::fs::read_to_string(dir.path().join("ds.yaml"))
+        .unwrap()
+        .contains("enabled: \"yes\""));
+}

@@ -917,6 +917,214 @@ fn latency_from_did_change_to_publish() {
     assert!(lint < Duration::from_secs(2), "{lint:?}");
 }
 
+/// A DaemonSet with three safe fixes and a finding without one, after non-ASCII text.
+const FIXABLE: &str = "# agent — é😀
+apiVersion: apps/v1beta2
+kind: DaemonSet
+metadata:
+  name: agent
+  labels: {app: agent}
+spec:
+  selector:
+    matchLabels: {app: agent}
+  updateStrategy:
+    rollingUpdate:
+      maxUnavailable: 100%
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+        - name: agent
+          image: \"agent:1\"
+          securityContext: {privileged: true}
+";
+
+/// What `daemonlint check --fix` writes for `text`.
+fn fixed_by_the_cli(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.yaml");
+    std::fs::write(&path, text).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+        .args(["check", "--isolated", "--fix"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "privileged-container remains");
+    std::fs::read_to_string(&path).unwrap()
+}
+
+fn fix_all_actions(client: &mut Client, uri: &str, only: Value) -> Vec<Value> {
+    let resp = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range(0, 0, 0, 0),
+               "context": {"diagnostics": [], "only": only}}),
+    );
+    resp.result.unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn fix_all_applies_every_safe_fix_as_the_cli_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.yaml");
+    std::fs::write(&path, FIXABLE).unwrap();
+    let uri = uri_of(&path);
+    let (mut client, init) = Client::start_with(Options::default(), utf16_caps());
+    assert_eq!(
+        init["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix", "source.fixAll.daemonlint"])
+    );
+    client.open(&uri, FIXABLE);
+
+    let expected = fixed_by_the_cli(FIXABLE);
+    assert_ne!(expected, FIXABLE);
+    for only in [
+        json!(["source.fixAll"]),
+        json!(["source"]),
+        json!(["source.fixAll.daemonlint"]),
+    ] {
+        let actions = fix_all_actions(&mut client, &uri, only.clone());
+        assert_eq!(actions.len(), 1, "{only}: {actions:#?}");
+        assert_eq!(actions[0]["kind"], "source.fixAll.daemonlint");
+        assert_eq!(actions[0]["title"], "Fix 3 safe daemonlint findings");
+        let edits = &actions[0]["edit"]["changes"][uri.as_str()];
+        assert_eq!(edits.as_array().unwrap().len(), 1, "{edits}");
+        // One edit from the first changed line (after the UTF-16 text) to the last.
+        assert_eq!(
+            edits[0]["range"]["start"],
+            json!({"line": 1, "character": 19})
+        );
+        assert_eq!(apply_edits(FIXABLE, edits), expected, "{only}");
+    }
+    // Neither quick fixes nor a request without `only` get it; other source kinds neither.
+    for only in [json!(["quickfix"]), json!(["source.organizeImports"])] {
+        let actions = fix_all_actions(&mut client, &uri, only.clone());
+        assert!(
+            actions.iter().all(|a| a["kind"] == "quickfix"),
+            "{only}: {actions:#?}"
+        );
+    }
+    let actions = code_actions(&mut client, &uri, range(0, 0, 20, 0));
+    assert!(actions.iter().all(|a| a["kind"] == "quickfix"));
+
+    // Once fixed, nothing is left to fix: no action.
+    client.change(&uri, 2, &expected);
+    let actions = fix_all_actions(&mut client, &uri, json!(["source.fixAll"]));
+    assert_eq!(actions, Vec::<Value>::new());
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn the_configuration_file_option_applies_and_a_bad_one_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("agent.yaml");
+    let (_, text) = agent();
+    std::fs::write(&doc, &text).unwrap();
+    let uri = uri_of(&doc);
+    let config = dir.path().join("team-rules.yaml");
+    std::fs::write(&config, "ignore: [host-network, privileged-container]\n").unwrap();
+    let codes =
+        |p: &Value| -> Vec<String> { codes_and_ranges(p).into_iter().map(|(c, _)| c).collect() };
+
+    let (mut client, _) = Client::start(json!({"capabilities": {},
+        "initializationOptions": {"configFile": config.to_str().unwrap()}}));
+    assert_eq!(
+        codes(&client.open(&uri, &text)),
+        vec![
+            "aggressive-max-unavailable",
+            "invalid-name",
+            "writable-host-path"
+        ]
+    );
+    // Saving it (whatever its name) reloads it.
+    std::fs::write(&config, "ignore: [host-network]\n").unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri_of(&config)}}),
+    );
+    assert_eq!(
+        codes(&client.diagnostics(&uri)),
+        vec![
+            "aggressive-max-unavailable",
+            "invalid-name",
+            "privileged-container",
+            "writable-host-path"
+        ]
+    );
+    assert_eq!(client.shutdown(), 0);
+
+    // An invalid file is reported to the user, and discovery alone applies.
+    std::fs::write(&config, "ignore: [host-netwrk]\n").unwrap();
+    let (mut client, _) = Client::start(json!({"capabilities": {},
+        "initializationOptions": {"configFile": config.to_str().unwrap()}}));
+    let message = loop {
+        match client.recv() {
+            Message::Notification(n) if n.method == "window/showMessage" => break n.params,
+            other => client.pending.push(other),
+        }
+    };
+    assert_eq!(message["type"], 1);
+    let text_of = message["message"].as_str().unwrap();
+    assert!(
+        text_of.starts_with(&format!(
+            "daemonlint: the configuration file {} is not used: line 1: ",
+            config.display()
+        )) && text_of.contains("host-netwrk"),
+        "{text_of}"
+    );
+    assert_eq!(
+        codes(&client.open(&uri, &text)),
+        vec![
+            "aggressive-max-unavailable",
+            "host-network",
+            "invalid-name",
+            "privileged-container",
+            "writable-host-path"
+        ]
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn the_binary_accepts_stdio_as_clients_pass_it() {
+    use std::io::Write as _;
+    let mut input = String::new();
+    input.push_str(&frame(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+    ));
+    input.push_str(&frame(r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#));
+    input.push_str(&frame(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+    let run = |args: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A server that refuses its arguments exits before reading: the pipe may be closed.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        child.wait_with_output().unwrap()
+    };
+    for args in [&["lsp"][..], &["lsp", "--stdio"]] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let mut reader = &out.stdout[..];
+        let first = Message::read(&mut reader).unwrap().unwrap();
+        let Message::Response(r) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(
+            r.response_result.unwrap()["serverInfo"]["name"],
+            "daemonlint"
+        );
+    }
+    // Other flags are still usage errors.
+    let out = run(&["lsp", "--socket"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn the_configured_baseline_hides_findings_in_the_editor() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,10 @@ pub const DEFAULT_SENSITIVE_HOST_PATHS: &[&str] = &[
     "/run/dockershim.sock",
     "/var/run/podman/podman.sock",
     "/run/podman/podman.sock",
+    // The Node Resource Interface (containerd, CRI-O): an NRI plugin connected to it can
+    // rewrite the spec of every container the runtime creates.
+    "/var/run/nri/nri.sock",
+    "/run/nri/nri.sock",
     // Interfaces the kubelet offers node agents (CSI and device plugin registration, the
     // pod-resources API: see `KUBELET_PLUGIN_DIRS`), the CNI configuration a network plugin
     // installs, and files agents read to learn the node's identity, OS and time zone.
@@ -51,6 +55,7 @@ pub const DEFAULT_SENSITIVE_HOST_PATHS: &[&str] = &[
     "!/var/lib/kubelet/plugins_registry",
     "!/var/lib/kubelet/device-plugins",
     "!/var/lib/kubelet/pod-resources",
+    "!/etc/kubernetes/secrets-store-csi-providers",
     "!/etc/cni/net.d",
     "!/etc/localtime",
     "!/etc/machine-id",
@@ -78,6 +83,20 @@ pub const KUBELET_PLUGIN_DIRS: &[(&str, PluginDir)] = &[
     ("/var/lib/kubelet/plugins_registry", PluginDir::Registration),
     ("/var/lib/kubelet/device-plugins", PluginDir::DevicePlugin),
     ("/var/lib/kubelet/pod-resources", PluginDir::PodResources),
+    // The Secrets Store CSI driver's provider sockets: `/var/run/...` by default, under
+    // `/etc/kubernetes` on some managed clusters (AKS).
+    (
+        "/var/run/secrets-store-csi-providers",
+        PluginDir::SecretsStoreProviders,
+    ),
+    (
+        "/run/secrets-store-csi-providers",
+        PluginDir::SecretsStoreProviders,
+    ),
+    (
+        "/etc/kubernetes/secrets-store-csi-providers",
+        PluginDir::SecretsStoreProviders,
+    ),
 ];
 
 /// A kubelet directory a CSI node plugin or a device plugin needs to write.
@@ -91,6 +110,9 @@ pub enum PluginDir {
     DevicePlugin,
     /// `/var/lib/kubelet/pod-resources`: the pod-resources API socket.
     PodResources,
+    /// `/var/run/secrets-store-csi-providers` (or its `/etc/kubernetes` twin): where the
+    /// Secrets Store CSI driver's providers create the sockets the driver calls.
+    SecretsStoreProviders,
     /// `/var/lib/kubelet/pods` (or the kubelet's whole directory) with `Bidirectional` mount
     /// propagation: where a CSI node plugin publishes volumes into pods.
     PodVolumes,
@@ -112,6 +134,9 @@ impl PluginDir {
             Self::Registration => "the kubelet's plugin registration directory",
             Self::DevicePlugin => "the device plugin API's socket directory",
             Self::PodResources => "the kubelet's pod-resources API socket",
+            Self::SecretsStoreProviders => {
+                "the Secrets Store CSI driver's provider socket directory"
+            }
             Self::PodVolumes => {
                 "the pods' volume directories, where a CSI node plugin publishes volumes with \
                  `Bidirectional` propagation"
@@ -322,6 +347,10 @@ pub fn describe(path: &str, entry: &str) -> &'static str {
         "/var/lib/docker" | "/var/lib/containerd" | "/var/lib/containers" => {
             "the container runtime's state: every container's filesystem and configuration"
         }
+        "/var/run/nri/nri.sock" | "/run/nri/nri.sock" => {
+            "the runtime's Node Resource Interface, through which a plugin can rewrite every \
+             container the runtime creates"
+        }
         e if is_socket(e) => "the container runtime's API",
         _ => "a sensitive node location",
     }
@@ -358,7 +387,12 @@ mod tests {
     #[test]
     fn every_kubelet_plugin_dir_is_exempt_from_the_sensitive_list() {
         for (dir, _) in KUBELET_PLUGIN_DIRS {
-            assert!(
+            // Those inside a sensitive tree are exempted by name; all are left alone.
+            let inside = DEFAULT_SENSITIVE_HOST_PATHS
+                .iter()
+                .any(|e| !e.starts_with('!') && *e != "/" && is_within(dir, e));
+            assert_eq!(
+                inside,
                 DEFAULT_SENSITIVE_HOST_PATHS.contains(&format!("!{dir}").as_str()),
                 "{dir}"
             );

@@ -121,14 +121,19 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
 /// Tags that name a branch or a release channel rather than a release: the image they point to
 /// changes as the branch moves (`latest` is reported on its own).
 pub const MOVING_TAGS: &[&str] = &[
-    "main", "master", "edge", "canary", "nightly", "dev", "develop", "stable", "unstable", "beta",
-    "alpha", "rolling", "snapshot", "head",
+    "main", "master", "edge", "canary", "nightly", "dev", "devel", "develop", "trunk", "stable",
+    "unstable", "beta", "alpha", "rolling", "snapshot", "head",
 ];
 
-/// True for a tag that names a branch or channel ([`MOVING_TAGS`]), in any letter case.
+/// True for a tag that names a branch or channel ([`MOVING_TAGS`]), in any letter case, and for
+/// `latest` with a suffix (`latest-amd64`, `latest_arm64`): a per-architecture or per-flavour
+/// `latest` moves like `latest` itself (plain `latest` is reported on its own).
 #[must_use]
 pub fn is_moving_tag(tag: &str) -> bool {
-    MOVING_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag))
+    let latest_variant = tag.len() > "latest-".len()
+        && tag.as_bytes()[.."latest".len()].eq_ignore_ascii_case(b"latest")
+        && matches!(tag.as_bytes()["latest".len()], b'-' | b'_');
+    latest_variant || MOVING_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag))
 }
 
 #[cfg(test)]
@@ -138,7 +143,18 @@ mod tests {
     #[test]
     fn moving_tags() {
         for tag in [
-            "main", "master", "edge", "canary", "nightly", "dev", "stable", "Nightly",
+            "main",
+            "master",
+            "edge",
+            "canary",
+            "nightly",
+            "dev",
+            "devel",
+            "stable",
+            "Nightly",
+            "latest-amd64",
+            "latest_arm64",
+            "LATEST-ppc64le",
         ] {
             assert!(is_moving_tag(tag), "{tag}");
         }
@@ -149,6 +165,9 @@ mod tests {
             "main-3f2a1c",
             "edge-20240101",
             "latest",
+            "latest-",
+            "latestversion",
+            "v1-latest",
         ] {
             assert!(!is_moving_tag(tag), "{tag}");
         }

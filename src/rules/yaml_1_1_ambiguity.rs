@@ -73,3 +73,28 @@ pub fn check_object(object: &Object<'_>, settings: &Settings, out: &mut Vec<Diag
         push_engine_finding(object, &YAML_1_1_AMBIGUITY, settings, v, out);
     }
 }
+
+/// Where the schema wants a string, `yes` written for a label value is no boolean gone wrong
+/// but a string left unquoted: writing `true` would keep the value the API server rejects.
+/// There `invalid-type` reports the same token and offers the quotes, so this finding keeps
+/// its message but gives up its fix and says to quote instead.
+pub fn defer_to_invalid_type(found: &mut [Diagnostic]) {
+    let rule = YAML_1_1_AMBIGUITY.id;
+    if !found.iter().any(|d| d.rule == rule) {
+        return;
+    }
+    let strings: Vec<crate::source::Span> = found
+        .iter()
+        .filter(|d| d.rule == super::INVALID_TYPE.id && d.message.contains("must be a string"))
+        .map(|d| d.span)
+        .collect();
+    for d in found.iter_mut() {
+        if d.rule == rule && d.fix.is_some() && strings.contains(&d.span) {
+            d.fix = None;
+            d.help = Some(
+                "the field is a string: quote the value (see `invalid-type`, whose fix does)"
+                    .into(),
+            );
+        }
+    }
+}
