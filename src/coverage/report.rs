@@ -649,7 +649,7 @@ fn limit_json(resource: &str, l: Option<&Limit>) -> serde_json::Value {
     }
 }
 
-/// The JSON rendering (stable contract, version 1; see the README).
+/// The JSON rendering (stable contract, version 1; see `docs/src/guide/coverage.md`).
 pub fn render_json(report: &CoverageReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     use serde_json::{json, Value};
     let daemonsets: Vec<Value> = report

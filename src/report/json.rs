@@ -1,4 +1,4 @@
-//! The JSON contract (version 1), documented in the README. Fields are only ever added.
+//! The JSON contract (version 1), documented in the book (`docs/src/reference/json.md`). Fields are only ever added.
 
 use std::io::{self, Write};
 

@@ -36,7 +36,7 @@ pub enum OutputFormat {
     Full,
     /// One line per finding: `file:line:col: severity[rule] message`.
     Concise,
-    /// A stable JSON document (see the README for the contract).
+    /// A stable JSON document (see `docs/src/reference/json.md` for the contract).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,

@@ -21,12 +21,14 @@ pub static RULE: Rule = Rule {
 };
 
 /// Report every name in `names` that an earlier one already used, pointing back at the first.
-fn report_repeats<'a>(
+fn report_repeats<'a, D: Fn() -> String>(
     ds: &DaemonSet<'_>,
-    names: impl Iterator<Item = (Node<'a>, String)>,
+    names: impl Iterator<Item = (Node<'a>, D)>,
     what: &str,
+    reported: impl Fn(&str) -> bool,
     out: &mut Vec<Violation>,
 ) {
+    // The descriptions are only built for a repeat: most pods have none.
     let mut seen: Vec<(&str, Node<'a>)> = Vec::new();
     for (node, describe) in names {
         let Some(name) = node.as_str() else { continue };
@@ -34,30 +36,32 @@ fn report_repeats<'a>(
             continue;
         }
         match seen.iter().find(|(n, _)| *n == name) {
-            Some((_, first)) => out.push(
+            Some((_, first)) if reported(name) => out.push(
                 Violation::new(
                     node.span(),
                     format!(
-                        "{describe} has the same name as another {what}, so the API server \
+                        "{} has the same name as another {what}, so the API server \
                          rejects the DaemonSet: {}",
+                        describe(),
                         duplicate(&field_path(ds, node.span()), name)
                     ),
                 )
                 .label(first.span(), "the name is first used here")
                 .help(format!("give each {what} of the pod its own name")),
             ),
+            Some(_) => {}
             None => seen.push((name, node)),
         }
     }
 }
 
 fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    // Regular, init and ephemeral containers share one set of names.
     report_repeats(
         ds,
         ds.all_containers()
-            .filter_map(|c| Some((c.node.get("name")?, c.describe()))),
+            .filter_map(|c| Some((c.node.get("name")?, move || c.describe()))),
         "container",
+        |_| true,
         out,
     );
     report_repeats(
@@ -68,32 +72,34 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             .flat_map(|v| v.items())
             .filter_map(|v| {
                 let name = v.get("name")?;
-                Some((name, format!("volume `{}`", name.as_str().unwrap_or("?"))))
+                Some((name, move || {
+                    format!("volume `{}`", name.as_str().unwrap_or("?"))
+                }))
             }),
         "volume",
+        |_| true,
         out,
     );
-    // Port names are unique within a container (validateContainerPorts).
     for container in ds.all_containers() {
-        let ports = container.get("ports");
-        let describe = container.describe();
+        let Some(ports) = container.get("ports") else {
+            continue;
+        };
         report_repeats(
             ds,
-            ports.into_iter().flat_map(|p| p.items()).filter_map(|p| {
+            ports.items().filter_map(|p| {
                 let name = p.get("name")?;
-                // An invalid name is `invalid-port-name`'s; the API server checks it first.
-                if name
-                    .as_str()
-                    .is_some_and(|n| !crate::k8s::names::port_name(n).is_empty())
-                {
-                    return None;
-                }
-                Some((
-                    name,
-                    format!("port `{}` of {describe}", name.as_str().unwrap_or("?")),
-                ))
+                let container = &container;
+                Some((name, move || {
+                    format!(
+                        "port `{}` of {}",
+                        name.as_str().unwrap_or("?"),
+                        container.describe()
+                    )
+                }))
             }),
             "port of the container",
+            // A name that is not a valid port name is `invalid-port-name`'s finding.
+            |n| crate::k8s::names::port_name(n).is_empty(),
             out,
         );
     }

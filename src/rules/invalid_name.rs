@@ -28,7 +28,13 @@ enum Kind {
     Label,
 }
 
-fn report(ds: &DaemonSet<'_>, node: Node<'_>, what: &str, kind: Kind, out: &mut Vec<Violation>) {
+fn report(
+    ds: &DaemonSet<'_>,
+    node: Node<'_>,
+    what: &dyn Fn() -> String,
+    kind: Kind,
+    out: &mut Vec<Violation>,
+) {
     let Some(value) = node.as_str() else { return };
     // An empty name is a missing one (`missing-field`'s business).
     if value.is_empty() {
@@ -51,8 +57,9 @@ fn report(ds: &DaemonSet<'_>, node: Node<'_>, what: &str, kind: Kind, out: &mut 
         Violation::new(
             node.span(),
             format!(
-                "{what} `{value}` is not {shape}, so the API server rejects the DaemonSet and the \
+                "{} `{value}` is not {shape}, so the API server rejects the DaemonSet and the \
                  agent reaches no node: {}",
+                what(),
                 errors.join("; ")
             ),
         )
@@ -67,21 +74,27 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if let Some(meta) = ds.object.metadata() {
         // ValidateDaemonSetName is NameIsDNSSubdomain; ValidateNamespaceName is NameIsDNSLabel.
         if let Some(name) = meta.get("name") {
-            report(ds, name, "the DaemonSet's name", Kind::Subdomain, out);
+            report(
+                ds,
+                name,
+                &|| "the DaemonSet's name".into(),
+                Kind::Subdomain,
+                out,
+            );
         }
         if let Some(namespace) = meta.get("namespace") {
-            report(ds, namespace, "the namespace", Kind::Label, out);
+            report(ds, namespace, &|| "the namespace".into(), Kind::Label, out);
         }
     }
     for container in ds.all_containers() {
         if let Some(name) = container.get("name") {
-            let what = format!("the {} name", container.kind.noun());
+            let what = || format!("the {} name", container.kind.noun());
             report(ds, name, &what, Kind::Label, out);
         }
     }
     for volume in ds.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
         if let Some(name) = volume.get("name") {
-            report(ds, name, "the volume name", Kind::Label, out);
+            report(ds, name, &|| "the volume name".into(), Kind::Label, out);
         }
     }
 }

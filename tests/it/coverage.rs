@@ -325,8 +325,10 @@ fn check_with_nodes_reports_max_unavailable_in_nodes() {
 }
 
 #[test]
-fn readme_examples_are_current() {
-    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README");
+fn documented_examples_are_current() {
+    // The examples of the book's coverage page (docs/src/guide/coverage.md).
+    let page = common::root().join("docs/src/guide/coverage.md");
+    let readme = std::fs::read_to_string(page).expect("the coverage page");
     let mut checked = 0;
     for block in readme.split("```console\n").skip(1) {
         let block = block.split("\n```").next().unwrap_or_default();
@@ -344,9 +346,9 @@ fn readme_examples_are_current() {
         assert_eq!(code, 0, "{command}");
         assert_eq!(
             stdout, expected,
-            "README example `daemonlint coverage {command}`"
+            "documented example `daemonlint coverage {command}`"
         );
         checked += 1;
     }
-    assert_eq!(checked, 2, "the README shows two coverage examples");
+    assert_eq!(checked, 2, "the coverage page shows two examples");
 }

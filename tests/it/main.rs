@@ -16,6 +16,7 @@ mod cli;
 mod config;
 mod coverage;
 mod cross;
+mod docs;
 #[cfg(unix)]
 mod fix;
 mod fixtures;

@@ -233,17 +233,46 @@ fn page_examples_fire_and_stay_silent() {
 
 #[test]
 fn generated_rule_reference_is_up_to_date() {
-    let expected = daemonlint::rules::reference_markdown();
-    let path = common::root().join("docs/rules.md");
-    let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    if std::env::var_os("DAEMONLINT_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("docs/")).expect("mkdir docs");
-        std::fs::write(&path, &expected).expect("write docs/rules.md");
-        return;
+    // The book's rule reference (`docs/src/rules.md`, `docs/src/rules/<id>.md`) and the rule
+    // entries of its `SUMMARY.md` are generated from the registry and `rules/<id>.md`.
+    let book = common::root().join("docs/src");
+    let mut expected = daemonlint::rules::book_pages();
+    let summary = std::fs::read_to_string(book.join("SUMMARY.md")).expect("docs/src/SUMMARY.md");
+    expected.push((
+        "SUMMARY.md".to_string(),
+        daemonlint::rules::book_summary(&summary),
+    ));
+    let bless = std::env::var_os("DAEMONLINT_BLESS").is_some();
+    let rule_dir = book.join("rules");
+    let mut stale = Vec::new();
+    // A page of a rule that no longer exists is stale too.
+    for entry in std::fs::read_dir(&rule_dir).into_iter().flatten().flatten() {
+        let name = format!("rules/{}", entry.file_name().to_string_lossy());
+        if !expected.iter().any(|(path, _)| *path == name) {
+            if bless {
+                std::fs::remove_file(entry.path()).expect("remove a stale page");
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    for (path, text) in &expected {
+        let file = book.join(path);
+        if bless {
+            std::fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(&file, text).expect("write a generated page");
+        } else if std::fs::read_to_string(&file).unwrap_or_default() != *text {
+            stale.push(path.clone());
+        }
     }
     assert!(
-        actual == expected,
-        "docs/rules.md is stale: run `DAEMONLINT_BLESS=1 cargo test --test it registry::` and commit it"
+        stale.is_empty(),
+        "stale generated pages in docs/src: {stale:?}: run `DAEMONLINT_BLESS=1 cargo test --test it registry::` and commit them"
+    );
+    assert_eq!(
+        expected.len(),
+        daemonlint::rules::all_meta().count() + 2,
+        "the index, SUMMARY.md and one page per rule"
     );
 }
 

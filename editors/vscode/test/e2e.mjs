@@ -369,7 +369,7 @@ async function main() {
       .waitFor({ timeout: TIMEOUT });
     log(`problems listed after ${Date.now() - started} ms`);
 
-    // The screenshot for docs/editors.md: the finding in the editor, its hover and the panel.
+    // The screenshot for docs/src/integrations/vscode.md: the finding in the editor, its hover and the panel.
     if (args.screenshot) {
       await goTo(page, 26, 25);
       await page.keyboard.press('Control+K');
