@@ -19,7 +19,7 @@ const {
 const only = (...files) => (file) => files.includes(file);
 const base = {
   extensionPath: '/ext',
-  workspaceFolder: '/work/space',
+  workspaceFolder: '/home/me/project',
   platform: 'linux',
   arch: 'x64',
   homedir: '/home/me',
@@ -36,13 +36,13 @@ test('the setting wins over the bundled binary and PATH', () => {
 });
 
 test('the setting expands ~ and ${workspaceFolder}, and resolves relative paths there', () => {
-  const exe = only('/home/me/bin/daemonlint', '/work/space/tools/daemonlint');
+  const exe = only('/home/me/bin/daemonlint', '/home/me/project/tools/daemonlint');
   assert.equal(findServer({ ...base, configuredPath: '~/bin/daemonlint', isExecutable: exe }).path, '/home/me/bin/daemonlint');
   assert.equal(
     findServer({ ...base, configuredPath: '${workspaceFolder}/tools/daemonlint', isExecutable: exe }).path,
-    '/work/space/tools/daemonlint',
+    '/home/me/project/tools/daemonlint',
   );
-  assert.equal(findServer({ ...base, configuredPath: 'tools/daemonlint', isExecutable: exe }).path, '/work/space/tools/daemonlint');
+  assert.equal(findServer({ ...base, configuredPath: 'tools/daemonlint', isExecutable: exe }).path, '/home/me/project/tools/daemonlint');
 });
 
 test('a wrong setting is reported, not replaced by another binary', () => {
