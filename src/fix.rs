@@ -310,6 +310,42 @@ fn to_flow(block: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Applying.
 
+/// What [`apply_until_stable`] did: the fixed text, the fixes applied, and the findings of the
+/// last re-lint (`None` when no fix applied).
+pub struct Passes {
+    pub text: String,
+    pub applied: usize,
+    pub findings: Option<Vec<Diagnostic>>,
+}
+
+/// Apply the fixes of `findings` to `text`, re-lint the result with `relint`, and repeat while
+/// fixes that overlapped an earlier one become applicable (four passes at most): the text
+/// `check --fix` writes. The command line and the language server's "fix all" share it.
+pub fn apply_until_stable(
+    text: &str,
+    findings: &[Diagnostic],
+    unsafe_fixes: bool,
+    mut relint: impl FnMut(&str) -> Vec<Diagnostic>,
+) -> Passes {
+    let mut passes = Passes {
+        text: text.to_string(),
+        applied: 0,
+        findings: None,
+    };
+    for _ in 0..4 {
+        let current = passes.findings.as_deref().unwrap_or(findings);
+        let diags: Vec<&Diagnostic> = current.iter().collect();
+        let (next, n) = apply(&passes.text, &diags, unsafe_fixes);
+        if n == 0 || next == passes.text {
+            break;
+        }
+        passes.applied += n;
+        passes.findings = Some(relint(&next));
+        passes.text = next;
+    }
+    passes
+}
+
 /// Apply the fixes of `diagnostics` allowed by `unsafe_fixes`, in one pass. Fixes are taken in
 /// order of their first edit (then rule id); a fix whose edits overlap an accepted one is left
 /// for the next pass. Returns the new text and the number of fixes applied.

@@ -887,7 +887,6 @@ pub fn fix_report(
         }
         let settings = source.for_path(file.path.as_deref());
         let original = file.source.text.clone();
-        let mut text = original.clone();
         let mut current = std::mem::replace(
             file,
             FileReport {
@@ -899,22 +898,22 @@ pub fn fix_report(
                 path: None,
             },
         );
-        let mut applied = 0;
-        for _ in 0..4 {
-            let diags: Vec<&Diagnostic> = current.diagnostics.iter().collect();
-            let (next, n) = fix::apply(&text, &diags, unsafe_fixes);
-            if n == 0 || next == text {
-                break;
-            }
-            applied += n;
-            text = next;
-            let path = current.path.take();
-            current = lint_source(
-                SourceFile::new(current.source.name.clone(), text.clone()),
-                &settings,
-            );
-            current.path = path;
+        let name = current.source.name.clone();
+        let mut relinted = None;
+        let passes =
+            fix::apply_until_stable(&original, &current.diagnostics, unsafe_fixes, |text| {
+                let mut report =
+                    lint_source(SourceFile::new(name.clone(), text.to_string()), &settings);
+                let findings = std::mem::take(&mut report.diagnostics);
+                relinted = Some(report);
+                findings
+            });
+        if let (Some(mut report), Some(findings)) = (relinted, passes.findings) {
+            report.diagnostics = findings;
+            report.path = current.path.take();
+            current = report;
         }
+        let (text, applied) = (passes.text, passes.applied);
         if applied > 0 {
             summary.fixed += applied;
             summary.files += 1;

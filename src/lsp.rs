@@ -973,19 +973,10 @@ impl Server {
             return None;
         }
         let settings = settings_of(self.resolver.as_ref(), doc);
-        let mut text = doc.text.clone();
-        let mut findings = doc.findings.clone();
-        let mut applied = 0;
-        for _ in 0..4 {
-            let diags: Vec<&Diagnostic> = findings.iter().collect();
-            let (next, n) = fix::apply(&text, &diags, false);
-            if n == 0 || next == text {
-                break;
-            }
-            applied += n;
-            text = next;
-            findings = lint_text(&self.options, doc, &text, &settings);
-        }
+        let passes = fix::apply_until_stable(&doc.text, &doc.findings, false, |text| {
+            lint_text(&self.options, doc, text, &settings)
+        });
+        let (text, applied) = (passes.text, passes.applied);
         if applied == 0 || text == doc.text {
             return None;
         }
