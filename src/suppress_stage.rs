@@ -18,7 +18,7 @@
 //! The state it keeps (which entries matched) is shared by every copy of the settings through
 //! `Arc`s and atomics, so the files of a run may be linted in parallel.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -538,7 +538,7 @@ pub fn unused(
 /// with file names relative to `dir`: one entry a line, sorted, each fingerprint once.
 #[must_use]
 pub fn write(report: &crate::Report, dir: &Path) -> (String, usize) {
-    let mut entries: BTreeMap<(String, String, String, String, String), ()> = BTreeMap::new();
+    let mut entries: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
     for (file, d) in report.active() {
         if !recordable(d) || file.io_error {
             continue;
@@ -555,20 +555,17 @@ pub fn write(report: &crate::Report, dir: &Path) -> (String, usize) {
             s
         });
         let fp = fingerprint(&name, d);
-        entries.insert(
-            (
-                name,
-                object,
-                d.rule.to_string(),
-                d.path.clone().unwrap_or_default(),
-                fp,
-            ),
-            (),
-        );
+        entries.insert((
+            name,
+            object,
+            d.rule.to_string(),
+            d.path.clone().unwrap_or_default(),
+            fp,
+        ));
     }
     let mut out = format!("{{\n  \"version\": {BASELINE_VERSION},\n  \"findings\": [");
     let count = entries.len();
-    for (i, (file, object, rule, path, fingerprint)) in entries.into_keys().enumerate() {
+    for (i, (file, object, rule, path, fingerprint)) in entries.into_iter().enumerate() {
         let line = serde_json::json!({
             "file": file,
             "object": object,

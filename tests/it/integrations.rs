@@ -19,7 +19,7 @@
 //! runs only rebuild daemonlint itself. Without python3 the Python-based tests print `SKIPPED`
 //! and pass; any other failure fails them.
 
-use crate::common;
+use crate::common::{self, git};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -66,30 +66,6 @@ fn succeed(cmd: &mut Command) -> Output {
         text(&output)
     );
     output
-}
-
-/// A git command that ignores the user's and the system's configuration and any repository the
-/// tests themselves run in.
-fn git(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_OBJECT_DIRECTORY")
-        .args([
-            "-c",
-            "user.name=daemonlint tests",
-            "-c",
-            "user.email=tests@daemonlint.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ]);
-    cmd
 }
 
 fn commit_all(dir: &Path) {

@@ -9,20 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .args([
-            "-c",
-            "user.name=daemonlint tests",
-            "-c",
-            "user.email=tests@daemonlint.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+    let out = crate::common::git(dir)
         .args(args)
         .output()
         .expect("git runs");
