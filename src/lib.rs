@@ -23,6 +23,7 @@ pub mod rules;
 pub mod rules_docs;
 pub mod schema;
 pub mod source;
+pub mod source_map;
 pub mod stream;
 pub mod suppress;
 pub mod suppress_stage;
