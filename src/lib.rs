@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod policy;
 pub mod pss;
 pub mod quantity;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod rules_docs;
