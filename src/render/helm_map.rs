@@ -1,0 +1,1367 @@
+//! The map from `helm template` output back to a chart's templates and values files.
+//!
+//! Method (measured against the hand-written truth in `tests/data/helm-truth`):
+//! 1. Each rendered document names its template (`# Source:`). The template is *expanded*:
+//!    its lines, with `include`d helper bodies inlined at their `nindent`, each classified as a
+//!    text line (emits one line; a pattern of literal text and holes for actions), a block
+//!    (`toYaml`, `tpl`, an unknown `include`: emits any number of lines, at least as indented as
+//!    its `nindent`) or control (`if`/`with`/`range`/`end`: emits nothing). Control lines keep
+//!    the values they test and what `.` is inside them.
+//! 2. The document's lines are aligned to the expanded template by dynamic programming: a text
+//!    line matches a rendered line with the same indentation and the same literal text; a block
+//!    absorbs lines; any template line may be skipped (a branch not taken); a rendered line
+//!    explained by nothing costs. A text line inside `range` may match again.
+//! 3. A rendered line that a text line produced maps to that template line (`exact` when the
+//!    line is literal, else `line`), or, when the line's value is a `{{ .Values.x }}`, to the
+//!    line of the *last* values file that set `x` (Helm's merge: maps merge key by key, lists
+//!    and scalars replace, `null` deletes), with the template line as related.
+//! 4. A rendered line inside a `toYaml .Values.x` block maps to `x` plus the line's path inside
+//!    the block, in the values file that set it.
+//! 5. An absence (a rule's finding about a field that is not there) maps to the values line that
+//!    left the guarding `{{ with }}`/`{{ if }}` empty, with the guard and the skipped key line as
+//!    related.
+//!
+//! Anything else maps to the template file with [`Precision::File`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::{LineIndex, Span};
+use crate::source_map::{Mapped, Origin, Precision, Related, SourceId, SourceMap, Sources};
+
+use super::helm::sources_file;
+
+/// The map of one rendering.
+#[derive(Debug)]
+pub struct HelmMap {
+    /// The rendered text's line index.
+    rendered_lines: LineIndex,
+    rendered: Arc<str>,
+    files: Vec<TextFile>,
+    values: Vec<ValuesFile>,
+    docs: Vec<DocMap>,
+    /// Chart.yaml, or the first file: the fallback when a line is outside every document.
+    fallback: SourceId,
+}
+
+#[derive(Debug)]
+struct TextFile {
+    source: SourceId,
+    text: Arc<str>,
+    index: LineIndex,
+}
+
+impl TextFile {
+    fn line_span(&self, line: usize) -> Span {
+        let start = self.index.line_start(line).min(self.text.len() as u32) as usize;
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |n| start + n);
+        let end = if self.text[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        Span::new(start, end)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        &self.text[self.line_span(line).range()]
+    }
+
+    fn origin(&self, line: usize, precision: Precision) -> Origin {
+        let span = self.line_span(line);
+        let indent = self.text[span.range()].len() - self.text[span.range()].trim_start().len();
+        Origin {
+            source: self.source,
+            span: Span::new(span.start as usize + indent, span.end as usize),
+            precision,
+        }
+    }
+}
+
+/// One values file, flattened: every path (`a.b[0].c`) to its node.
+#[derive(Debug)]
+struct ValuesFile {
+    file: usize,
+    nodes: HashMap<String, ValueNode>,
+}
+
+#[derive(Clone, Debug)]
+struct ValueNode {
+    /// 0-based line of the key (or of the `-` of a sequence item).
+    line: usize,
+    kind: ValueKind,
+    /// The scalar's text, for scalars.
+    scalar: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ValueKind {
+    Null,
+    Scalar,
+    EmptyMap,
+    Map,
+    EmptySeq,
+    Seq,
+}
+
+impl ValueKind {
+    fn is_empty(self) -> bool {
+        matches!(self, Self::Null | Self::EmptyMap | Self::EmptySeq)
+    }
+}
+
+#[derive(Debug)]
+struct DocMap {
+    /// 0-based rendered lines `[first, end)` of the document's content.
+    first: usize,
+    end: usize,
+    /// The template named by `# Source:` (an index into `files`).
+    template: Option<usize>,
+    lines: Vec<TLine>,
+    /// Per rendered line of the document.
+    assign: Vec<Assign>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Assign {
+    None,
+    /// Produced by the text line.
+    Text(u32),
+    /// Inside the block (the expanded line), which starts at this rendered line (absolute).
+    Block(u32, u32),
+}
+
+/// One line of an expanded template.
+#[derive(Clone, Debug)]
+struct TLine {
+    file: usize,
+    line: usize,
+    kind: TKind,
+    /// The indentation it renders at, when known.
+    indent: Option<usize>,
+    /// The literal pieces (text lines): matched in order, with anything between them.
+    pieces: Vec<String>,
+    /// Whether the line holds an action (else it is literal text).
+    has_action: bool,
+    /// The values the line's actions read (`a.b`, `list[]` inside a `range`).
+    refs: Vec<String>,
+    /// The YAML key the line writes, when it starts with one (`- ` stripped).
+    key: Option<String>,
+    /// Enclosing `if`/`with`/`range` lines (indices into the expanded lines), outermost first.
+    guards: Vec<u32>,
+    /// For a text line inside `range`: the first line of the range's body.
+    range_body: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TKind {
+    Text,
+    Block,
+    Control(Ctl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctl {
+    If,
+    With,
+    Range,
+    Else,
+    End,
+    Other,
+}
+
+/// `.` inside the template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Dot {
+    Root,
+    Values(String),
+    Unknown,
+}
+
+/// A template file split into logical lines (actions that span lines joined to their first).
+#[derive(Debug)]
+struct Logical {
+    /// (0-based first physical line, text)
+    lines: Vec<(usize, String)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Define {
+    file: usize,
+    /// Logical line indices of the body `[from, to)`.
+    from: usize,
+    to: usize,
+}
+
+struct Expander<'a> {
+    logical: &'a [Logical],
+    defines: &'a HashMap<String, Define>,
+    out: Vec<TLine>,
+}
+
+/// One control frame while expanding.
+#[derive(Clone, Debug)]
+struct Frame {
+    line: Option<u32>,
+    kind: Ctl,
+    saved_dot: Dot,
+}
+
+impl HelmMap {
+    /// Build the map of `rendered` (the stdout of `helm template` on `chart`), with the values
+    /// files in merge order (the chart's `values.yaml` first). Chart files are registered in
+    /// `sources` under their paths.
+    #[must_use]
+    pub fn build(chart: &Path, rendered: &str, values: &[PathBuf], sources: &Sources) -> Self {
+        let fallback = sources_file(sources, &chart.join("Chart.yaml"))
+            .unwrap_or_else(|| sources.add(chart.join("Chart.yaml").display().to_string(), ""));
+        let mut files = Vec::new();
+        let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+        let mut template_paths = Vec::new();
+        collect_templates(chart, &mut template_paths, 0);
+        template_paths.sort();
+        let mut logical = Vec::new();
+        for path in &template_paths {
+            let Some(id) = sources_file(sources, path) else {
+                continue;
+            };
+            let text = Arc::clone(&sources.get(id).text);
+            by_path.insert(path.clone(), files.len());
+            logical.push(split_logical(&text));
+            files.push(TextFile {
+                source: id,
+                index: LineIndex::new(&text),
+                text,
+            });
+        }
+        let defines = collect_defines(&logical);
+        let mut values_files = Vec::new();
+        for path in values {
+            let Some(id) = sources_file(sources, path) else {
+                continue;
+            };
+            let text = Arc::clone(&sources.get(id).text);
+            let index = LineIndex::new(&text);
+            let nodes = flatten_values(&text, &index);
+            values_files.push(ValuesFile {
+                file: files.len(),
+                nodes,
+            });
+            files.push(TextFile {
+                source: id,
+                index,
+                text,
+            });
+        }
+        let rendered_lines = LineIndex::new(rendered);
+        let mut map = Self {
+            rendered_lines,
+            rendered: Arc::from(rendered),
+            files,
+            values: values_files,
+            docs: Vec::new(),
+            fallback,
+        };
+        let line_texts: Vec<&str> = rendered.lines().collect();
+        let mut expanded: HashMap<usize, Vec<TLine>> = HashMap::new();
+        let mut at = 0;
+        while at < line_texts.len() {
+            let Some(source) = line_texts[at].strip_prefix("# Source: ") else {
+                at += 1;
+                continue;
+            };
+            let first = at + 1;
+            let mut end = first;
+            while end < line_texts.len() && line_texts[end] != "---" {
+                end += 1;
+            }
+            let relative = source.split_once('/').map_or("", |(_, r)| r);
+            let template = by_path.get(&chart.join(relative)).copied();
+            let lines = match template {
+                Some(t) => expanded
+                    .entry(t)
+                    .or_insert_with(|| {
+                        let mut ex = Expander {
+                            logical: &logical,
+                            defines: &defines,
+                            out: Vec::new(),
+                        };
+                        let n = logical[t].lines.len();
+                        ex.expand(t, 0, n, Some(0), &mut Dot::Root, &mut Vec::new(), 0);
+                        ex.out
+                    })
+                    .clone(),
+                None => Vec::new(),
+            };
+            let assign = align(&line_texts[first..end], &lines, first);
+            map.docs.push(DocMap {
+                first,
+                end,
+                template,
+                lines,
+                assign,
+            });
+            at = end;
+        }
+        map
+    }
+
+    fn doc_of(&self, line: usize) -> Option<&DocMap> {
+        self.docs.iter().find(|d| line >= d.first && line < d.end)
+    }
+
+    fn rendered_line(&self, line: usize) -> &str {
+        self.rendered.lines().nth(line).unwrap_or("")
+    }
+
+    /// The values node that Helm's merge kept for `path`: the last file that set it (for a map,
+    /// the last that set it non-empty, since an empty map merges into nothing).
+    fn lookup(&self, path: &str) -> Option<(usize, ValueNode)> {
+        let mut empty_map: Option<(usize, ValueNode)> = None;
+        for vf in self.values.iter().rev() {
+            // A later file that replaced a prefix with a scalar, list or null hides the earlier
+            // files' deeper keys.
+            if let Some(node) = vf.nodes.get(path) {
+                if node.kind == ValueKind::EmptyMap {
+                    if empty_map.is_none() {
+                        empty_map = Some((vf.file, node.clone()));
+                    }
+                    continue;
+                }
+                if node.kind == ValueKind::Map && empty_map.is_some() {
+                    return Some((vf.file, node.clone()));
+                }
+                return Some((vf.file, node.clone()));
+            }
+            if prefixes(path).any(|p| {
+                vf.nodes
+                    .get(p)
+                    .is_some_and(|n| !matches!(n.kind, ValueKind::Map | ValueKind::EmptyMap))
+            }) {
+                return empty_map;
+            }
+        }
+        empty_map
+    }
+
+    fn template_file(&self, doc: &DocMap) -> SourceId {
+        doc.template
+            .map_or(self.fallback, |t| self.files[t].source)
+    }
+
+    fn tline_origin(&self, t: &TLine, precision: Precision) -> Origin {
+        self.files[t.file].origin(t.line, precision)
+    }
+
+    fn related(&self, t: &TLine, message: &str) -> Related {
+        Related {
+            origin: self.tline_origin(t, Precision::Line),
+            message: message.to_string(),
+        }
+    }
+
+    /// The values origin for `path`, exact when the values line shows `shown` (the rendered
+    /// line's text, trimmed).
+    fn values_origin(&self, path: &str, shown: Option<&str>) -> Option<Origin> {
+        let (file, node) = self.lookup(path)?;
+        let tf = &self.files[file];
+        let text = tf.line_text(node.line).trim();
+        let text = text.strip_prefix("- ").unwrap_or(text).trim();
+        let precision = match shown {
+            Some(shown) if same_yaml_line(text, shown) => Precision::Exact,
+            _ => Precision::Line,
+        };
+        Some(tf.origin(node.line, precision))
+    }
+
+    /// Map one rendered line (0-based).
+    fn map_line(&self, line: usize) -> Mapped {
+        let Some(doc) = self.doc_of(line) else {
+            return Origin::file(self.fallback).into();
+        };
+        let file_only: Mapped = Origin::file(self.template_file(doc)).into();
+        let shown = self.rendered_line(line).trim();
+        let shown = shown.strip_prefix("- ").unwrap_or(shown).trim();
+        match doc.assign[line - doc.first] {
+            Assign::None => file_only,
+            Assign::Text(t) => {
+                let t = &doc.lines[t as usize];
+                if !t.has_action {
+                    return self.tline_origin(t, Precision::Exact).into();
+                }
+                // `key: {{ .Values.x }}`: the value's own line in the values files.
+                if let [path] = t.refs.as_slice() {
+                    if let Some(origin) = (!path.contains("[]"))
+                        .then(|| self.values_origin(path, Some(shown)))
+                        .flatten()
+                        .filter(|o| o.precision == Precision::Exact || value_like(t, shown))
+                    {
+                        return Mapped {
+                            primary: origin,
+                            related: vec![
+                                self.related(t, "the template line that uses this value"),
+                            ],
+                        };
+                    }
+                }
+                self.tline_origin(t, Precision::Line).into()
+            }
+            Assign::Block(b, start) => {
+                let t = &doc.lines[b as usize];
+                let Some(base) = t.refs.first().filter(|p| !p.contains("[]")) else {
+                    return self.tline_origin(t, Precision::Line).into();
+                };
+                let Some(sub) = block_path(&self.rendered, &self.rendered_lines, doc, start as usize, line)
+                else {
+                    return self.tline_origin(t, Precision::Line).into();
+                };
+                let path = join_path(base, &sub);
+                match self.values_origin(&path, Some(shown)) {
+                    Some(origin) => Mapped {
+                        primary: origin,
+                        related: vec![self.related(t, "the template line that emits this value")],
+                    },
+                    None => self.tline_origin(t, Precision::Line).into(),
+                }
+            }
+        }
+    }
+
+    /// An absent field: the template's key line for `key` under the rendered line `parent`
+    /// (skipped), its guard, and the values line that left the guard empty.
+    fn map_absent(&self, parent: usize, key: &str, precision_if_empty: Precision) -> Option<Mapped> {
+        let doc = self.doc_of(parent)?;
+        let Assign::Text(p) = doc.assign[parent - doc.first] else {
+            return None;
+        };
+        let pt = &doc.lines[p as usize];
+        let parent_indent = pt.indent?;
+        let child_indent = parent_indent + 2;
+        // The candidate key lines: after the parent, before the parent's block ends.
+        let mut found = None;
+        for (j, t) in doc.lines.iter().enumerate().skip(p as usize + 1) {
+            let Some(indent) = t.indent else { continue };
+            if t.kind == TKind::Text && indent <= parent_indent {
+                break;
+            }
+            if t.kind == TKind::Text && indent == child_indent && t.key.as_deref() == Some(key) {
+                found = Some(j);
+                break;
+            }
+        }
+        let j = found?;
+        let key_line = &doc.lines[j];
+        let matched = doc.assign.contains(&Assign::Text(j as u32));
+        if matched {
+            // Present after all: the value block under it.
+            let next = doc.lines.get(j + 1)?;
+            let path = if next.kind == TKind::Block {
+                next.refs.first()?.clone()
+            } else {
+                key_line.refs.first()?.clone()
+            };
+            let primary = self.values_origin(&path, None)?;
+            let mut related = vec![self.related(key_line, "the template's key line")];
+            if next.kind == TKind::Block {
+                related.push(self.related(next, "the template line that emits the value"));
+            }
+            return Some(Mapped {
+                primary: Origin {
+                    precision: Precision::Line,
+                    ..primary
+                },
+                related,
+            });
+        }
+        // Skipped: the innermost guard that tests a value.
+        let guard = key_line
+            .guards
+            .iter()
+            .rev()
+            .map(|g| &doc.lines[*g as usize])
+            .find(|g| !g.refs.is_empty())?;
+        let mut related = vec![
+            self.related(guard, "the condition that skipped the field"),
+            self.related(key_line, "the field the template would write"),
+        ];
+        let path = guard.refs.first()?;
+        let primary = match self.lookup(path) {
+            Some((file, node)) => {
+                let precision = if node.kind.is_empty()
+                    || node
+                        .scalar
+                        .as_deref()
+                        .is_some_and(|s| matches!(s, "\"\"" | "''" | "false" | "~" | "null"))
+                {
+                    precision_if_empty
+                } else {
+                    Precision::Line
+                };
+                self.files[file].origin(node.line, precision)
+            }
+            None => {
+                related.clear();
+                related.push(self.related(key_line, "the field the template would write"));
+                self.tline_origin(guard, Precision::Line)
+            }
+        };
+        Some(Mapped { primary, related })
+    }
+
+    /// Map a finding of `rule` at `span` with its JSON `path`.
+    #[must_use]
+    pub fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
+        let line = self.rendered_lines.line_of(span.start);
+        let absent = match (rule, path) {
+            ("missing-priority-class", _) => Some(("priorityClassName", Precision::Exact)),
+            ("missing-control-plane-toleration", _) => Some(("tolerations", Precision::Exact)),
+            ("missing-resource-requests" | "missing-resource-limits", Some(p))
+                if p.ends_with(".name") =>
+            {
+                Some(("resources", Precision::Exact))
+            }
+            ("run-as-root", Some(p)) if p.ends_with(".name") => {
+                Some(("securityContext", Precision::Line))
+            }
+            _ => None,
+        };
+        if let Some(mut mapped) =
+            absent.and_then(|(key, precision)| self.map_absent(line, key, precision))
+        {
+            if rule == "run-as-root" {
+                // The pod-level place is the other fix.
+                if let Some(pod_mapped) = self
+                    .pod_spec_line(line)
+                    .and_then(|pod| self.map_absent(pod, "securityContext", Precision::Line))
+                {
+                    mapped.related.extend(pod_mapped.related);
+                }
+            }
+            return mapped;
+        }
+        let mut mapped = self.map_line(line);
+        if rule == "run-as-root" && path.is_some_and(|p| p.ends_with("securityContext")) {
+            // A block that exists without `runAsNonRoot`: the map's key, not a value inside.
+            if let Some(block) = self.map_absent_present(line) {
+                mapped = block;
+            }
+        }
+        mapped
+    }
+
+    /// `securityContext:` present: the values map that fills it.
+    fn map_absent_present(&self, line: usize) -> Option<Mapped> {
+        let doc = self.doc_of(line)?;
+        let Assign::Text(k) = doc.assign[line - doc.first] else {
+            return None;
+        };
+        let key_line = &doc.lines[k as usize];
+        let next = doc.lines.get(k as usize + 1)?;
+        if next.kind != TKind::Block {
+            return None;
+        }
+        let path = next.refs.first()?;
+        let primary = self.values_origin(path, None)?;
+        Some(Mapped {
+            primary: Origin {
+                precision: Precision::Line,
+                ..primary
+            },
+            related: vec![
+                self.related(key_line, "the template's key line"),
+                self.related(next, "the template line that emits the value"),
+            ],
+        })
+    }
+
+    /// The rendered `spec:` line of the pod template above `line`.
+    fn pod_spec_line(&self, line: usize) -> Option<usize> {
+        let doc = self.doc_of(line)?;
+        (doc.first..line)
+            .rev()
+            .find(|&l| self.rendered_line(l) == "    spec:")
+    }
+}
+
+impl SourceMap for HelmMap {
+    fn map(&self, span: Span, _path: Option<&str>) -> Mapped {
+        self.map_line(self.rendered_lines.line_of(span.start))
+    }
+
+    fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
+        HelmMap::map_finding(self, span, path, rule)
+    }
+}
+
+/// Whether a template line's action is the rendered line's value (not a name or a label).
+fn value_like(t: &TLine, shown: &str) -> bool {
+    t.key.is_some() && shown.contains(':')
+}
+
+/// `a: b` and `a: "b"` and `a: 'b'` show the same thing.
+fn same_yaml_line(values_line: &str, shown: &str) -> bool {
+    let norm = |s: &str| -> String {
+        let s = s.split(" #").next().unwrap_or(s).trim();
+        match s.split_once(':') {
+            Some((k, v)) => format!(
+                "{}:{}",
+                k.trim().trim_matches('"'),
+                v.trim().trim_matches('"').trim_matches('\'')
+            ),
+            None => s.trim_matches('"').trim_matches('\'').to_string(),
+        }
+    };
+    norm(values_line) == norm(shown)
+}
+
+fn prefixes(path: &str) -> impl Iterator<Item = &str> {
+    path.char_indices()
+        .filter(|(_, c)| *c == '.' || *c == '[')
+        .map(move |(i, _)| &path[..i])
+}
+
+fn join_path(base: &str, sub: &str) -> String {
+    if sub.is_empty() {
+        base.to_string()
+    } else if sub.starts_with('[') {
+        format!("{base}{sub}")
+    } else {
+        format!("{base}.{sub}")
+    }
+}
+
+/// The path of rendered `line` inside the block that starts at rendered line `start`.
+fn block_path(
+    rendered: &str,
+    index: &LineIndex,
+    doc: &DocMap,
+    start: usize,
+    line: usize,
+) -> Option<String> {
+    let Assign::Block(b, _) = doc.assign[line - doc.first] else {
+        return None;
+    };
+    let mut end = line + 1;
+    while end < doc.end && doc.assign[end - doc.first] == Assign::Block(b, start as u32) {
+        end += 1;
+    }
+    let from = index.line_start(start) as usize;
+    let to = if end < index.line_count() {
+        index.line_start(end) as usize
+    } else {
+        rendered.len()
+    };
+    let text = rendered.get(from..to)?;
+    let target_start = index.line_start(line) as usize - from;
+    let target_text = &rendered[index.line_start(line) as usize..];
+    let indent = target_text.len() - target_text.trim_start().len();
+    let mut target = target_start + indent;
+    if text[target..].starts_with("- ") {
+        // A sequence item's line: the item itself.
+        let doc = crate::yaml::documents(text, crate::yaml::Limits::default())
+            .next()?
+            .ok()?;
+        let root = doc.root()?;
+        let path = root.path_to(Span::new(target + 2, target + 3))?;
+        // `[n].key` → `[n]`
+        return Some(match path.find(']') {
+            Some(i) => path[..=i].to_string(),
+            None => path,
+        });
+    }
+    if let Some(colon) = text[target..].find(':') {
+        target += 0;
+        let _ = colon;
+    }
+    let doc = crate::yaml::documents(text, crate::yaml::Limits::default())
+        .next()?
+        .ok()?;
+    let root = doc.root()?;
+    root.path_to(Span::new(target, target + 1))
+        .or_else(|| root.path_to(Span::new(target, target)))
+}
+
+fn collect_templates(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 6 {
+        return;
+    }
+    let templates = dir.join("templates");
+    walk(&templates, out, depth);
+    if let Ok(entries) = std::fs::read_dir(dir.join("charts")) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                collect_templates(&p, out, depth + 1);
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out, depth + 1);
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "tpl" || x == "txt")
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Split a template into logical lines: an action that spans lines belongs to its first line.
+fn split_logical(text: &str) -> Logical {
+    let mut lines = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (n, raw) in text.lines().enumerate() {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let (first, mut acc) = match pending.take() {
+            Some((first, mut acc)) => {
+                acc.push(' ');
+                acc.push_str(raw.trim());
+                (first, acc)
+            }
+            None => (n, raw.to_string()),
+        };
+        if acc.matches("{{").count() > acc.matches("}}").count() {
+            pending = Some((first, acc));
+            continue;
+        }
+        // Keep one entry per physical line so logical indices stay easy to read.
+        lines.push((first, std::mem::take(&mut acc)));
+    }
+    if let Some(p) = pending {
+        lines.push(p);
+    }
+    Logical { lines }
+}
+
+/// The actions of a line: (start, end, inner text without delimiters and trim markers).
+fn actions(line: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = line[at..].find("{{") {
+        let open = at + open;
+        let Some(close) = line[open + 2..].find("}}") else {
+            break;
+        };
+        let close = open + 2 + close + 2;
+        let inner = line[open + 2..close - 2]
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim()
+            .to_string();
+        out.push((open, close, inner));
+        at = close;
+    }
+    out
+}
+
+fn keyword(inner: &str) -> Option<&str> {
+    let word = inner.split_whitespace().next()?;
+    match word {
+        "if" | "with" | "range" | "else" | "end" | "define" | "block" => Some(word),
+        _ if inner.starts_with("/*") => Some("comment"),
+        _ if word.starts_with('$') && (inner.contains(":=") || inner.contains(" = ")) => {
+            Some("assign")
+        }
+        _ => None,
+    }
+}
+
+fn collect_defines(logical: &[Logical]) -> HashMap<String, Define> {
+    let mut defines = HashMap::new();
+    for (file, l) in logical.iter().enumerate() {
+        let mut i = 0;
+        while i < l.lines.len() {
+            let acts = actions(&l.lines[i].1);
+            let def = acts.iter().find_map(|(_, _, inner)| {
+                inner
+                    .strip_prefix("define ")
+                    .map(|rest| rest.trim().trim_matches('"').to_string())
+            });
+            if let Some(name) = def {
+                let end = block_end(l, i);
+                defines.entry(name).or_insert(Define {
+                    file,
+                    from: i + 1,
+                    to: end,
+                });
+                i = end + 1;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    defines
+}
+
+/// The logical line of the `end` that closes the block opened on line `open`.
+fn block_end(l: &Logical, open: usize) -> usize {
+    let mut depth = 0i32;
+    for (i, (_, text)) in l.lines.iter().enumerate().skip(open) {
+        for (_, _, inner) in actions(text) {
+            match keyword(&inner) {
+                Some("if" | "with" | "range" | "define" | "block") => depth += 1,
+                Some("end") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    l.lines.len()
+}
+
+/// The `nindent N` / `indent N` of an action.
+fn indent_arg(inner: &str) -> Option<usize> {
+    let mut words = inner.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "nindent" || w == "indent" {
+            return words.next()?.trim_end_matches(')').parse().ok();
+        }
+    }
+    None
+}
+
+const BUILTIN_ROOTS: [&str; 6] = [
+    ".Release",
+    ".Chart",
+    ".Capabilities",
+    ".Template",
+    ".Files",
+    ".Values",
+];
+
+/// The values paths an action reads, given `.` and the variables.
+fn value_refs(inner: &str, dot: &Dot, vars: &HashMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in inner.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '|' || c == ',') {
+        if token.is_empty() || token.starts_with('"') {
+            continue;
+        }
+        let path = if let Some(rest) = token.strip_prefix("$.Values.") {
+            Some(rest.to_string())
+        } else if let Some(rest) = token.strip_prefix(".Values.") {
+            (*dot == Dot::Root).then(|| rest.to_string())
+        } else if token == "." {
+            match dot {
+                Dot::Values(p) => Some(p.clone()),
+                _ => None,
+            }
+        } else if token.starts_with('.') && !BUILTIN_ROOTS.iter().any(|r| token.starts_with(r)) {
+            match dot {
+                Dot::Values(p) => Some(format!("{p}{token}")),
+                _ => None,
+            }
+        } else if token.starts_with('$') {
+            let (var, rest) = token.split_once('.').map_or((token, ""), |(v, r)| (v, r));
+            vars.get(var).map(|p| {
+                if rest.is_empty() {
+                    p.clone()
+                } else {
+                    format!("{p}.{rest}")
+                }
+            })
+        } else {
+            None
+        };
+        if let Some(p) = path.filter(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '-'))
+        }) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The YAML key a template text line writes (`  - name: x` → `name`).
+fn line_key(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let t = t.strip_prefix("- ").unwrap_or(t).trim_start();
+    let colon = t.find(':')?;
+    let key = &t[..colon];
+    (!key.is_empty()
+        && !key.contains("{{")
+        && !key.contains(' ')
+        && (t.len() == colon + 1 || t[colon + 1..].starts_with(' ')))
+    .then(|| key.trim_matches('"').to_string())
+}
+
+impl Expander<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn expand(
+        &mut self,
+        file: usize,
+        from: usize,
+        to: usize,
+        shift: Option<usize>,
+        dot: &mut Dot,
+        frames: &mut Vec<Frame>,
+        depth: usize,
+    ) {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        let l = &self.logical[file];
+        let mut i = from;
+        while i < to.min(l.lines.len()) {
+            let (line_no, text) = (&l.lines[i].0, &l.lines[i].1);
+            let line_no = *line_no;
+            let acts = actions(text);
+            let mut outside = String::new();
+            let mut last = 0;
+            for (s, e, _) in &acts {
+                outside.push_str(&text[last..*s]);
+                last = *e;
+            }
+            outside.push_str(&text[last..]);
+            let guards: Vec<u32> = frames.iter().filter_map(|f| f.line).collect();
+            let range_body = frames
+                .iter()
+                .rev()
+                .find(|f| f.kind == Ctl::Range)
+                .and_then(|f| f.line)
+                .map(|l| l + 1);
+            if outside.trim().is_empty() {
+                for (s, _, inner) in &acts {
+                    match keyword(inner) {
+                        Some("define") => {
+                            // A definition inside a rendered file: not output here.
+                            i = block_end(l, i);
+                            break;
+                        }
+                        Some("comment") => {}
+                        Some("assign") => {
+                            if let Some((var, expr)) = inner.split_once(":=").or_else(|| inner.split_once(" = ")) {
+                                let refs = value_refs(expr, dot, &vars);
+                                if let Some(p) = refs.first() {
+                                    vars.insert(var.trim().to_string(), p.clone());
+                                }
+                            }
+                        }
+                        Some(word) => {
+                            let ctl = match word {
+                                "if" => Ctl::If,
+                                "with" => Ctl::With,
+                                "range" => Ctl::Range,
+                                "else" => Ctl::Else,
+                                "end" => Ctl::End,
+                                _ => Ctl::Other,
+                            };
+                            let expr = inner[word.len()..].trim();
+                            let expr_refs = if ctl == Ctl::Range {
+                                // `range $i, $v := .Values.x`
+                                let (vars_part, source) = expr
+                                    .split_once(":=")
+                                    .map_or(("", expr), |(a, b)| (a, b));
+                                let refs = value_refs(source, dot, &vars);
+                                if let (Some(p), Some(v)) =
+                                    (refs.first(), vars_part.split(',').next_back())
+                                {
+                                    let v = v.trim();
+                                    if !v.is_empty() {
+                                        vars.insert(v.to_string(), format!("{p}[]"));
+                                    }
+                                }
+                                refs
+                            } else {
+                                value_refs(expr, dot, &vars)
+                            };
+                            let idx = self.out.len() as u32;
+                            self.out.push(TLine {
+                                file,
+                                line: line_no,
+                                kind: TKind::Control(ctl),
+                                indent: None,
+                                pieces: Vec::new(),
+                                has_action: true,
+                                refs: expr_refs.clone(),
+                                key: None,
+                                guards: guards.clone(),
+                                range_body: None,
+                            });
+                            match ctl {
+                                Ctl::If | Ctl::With | Ctl::Range => {
+                                    let saved = dot.clone();
+                                    if ctl == Ctl::With || ctl == Ctl::Range {
+                                        *dot = match expr_refs.first() {
+                                            Some(p) if ctl == Ctl::Range => {
+                                                Dot::Values(format!("{p}[]"))
+                                            }
+                                            Some(p) => Dot::Values(p.clone()),
+                                            None => Dot::Unknown,
+                                        };
+                                    }
+                                    frames.push(Frame {
+                                        line: Some(idx),
+                                        kind: ctl,
+                                        saved_dot: saved,
+                                    });
+                                }
+                                Ctl::Else => {
+                                    if let Some(f) = frames.last_mut() {
+                                        *dot = f.saved_dot.clone();
+                                        f.line = Some(idx);
+                                        if f.kind == Ctl::With || f.kind == Ctl::Range {
+                                            f.kind = Ctl::If;
+                                        }
+                                    }
+                                }
+                                Ctl::End => {
+                                    if let Some(f) = frames.pop() {
+                                        *dot = f.saved_dot;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        None => {
+                            let lead = text[..*s].len() - text[..*s].trim_start().len();
+                            let line_shift = shift.map(|sh| {
+                                sh + indent_arg(inner).unwrap_or(if text[*s..].starts_with("{{-") {
+                                    0
+                                } else {
+                                    lead
+                                })
+                            });
+                            self.output_action(
+                                file, line_no, inner, line_shift, dot, &vars, frames, &guards,
+                                range_body, depth,
+                            );
+                        }
+                    }
+                }
+            } else {
+                let indent = text.len() - text.trim_start().len();
+                let mut pieces = Vec::new();
+                let mut last = 0;
+                let mut refs = Vec::new();
+                let mut trailing_block = None;
+                for (s, e, inner) in &acts {
+                    let piece = text[last..*s].trim();
+                    if !piece.is_empty() {
+                        pieces.push(piece.to_string());
+                    } else if pieces.is_empty() {
+                        pieces.push(String::new());
+                    }
+                    last = *e;
+                    if keyword(inner).is_none() {
+                        refs.extend(value_refs(inner, dot, &vars));
+                        if text[*e..].trim().is_empty()
+                            && (inner.contains("nindent") || inner.contains("toYaml"))
+                        {
+                            trailing_block = Some(inner.clone());
+                        }
+                    }
+                }
+                let tail = text[last..].trim();
+                pieces.push(tail.to_string());
+                if trailing_block.is_some() {
+                    refs.clear();
+                }
+                self.out.push(TLine {
+                    file,
+                    line: line_no,
+                    kind: TKind::Text,
+                    indent: shift.map(|s| s + indent),
+                    pieces,
+                    has_action: !acts.is_empty(),
+                    refs,
+                    key: line_key(&outside),
+                    guards: guards.clone(),
+                    range_body,
+                });
+                if let Some(inner) = trailing_block {
+                    let line_shift = shift.map(|sh| sh + indent_arg(&inner).unwrap_or(indent + 2));
+                    self.output_action(
+                        file, line_no, &inner, line_shift, dot, &vars, frames, &guards, range_body,
+                        depth,
+                    );
+                }
+            }
+            i += 1;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn output_action(
+        &mut self,
+        file: usize,
+        line_no: usize,
+        inner: &str,
+        shift: Option<usize>,
+        dot: &Dot,
+        vars: &HashMap<String, String>,
+        frames: &mut Vec<Frame>,
+        guards: &[u32],
+        range_body: Option<u32>,
+        depth: usize,
+    ) {
+        let words: Vec<&str> = inner.split_whitespace().collect();
+        let include = words
+            .iter()
+            .position(|w| *w == "include" || *w == "template")
+            .and_then(|i| words.get(i + 1))
+            .map(|n| n.trim_matches('"'));
+        let def = include
+            .filter(|_| depth < 8 && !inner.contains("fromYaml") && !inner.contains("toYaml"))
+            .and_then(|name| self.defines.get(name).copied().map(|d| (name, d)));
+        if let Some((name, def)) = def {
+            let arg = words
+                .iter()
+                .position(|w| w.trim_matches('"') == name)
+                .and_then(|i| words.get(i + 1))
+                .copied()
+                .unwrap_or("");
+            let mut inner_dot = match arg {
+                "." => dot.clone(),
+                "$" => Dot::Root,
+                a if a.starts_with(".Values.") && *dot == Dot::Root => {
+                    Dot::Values(a[".Values.".len()..].to_string())
+                }
+                a if a.starts_with("$.Values.") => Dot::Values(a["$.Values.".len()..].to_string()),
+                _ => Dot::Unknown,
+            };
+            let mut inner_frames: Vec<Frame> = frames
+                .iter()
+                .map(|f| Frame {
+                    line: f.line,
+                    kind: Ctl::Other,
+                    saved_dot: f.saved_dot.clone(),
+                })
+                .collect();
+            let base = inner_frames.len();
+            let _ = vars;
+            self.expand(def.file, def.from, def.to, shift, &mut inner_dot, &mut inner_frames, depth + 1);
+            inner_frames.truncate(base);
+            return;
+        }
+        let refs = if include.is_some() {
+            Vec::new()
+        } else {
+            value_refs(inner, dot, vars)
+        };
+        self.out.push(TLine {
+            file,
+            line: line_no,
+            kind: TKind::Block,
+            indent: shift,
+            pieces: Vec::new(),
+            has_action: true,
+            refs,
+            key: None,
+            guards: guards.to_vec(),
+            range_body,
+        });
+    }
+}
+
+/// Whether a rendered line (without indentation) matches a text line's pieces.
+fn matches_pieces(line: &str, pieces: &[String]) -> bool {
+    let Some((first, rest)) = pieces.split_first() else {
+        return line.is_empty();
+    };
+    if pieces.len() == 1 {
+        return line == first;
+    }
+    let Some(mut at) = line.strip_prefix(first.as_str()).map(|r| line.len() - r.len()) else {
+        return false;
+    };
+    let (last, middle) = rest.split_last().expect("two pieces or more");
+    for piece in middle {
+        match line[at..].find(piece.as_str()) {
+            Some(p) => at += p + piece.len(),
+            None => return false,
+        }
+    }
+    line.len() >= at + last.len() && line[at..].ends_with(last.as_str())
+}
+
+/// Align a document's rendered lines to the expanded template (see the module comment).
+fn align(rendered: &[&str], lines: &[TLine], offset: usize) -> Vec<Assign> {
+    const SKIP_RENDERED: i32 = -4;
+    let n = rendered.len();
+    let m = lines.len();
+    if m == 0 || n == 0 {
+        return vec![Assign::None; n];
+    }
+    let width = m + 1;
+    let mut score = vec![i32::MIN; (n + 1) * width];
+    // Backpointer: (kind, previous j). kind 0 none, 1 skip template, 2 absorb, 3 match, 4 skip rendered.
+    let mut back: Vec<(u8, u32)> = vec![(0, 0); (n + 1) * width];
+    score[0] = 0;
+    let shown: Vec<(usize, &str)> = rendered
+        .iter()
+        .map(|l| (l.len() - l.trim_start().len(), l.trim()))
+        .collect();
+    let match_score: Vec<i32> = lines
+        .iter()
+        .map(|t| {
+            let literal: usize = t.pieces.iter().map(String::len).sum();
+            if literal == 0 { 1 } else { 6 + literal.min(24) as i32 }
+        })
+        .collect();
+    for i in 0..=n {
+        for j in 0..=m {
+            let here = score[i * width + j];
+            if here == i32::MIN {
+                continue;
+            }
+            let mut relax = |ni: usize, nj: usize, s: i32, kind: u8, score: &mut Vec<i32>| {
+                let cell = ni * width + nj;
+                if s > score[cell] {
+                    score[cell] = s;
+                    back[cell] = (kind, j as u32);
+                }
+            };
+            if j < m {
+                relax(i, j + 1, here, 1, &mut score);
+                let t = &lines[j];
+                if i < n {
+                    let (indent, text) = shown[i];
+                    match t.kind {
+                        TKind::Block
+                            if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() =>
+                        {
+                            relax(i + 1, j, here, 2, &mut score);
+                        }
+                        TKind::Text
+                            if t.indent.is_none_or(|b| b == indent)
+                                && matches_pieces(text, &t.pieces) =>
+                        {
+                            relax(i + 1, j + 1, here + match_score[j], 3, &mut score);
+                            if let Some(body) = t.range_body {
+                                let body = body as usize;
+                                if body <= j {
+                                    relax(i + 1, body, here + match_score[j], 3, &mut score);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if i < n {
+                relax(i + 1, j, here + SKIP_RENDERED, 4, &mut score);
+            }
+        }
+    }
+    // Walk back from the best end.
+    let mut assign = vec![Assign::None; n];
+    let (mut i, mut j) = (n, m);
+    let mut block_end: Option<(usize, usize)> = None; // (j of block, rendered line)
+    let mut block_lines: Vec<(usize, usize)> = Vec::new();
+    while i > 0 || j > 0 {
+        let (kind, pj) = back[i * width + j];
+        let pj = pj as usize;
+        match kind {
+            1 => {
+                j = pj;
+            }
+            2 => {
+                block_lines.push((i - 1, pj));
+                i -= 1;
+                j = pj;
+            }
+            3 => {
+                assign[i - 1] = Assign::Text(pj as u32);
+                i -= 1;
+                j = pj;
+            }
+            4 => {
+                i -= 1;
+                j = pj;
+            }
+            _ => break,
+        }
+    }
+    let _ = &mut block_end;
+    // Blocks: each run of consecutive lines absorbed by one block starts at its first line.
+    block_lines.sort_unstable();
+    let mut run_start = 0;
+    for (k, &(line, b)) in block_lines.iter().enumerate() {
+        if k == 0 || block_lines[k - 1].1 != b || block_lines[k - 1].0 + 1 != line {
+            run_start = line;
+        }
+        assign[line] = Assign::Block(b as u32, (run_start + offset) as u32);
+    }
+    assign
+}
+
+/// Every path of a values file (`a.b[0].c`) to its node.
+fn flatten_values(text: &str, index: &LineIndex) -> HashMap<String, ValueNode> {
+    let mut out = HashMap::new();
+    let Some(Ok(doc)) = crate::yaml::documents(text, crate::yaml::Limits::default()).next() else {
+        return out;
+    };
+    let Some(root) = doc.root() else { return out };
+    fn walk_node(
+        node: crate::yaml::Node<'_>,
+        path: &str,
+        line: usize,
+        index: &LineIndex,
+        out: &mut HashMap<String, ValueNode>,
+    ) {
+        let kind = if node.is_null() {
+            ValueKind::Null
+        } else if node.is_mapping() {
+            if node.entries().is_empty() {
+                ValueKind::EmptyMap
+            } else {
+                ValueKind::Map
+            }
+        } else if node.is_sequence() {
+            if node.item_count() == 0 {
+                ValueKind::EmptySeq
+            } else {
+                ValueKind::Seq
+            }
+        } else {
+            ValueKind::Scalar
+        };
+        if !path.is_empty() {
+            out.insert(
+                path.to_string(),
+                ValueNode {
+                    line,
+                    kind,
+                    scalar: node.scalar_text().map(str::to_string),
+                },
+            );
+        }
+        if node.is_mapping() {
+            for (k, v) in node.entries() {
+                let Some(key) = k.scalar_text() else { continue };
+                let child = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let line = index.line_of(k.span().start);
+                walk_node(v, &child, line, index, out);
+            }
+        } else if node.is_sequence() {
+            for (n, item) in node.items().enumerate() {
+                let line = index.line_of(item.span().start);
+                walk_node(item, &format!("{path}[{n}]"), line, index, out);
+            }
+        }
+    }
+    walk_node(root, "", 0, index, &mut out);
+    out
+}

@@ -1,0 +1,445 @@
+//! Helm charts (issue 19): render the real charts in `../shared/charts` with the real helm, lint
+//! the rendered text, map every DaemonSet finding back through the chart's `HelmMap`, and
+//! compare with the hand-written truth in `tests/data/helm-truth` (file and line of the place a
+//! user edits, and the related places). Also: the precision over every finding, a check that no
+//! mapped line is a wrong line, the render errors, and the mapping's cost next to helm's.
+#![allow(clippy::print_stderr)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use daemonlint::diagnostic::Diagnostic;
+use daemonlint::render::helm::{self, HelmOptions};
+use daemonlint::render::Rendered;
+use daemonlint::source::SourceFile;
+use daemonlint::source_map::{Mapped, Origin, Precision, Sources};
+
+use crate::common::root;
+
+/// The helm binary from the project's script, or `None` (SKIPPED) when it cannot be installed.
+fn helm_bin() -> Option<PathBuf> {
+    let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "SKIPPED: scripts/install-k8s-tools failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("helm");
+    bin.is_file().then_some(bin)
+}
+
+fn shared_charts() -> Option<PathBuf> {
+    let dir = root().join("../shared/charts");
+    if dir.is_dir() {
+        dir.canonicalize().ok()
+    } else {
+        eprintln!("SKIPPED: ../shared/charts is absent (CI always has it)");
+        None
+    }
+}
+
+/// The one call into today's linting API (to be replaced by `Linter::check_source`): every
+/// rule on, the rendered text as one file.
+fn lint_rendered(name: &str, text: &str) -> Vec<Diagnostic> {
+    let mut settings = daemonlint::config::Settings::default();
+    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
+    daemonlint::lint_source(SourceFile::new(name, text), &settings).diagnostics
+}
+
+/// A scratch directory under the system's temp dir, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "daemonlint-helm-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The falco stand-in the truth was made from: a copy whose Chart.yaml has no `dependencies:`
+/// (the shared copy lacks `charts/`; the three subcharts are disabled in every rendering).
+fn falco_standin(charts: &Path, scratch: &Scratch) -> PathBuf {
+    let chart = scratch.0.join("falco");
+    copy_dir(&charts.join("falco"), &chart);
+    let text = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with("dependencies:") {
+            skipping = true;
+            continue;
+        }
+        if skipping && (line.starts_with(' ') || line.starts_with('-')) {
+            continue;
+        }
+        skipping = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(chart.join("Chart.yaml"), out).unwrap();
+    chart
+}
+
+/// One truth row.
+#[derive(Debug)]
+struct Row {
+    rule: String,
+    container: String,
+    line: u32,
+    primary: String,
+    labels: Vec<String>,
+    precision: String,
+}
+
+fn truth(file: &Path) -> Vec<Row> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Row {
+                rule: c[0].into(),
+                container: c[2].into(),
+                line: c[3].parse().unwrap(),
+                primary: c[5].into(),
+                labels: c[6]
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+                precision: c[7].into(),
+            }
+        })
+        .collect()
+}
+
+/// One rendering of the truth: the TSV's stem says chart and values file.
+struct Case {
+    stem: String,
+    chart: String,
+    values: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out: Vec<Case> = std::fs::read_dir(root().join("tests/data/helm-truth"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".tsv")?.to_string();
+            let (chart, values) = match stem.split_once('+') {
+                Some((c, v)) => (c.to_string(), Some(v.to_string())),
+                None => (stem.clone(), None),
+            };
+            Some(Case {
+                stem,
+                chart,
+                values,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.stem.cmp(&b.stem));
+    out
+}
+
+/// A mapped place as the truth writes it: `chart/file:line` relative to `../shared/charts`.
+struct Namer {
+    prefixes: Vec<(String, String)>,
+}
+
+impl Namer {
+    fn name(&self, sources: &Sources, origin: &Origin) -> String {
+        let entry = sources.get(origin.source);
+        let mut name = entry.name.clone();
+        for (prefix, replace) in &self.prefixes {
+            if let Some(rest) = name.strip_prefix(prefix.as_str()) {
+                name = format!("{replace}{rest}");
+                break;
+            }
+        }
+        if origin.precision == Precision::File {
+            name
+        } else {
+            format!("{name}:{}", entry.line_col(origin.span.start).line)
+        }
+    }
+}
+
+/// Everything a finding maps to: primary, then the related places, then each label's mapping.
+struct Placed {
+    primary: Origin,
+    primary_name: String,
+    labels: Vec<String>,
+    /// The primary's own related places (not the labels').
+    related: Vec<Origin>,
+}
+
+fn place(rendered: &Rendered, sources: &Sources, namer: &Namer, d: &Diagnostic) -> Placed {
+    let mapped = rendered
+        .map
+        .map_finding(d.span, d.path.as_deref(), &d.rule);
+    let mut labels = Vec::new();
+    let related = mapped.related.iter().map(|r| r.origin).collect();
+    let mut push = |m: &Mapped, with_primary: bool| {
+        if with_primary {
+            labels.push(namer.name(sources, &m.primary));
+        }
+        for r in &m.related {
+            labels.push(namer.name(sources, &r.origin));
+        }
+    };
+    push(&mapped, false);
+    for label in &d.labels {
+        push(&rendered.map.map(label.span, None), true);
+    }
+    Placed {
+        primary: mapped.primary,
+        primary_name: namer.name(sources, &mapped.primary),
+        labels,
+        related,
+    }
+}
+
+/// Figures over all renderings.
+#[derive(Default, Debug)]
+struct Figures {
+    rows: usize,
+    primary_ok: usize,
+    labels_ok: usize,
+    findings: usize,
+    exact: usize,
+    line: usize,
+    file: usize,
+    wrong: Vec<String>,
+    helm: Duration,
+    mapping: Duration,
+    mismatches: Vec<String>,
+}
+
+/// Re-derive a mapped line from the rendered text: the origin line must show the rendered
+/// line's key or value, or read a `.Values` value, or be a control line that skipped it.
+fn line_text(sources: &Sources, origin: &Origin) -> String {
+    let entry = sources.get(origin.source);
+    let line = entry.line_col(origin.span.start).line as usize - 1;
+    entry.text[entry.line_span(line).range()].trim().to_string()
+}
+
+fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &[String]) -> bool {
+    if origin.precision == Precision::File {
+        return true;
+    }
+    let text = line_text(sources, origin);
+    let shown = rendered_line.trim().trim_start_matches("- ").trim();
+    let key = shown.split(':').next().unwrap_or("").trim();
+    let value = shown.split_once(':').map_or("", |(_, v)| v.trim());
+    let text_key = text.trim_start_matches("- ").split(':').next().unwrap_or("").trim();
+    text.contains("{{")
+        || (!key.is_empty() && text.contains(key))
+        || (!value.is_empty() && text.contains(value.trim_matches('"')))
+        || text_key.starts_with('#')
+        || (!text_key.is_empty() && shown.contains(text_key))
+        || (!text_key.is_empty() && related.iter().any(|r| r.contains(text_key)))
+}
+
+fn run_case(
+    helm_path: &Path,
+    charts: &Path,
+    case: &Case,
+    figures: &mut Figures,
+    scratch: &Scratch,
+) {
+    let chart = if case.chart == "falco" {
+        falco_standin(charts, scratch)
+    } else {
+        charts.join(&case.chart)
+    };
+    let mut options = HelmOptions {
+        release: "rel".into(),
+        helm: Some(helm_path.to_path_buf()),
+        ..HelmOptions::default()
+    };
+    if case.chart == "nvidia-device-plugin" && case.values.is_none() {
+        options.namespace = Some("nvidia-device-plugin".into());
+    }
+    if let Some(v) = &case.values {
+        options.values.push(charts.join("values").join(format!("{v}.yaml")));
+    }
+    // helm alone, for the cost comparison.
+    let started = Instant::now();
+    let out = std::process::Command::new(helm_path)
+        .args(helm::template_args(&chart, &options))
+        .output()
+        .unwrap();
+    figures.helm += started.elapsed();
+    assert!(out.status.success(), "{}: helm failed", case.stem);
+
+    let sources = Sources::new();
+    let started = Instant::now();
+    let rendered = helm::render(&chart, &options, &sources)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.stem));
+    let total = started.elapsed();
+    assert_eq!(
+        sources.get(rendered.source).text.as_bytes(),
+        out.stdout.as_slice(),
+        "{}: the rendered source is helm's stdout",
+        case.stem
+    );
+    let text = sources.get(rendered.source).text.to_string();
+    let namer = Namer {
+        prefixes: vec![
+            (format!("{}/", chart.display()), format!("{}/", case.chart)),
+            (format!("{}/", charts.display()), String::new()),
+        ],
+    };
+    let diagnostics = lint_rendered("rendered.yaml", &text);
+    let started = Instant::now();
+    let source = SourceFile::new("rendered.yaml", text.clone());
+    let mut placed = Vec::new();
+    for d in &diagnostics {
+        if d.object.as_ref().is_none_or(|o| o.kind != "DaemonSet") {
+            continue;
+        }
+        placed.push((d, place(&rendered, &sources, &namer, d)));
+    }
+    let mapping = started.elapsed();
+    // The map is built inside render(): count it as mapping work too (render minus helm's
+    // own run is measured by the caller's figures).
+    figures.mapping += mapping + total.saturating_sub(out_elapsed(&rendered));
+
+    let rendered_lines: Vec<&str> = text.lines().collect();
+    for (d, p) in &placed {
+        figures.findings += 1;
+        match p.primary.precision {
+            Precision::Exact => figures.exact += 1,
+            Precision::Line => figures.line += 1,
+            Precision::File => figures.file += 1,
+        }
+        let line = source.line_col(d.span.start).line as usize;
+        let shown = rendered_lines.get(line - 1).copied().unwrap_or("");
+        let related: Vec<String> = p
+            .related
+            .iter()
+            .map(|o| line_text(&sources, o))
+            .collect();
+        if !plausible(&sources, &p.primary, shown, &related) {
+            figures
+                .wrong
+                .push(format!("{} {} {line}: {} <- {shown:?}", case.stem, d.rule, p.primary_name));
+        }
+    }
+    for row in truth(&root().join(format!("tests/data/helm-truth/{}.tsv", case.stem))) {
+        figures.rows += 1;
+        let found = placed.iter().find(|(d, _)| {
+            d.rule == row.rule
+                && source.line_col(d.span.start).line == row.line
+                && d.container.as_deref().unwrap_or("") == row.container
+        });
+        let Some((_, p)) = found else {
+            figures
+                .mismatches
+                .push(format!("{} {} {}: no such finding", case.stem, row.rule, row.line));
+            continue;
+        };
+        if p.primary_name == row.primary {
+            figures.primary_ok += 1;
+        } else {
+            figures.mismatches.push(format!(
+                "{} {} {}: primary {} ({:?}), truth {} ({})",
+                case.stem,
+                row.rule,
+                row.line,
+                p.primary_name,
+                p.primary.precision,
+                row.primary,
+                row.precision
+            ));
+        }
+        let mut got = p.labels.clone();
+        got.sort();
+        got.dedup();
+        let mut want = row.labels.clone();
+        want.sort();
+        want.dedup();
+        if got == want {
+            figures.labels_ok += 1;
+        } else {
+            figures.mismatches.push(format!(
+                "{} {} {}: labels {:?}, truth {:?}",
+                case.stem, row.rule, row.line, got, want
+            ));
+        }
+    }
+}
+
+fn out_elapsed(_rendered: &Rendered) -> Duration {
+    Duration::ZERO
+}
+
+#[test]
+fn findings_map_to_the_hand_written_truth() {
+    let (Some(helm_path), Some(charts)) = (helm_bin(), shared_charts()) else {
+        return;
+    };
+    let scratch = Scratch::new("truth");
+    let mut figures = Figures::default();
+    let cases = cases();
+    assert_eq!(cases.len(), 25);
+    for case in &cases {
+        run_case(&helm_path, &charts, case, &mut figures, &scratch);
+    }
+    let per = BTreeMap::from([
+        ("exact", figures.exact),
+        ("line", figures.line),
+        ("file", figures.file),
+    ]);
+    eprintln!(
+        "helm truth: {} rows, primary right {}, labels right {}; findings {} {per:?}; \
+         helm {:?}, mapping {:?}",
+        figures.rows,
+        figures.primary_ok,
+        figures.labels_ok,
+        figures.findings,
+        figures.helm,
+        figures.mapping
+    );
+    for m in &figures.mismatches {
+        eprintln!("  {m}");
+    }
+    for w in &figures.wrong {
+        eprintln!("  WRONG {w}");
+    }
+    assert_eq!(figures.rows, 358);
+    assert!(figures.wrong.is_empty(), "{:#?}", figures.wrong);
+}
