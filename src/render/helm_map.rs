@@ -296,7 +296,14 @@ impl HelmMap {
                     .clone(),
                 None => Vec::new(),
             };
-            let assign = align(&line_texts[first..end], &lines, first);
+            let tokens: Vec<Option<std::collections::HashSet<String>>> = lines
+                .iter()
+                .map(|t| {
+                    let path = t.refs.first().filter(|p| !p.contains("[]"))?;
+                    (t.kind == TKind::Block).then(|| map.block_tokens(path))
+                })
+                .collect();
+            let assign = align(&line_texts[first..end], &lines, first, &tokens);
             map.docs.push(DocMap {
                 first,
                 end,
@@ -307,6 +314,40 @@ impl HelmMap {
             at = end;
         }
         map
+    }
+
+    /// What a `toYaml` of the value at `path` may show: `key=value` for scalars, `key` for
+    /// maps and lists, bare values for list items (from every values file).
+    fn block_tokens(&self, path: &str) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        for vf in &self.values {
+            for (p, node) in &vf.nodes {
+                let Some(rest) = p.strip_prefix(path) else {
+                    continue;
+                };
+                if !(rest.starts_with('.') || rest.starts_with('[')) {
+                    continue;
+                }
+                let last = p.rsplit('.').next().unwrap_or(p);
+                let scalar = node.scalar.as_deref().map(unquote);
+                if last.ends_with(']') {
+                    if let Some(v) = scalar {
+                        out.insert(v.to_string());
+                    }
+                    continue;
+                }
+                let key = last.split('[').next().unwrap_or(last);
+                match scalar {
+                    Some(v) if node.kind == ValueKind::Scalar => {
+                        out.insert(format!("{key}={v}"));
+                    }
+                    _ => {
+                        out.insert(key.to_string());
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn doc_of(&self, line: usize) -> Option<&DocMap> {
@@ -601,6 +642,40 @@ fn value_like(t: &TLine, shown: &str) -> bool {
     t.key.is_some() && shown.contains(':')
 }
 
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+        .unwrap_or(s)
+}
+
+/// What a rendered line shows, in the form of [`HelmMap::block_tokens`]; `None` for a line
+/// that is neither a key nor an item (a block scalar's text).
+fn line_token(text: &str) -> Option<String> {
+    let mut t = text.trim();
+    let mut item = false;
+    while let Some(rest) = t.strip_prefix("- ") {
+        t = rest.trim_start();
+        item = true;
+    }
+    if let Some(key) = t.strip_suffix(':') {
+        return Some(unquote(key).to_string());
+    }
+    match t.split_once(": ") {
+        Some((k, v)) => {
+            let v = v.trim();
+            if v == "|" || v == "|-" || v == ">" || v == ">-" || v == "{}" || v == "[]" {
+                Some(unquote(k).to_string())
+            } else {
+                Some(format!("{}={}", unquote(k), unquote(v)))
+            }
+        }
+        None if item => Some(unquote(t).to_string()),
+        None => None,
+    }
+}
+
 /// `a: b` and `a: "b"` and `a: 'b'` show the same thing.
 fn same_yaml_line(values_line: &str, shown: &str) -> bool {
     let norm = |s: &str| -> String {
@@ -656,32 +731,35 @@ fn block_path(
     };
     let text = rendered.get(from..to)?;
     let target_start = index.line_start(line) as usize - from;
-    let target_text = &rendered[index.line_start(line) as usize..];
-    let indent = target_text.len() - target_text.trim_start().len();
+    let line_text = text[target_start..].lines().next().unwrap_or("");
+    let indent = line_text.len() - line_text.trim_start().len();
     let mut target = target_start + indent;
-    if text[target..].starts_with("- ") {
-        // A sequence item's line: the item itself.
-        let doc = crate::yaml::documents(text, crate::yaml::Limits::default())
-            .next()?
-            .ok()?;
-        let root = doc.root()?;
-        let path = root.path_to(Span::new(target + 2, target + 3))?;
-        // `[n].key` → `[n]`
-        return Some(match path.find(']') {
-            Some(i) => path[..=i].to_string(),
-            None => path,
-        });
+    let mut item = false;
+    while text[target..].starts_with("- ") {
+        item = true;
+        target += 2;
+        while text[target..].starts_with(' ') {
+            target += 1;
+        }
     }
-    if let Some(colon) = text[target..].find(':') {
-        target += 0;
-        let _ = colon;
-    }
-    let doc = crate::yaml::documents(text, crate::yaml::Limits::default())
+    let rest = text[target..].lines().next().unwrap_or("");
+    // The key's span (`key: value`), or the scalar's (`- value`).
+    let len = match rest.find(": ").or_else(|| rest.ends_with(':').then(|| rest.len() - 1)) {
+        Some(colon) => colon,
+        None => rest.trim_end().len(),
+    };
+    let parsed = crate::yaml::documents(text, crate::yaml::Limits::default())
         .next()?
         .ok()?;
-    let root = doc.root()?;
-    root.path_to(Span::new(target, target + 1))
-        .or_else(|| root.path_to(Span::new(target, target)))
+    let root = parsed.root()?;
+    let path = root.path_to(Span::new(target, target + len))?;
+    if item {
+        // The item itself: `[n].key` → `[n]` (the innermost index written on this line).
+        if let Some(i) = path.rfind(']') {
+            return Some(path[..=i].to_string());
+        }
+    }
+    Some(path)
 }
 
 fn collect_templates(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
@@ -1122,13 +1200,28 @@ impl Expander<'_> {
             .filter(|_| depth < 8 && !inner.contains("fromYaml") && !inner.contains("toYaml"))
             .and_then(|name| self.defines.get(name).copied().map(|d| (name, d)));
         if let Some((name, def)) = def {
-            let arg = words
-                .iter()
-                .position(|w| w.trim_matches('"') == name)
-                .and_then(|i| words.get(i + 1))
-                .copied()
-                .unwrap_or("");
+            let arg_text = inner
+                .split_once(&format!("\"{name}\""))
+                .map_or("", |(_, rest)| rest)
+                .split('|')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let arg = arg_text.split_whitespace().next().unwrap_or("");
+            // `(deepCopy $ | mustMerge $args)`, `(merge (dict ...) .)`: the root with extras.
+            let root_like = arg_text.starts_with("(deepCopy $")
+                || arg_text.starts_with("(deepCopy .")
+                || ((arg_text.starts_with("(merge") || arg_text.starts_with("(mustMerge"))
+                    && (arg_text.ends_with(" $)") || arg_text.ends_with(" .)")));
             let mut inner_dot = match arg {
+                _ if root_like => {
+                    if *dot == Dot::Root || arg_text.contains('$') {
+                        Dot::Root
+                    } else {
+                        Dot::Unknown
+                    }
+                }
                 "." => dot.clone(),
                 "$" => Dot::Root,
                 a if a.starts_with(".Values.") && *dot == Dot::Root => {
@@ -1193,7 +1286,12 @@ fn matches_pieces(line: &str, pieces: &[String]) -> bool {
 }
 
 /// Align a document's rendered lines to the expanded template (see the module comment).
-fn align(rendered: &[&str], lines: &[TLine], offset: usize) -> Vec<Assign> {
+fn align(
+    rendered: &[&str],
+    lines: &[TLine],
+    offset: usize,
+    tokens: &[Option<std::collections::HashSet<String>>],
+) -> Vec<Assign> {
     const SKIP_RENDERED: i32 = -4;
     let n = rendered.len();
     let m = lines.len();
@@ -1209,6 +1307,11 @@ fn align(rendered: &[&str], lines: &[TLine], offset: usize) -> Vec<Assign> {
         .iter()
         .map(|l| (l.len() - l.trim_start().len(), l.trim()))
         .collect();
+    let shown_tokens: Vec<Option<String>> = rendered.iter().map(|l| line_token(l)).collect();
+    let fits = |j: usize, i: usize| match (&tokens[j], &shown_tokens[i]) {
+        (Some(set), Some(token)) => set.contains(token),
+        _ => true,
+    };
     let match_score: Vec<i32> = lines
         .iter()
         .map(|t| {
@@ -1236,7 +1339,9 @@ fn align(rendered: &[&str], lines: &[TLine], offset: usize) -> Vec<Assign> {
                     let (indent, text) = shown[i];
                     match t.kind {
                         TKind::Block
-                            if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() =>
+                            if t.indent.is_none_or(|b| indent >= b)
+                                && !text.is_empty()
+                                && fits(j, i) =>
                         {
                             relax(i + 1, j, here, 2, &mut score);
                         }

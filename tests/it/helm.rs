@@ -260,7 +260,25 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
     if origin.precision == Precision::File {
         return true;
     }
-    let text = line_text(sources, origin);
+    let mut text = line_text(sources, origin);
+    if text.starts_with("- ") {
+        // A list item: its body (toYaml sorts keys, so the rendered item's first key may be
+        // any of the item's keys).
+        let entry = sources.get(origin.source);
+        let first = entry.line_col(origin.span.start).line as usize - 1;
+        let span = entry.line_span(first);
+        let raw = &entry.text[span.range()];
+        let indent = raw.len() - raw.trim_start().len();
+        for n in first + 1..entry.line_index().line_count() {
+            let span = entry.line_span(n);
+            let raw = &entry.text[span.range()];
+            if raw.trim().is_empty() || raw.len() - raw.trim_start().len() <= indent {
+                break;
+            }
+            text.push('\n');
+            text.push_str(raw.trim());
+        }
+    }
     let shown = rendered_line.trim().trim_start_matches("- ").trim();
     let key = shown.split(':').next().unwrap_or("").trim();
     let value = shown.split_once(':').map_or("", |(_, v)| v.trim());
