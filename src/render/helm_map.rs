@@ -350,6 +350,31 @@ impl HelmMap {
         out
     }
 
+    /// Each rendered line with what it was aligned to (for diagnosing the alignment).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        for doc in &self.docs {
+            for (k, a) in doc.assign.iter().enumerate() {
+                let line = doc.first + k;
+                let what = match a {
+                    Assign::None => "-".to_string(),
+                    Assign::Text(t) => {
+                        let t = &doc.lines[*t as usize];
+                        format!("T {}:{}", t.file, t.line + 1)
+                    }
+                    Assign::Block(b, start) => {
+                        let t = &doc.lines[*b as usize];
+                        format!("B {}:{} {:?} from {}", t.file, t.line + 1, t.refs, start + 1)
+                    }
+                };
+                out.push_str(&format!("{:5} {:40} | {}\n", line + 1, what, self.rendered_line(line)));
+            }
+        }
+        out
+    }
+
     fn doc_of(&self, line: usize) -> Option<&DocMap> {
         self.docs.iter().find(|d| line >= d.first && line < d.end)
     }
@@ -431,6 +456,9 @@ impl HelmMap {
             Assign::Text(t) => {
                 let t = &doc.lines[t as usize];
                 if !t.has_action {
+                    if let Some(flag) = self.switched_on_by(doc, t) {
+                        return flag;
+                    }
                     return self.tline_origin(t, Precision::Exact).into();
                 }
                 // `key: {{ .Values.x }}`: the value's own line in the values files.
@@ -469,6 +497,40 @@ impl HelmMap {
                 }
             }
         }
+    }
+
+    /// A literal line that is the only line of an `{{ if .Values.flag }}` set to `true`: the
+    /// flag is where the user turns it off.
+    fn switched_on_by(&self, doc: &DocMap, t: &TLine) -> Option<Mapped> {
+        let g = *t.guards.last()?;
+        let guard = &doc.lines[g as usize];
+        if guard.kind != TKind::Control(Ctl::If) || guard.refs.len() != 1 {
+            return None;
+        }
+        let expr = self.files[guard.file].line_text(guard.line);
+        // Only a plain test of the value (`if .Values.x`), not a comparison or a negation.
+        let plain = actions(expr).iter().any(|(_, _, inner)| {
+            inner.split_whitespace().count() == 2 && inner.starts_with("if ")
+        });
+        let body = doc
+            .lines
+            .iter()
+            .filter(|l| l.kind != TKind::Control(Ctl::End) && l.guards.last() == Some(&g))
+            .count();
+        if !plain || body != 1 {
+            return None;
+        }
+        let (file, node) = self.lookup(&guard.refs[0])?;
+        if node.scalar.as_deref() != Some("true") {
+            return None;
+        }
+        Some(Mapped {
+            primary: self.files[file].origin(node.line, Precision::Exact),
+            related: vec![
+                self.related(guard, "the condition that writes the field"),
+                self.related(t, "the template line that writes the field"),
+            ],
+        })
     }
 
     /// An absent field: the template's key line for `key` under the rendered line `parent`
@@ -556,6 +618,12 @@ impl HelmMap {
     #[must_use]
     pub fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
         let line = self.rendered_lines.line_of(span.start);
+        // A container finding reported at `name:`: the container is the item holding it.
+        let item = if path.is_some_and(|p| p.ends_with(".name")) {
+            self.item_line(line)
+        } else {
+            line
+        };
         let absent = match (rule, path) {
             ("missing-priority-class", _) => Some(("priorityClassName", Precision::Exact)),
             ("missing-control-plane-toleration", _) => Some(("tolerations", Precision::Exact)),
@@ -570,7 +638,7 @@ impl HelmMap {
             _ => None,
         };
         if let Some(mut mapped) =
-            absent.and_then(|(key, precision)| self.map_absent(line, key, precision))
+            absent.and_then(|(key, precision)| self.map_absent(item, key, precision))
         {
             if rule == "run-as-root" {
                 // The pod-level place is the other fix.
@@ -583,6 +651,22 @@ impl HelmMap {
             }
             return mapped;
         }
+        if let (
+            "missing-resource-requests" | "missing-resource-limits",
+            Some(p),
+        ) = (rule, path)
+        {
+            let part = if rule == "missing-resource-limits" {
+                "limits"
+            } else {
+                "requests"
+            };
+            if p.ends_with(".resources") {
+                if let Some(mapped) = self.map_resources(line, part) {
+                    return mapped;
+                }
+            }
+        }
         let mut mapped = self.map_line(line);
         if rule == "run-as-root" && path.is_some_and(|p| p.ends_with("securityContext")) {
             // A block that exists without `runAsNonRoot`: the map's key, not a value inside.
@@ -591,6 +675,93 @@ impl HelmMap {
             }
         }
         mapped
+    }
+
+    /// The rendered line of the list item holding `line` (itself when it starts one).
+    fn item_line(&self, line: usize) -> usize {
+        let text = self.rendered_line(line);
+        let indent = text.len() - text.trim_start().len();
+        if text.trim_start().starts_with("- ") || indent < 2 {
+            return line;
+        }
+        let first = self.doc_of(line).map_or(0, |d| d.first);
+        (first..line)
+            .rev()
+            .find(|&l| {
+                let t = self.rendered_line(l);
+                let i = t.len() - t.trim_start().len();
+                i + 2 == indent && t.trim_start().starts_with("- ")
+            })
+            .unwrap_or(line)
+    }
+
+    /// `resources:` present without what the rule wants: the values map that fills it (its
+    /// `limits`/`requests` when set), or the empty value that chose a literal default.
+    fn map_resources(&self, line: usize, part: &str) -> Option<Mapped> {
+        let doc = self.doc_of(line)?;
+        let Assign::Text(k) = doc.assign[line - doc.first] else {
+            return None;
+        };
+        let key_line = &doc.lines[k as usize];
+        let next = doc.lines.get(k as usize + 1)?;
+        if next.kind == TKind::Block {
+            let path = next.refs.first()?;
+            let sub = format!("{path}.{part}");
+            let (path, node) = match self.lookup(&sub) {
+                Some((_, node)) => (sub, node),
+                None => (path.clone(), self.lookup(path)?.1),
+            };
+            let primary = self.values_origin(&path, None)?;
+            let precision = if node.kind.is_empty() {
+                Precision::Exact
+            } else {
+                Precision::Line
+            };
+            return Some(Mapped {
+                primary: Origin {
+                    precision,
+                    ..primary
+                },
+                related: vec![
+                    self.related(key_line, "the template's key line"),
+                    self.related(next, "the template line that emits the value"),
+                ],
+            });
+        }
+        // A literal default in the `else` of `{{ with .Values.x }}`: x left empty chose it.
+        let g = *key_line.guards.last()?;
+        let guard = &doc.lines[g as usize];
+        if guard.kind != TKind::Control(Ctl::Else) {
+            return None;
+        }
+        let opener = doc.lines[..g as usize]
+            .iter()
+            .rev()
+            .find(|l| {
+                matches!(l.kind, TKind::Control(Ctl::With | Ctl::If))
+                    && l.guards.len() == guard.guards.len()
+            })?;
+        let path = opener.refs.first()?;
+        let (file, node) = self.lookup(path)?;
+        if !node.kind.is_empty() {
+            return None;
+        }
+        let mut related = vec![
+            self.related(opener, "the condition that chose the default"),
+            self.related(guard, "the default's branch"),
+        ];
+        // The literal `limits:`/`requests:` line of the default, when there is one.
+        if let Some(part_line) = doc.lines[k as usize + 1..]
+            .iter()
+            .take_while(|l| l.guards.last() == Some(&g))
+            .find(|l| l.kind == TKind::Text && l.key.as_deref() == Some(part))
+        {
+            related.push(self.related(part_line, "the default the template writes"));
+        }
+        Some(Mapped {
+            primary: self.files[file].origin(node.line, Precision::Line),
+            related,
+        })
     }
 
     /// `securityContext:` present: the values map that fills it.
@@ -1293,6 +1464,7 @@ fn align(
     tokens: &[Option<std::collections::HashSet<String>>],
 ) -> Vec<Assign> {
     const SKIP_RENDERED: i32 = -4;
+    const ABSORB_KNOWN: i32 = 5;
     let n = rendered.len();
     let m = lines.len();
     if m == 0 || n == 0 {
@@ -1308,15 +1480,25 @@ fn align(
         .map(|l| (l.len() - l.trim_start().len(), l.trim()))
         .collect();
     let shown_tokens: Vec<Option<String>> = rendered.iter().map(|l| line_token(l)).collect();
+    // A block absorbs a line that its value shows (scored like a match), or any line when its
+    // value is unknown (scored nothing).
     let fits = |j: usize, i: usize| match (&tokens[j], &shown_tokens[i]) {
-        (Some(set), Some(token)) => set.contains(token),
-        _ => true,
+        (Some(set), Some(token)) => set.contains(token).then_some(ABSORB_KNOWN),
+        (Some(_), None) | (None, _) => Some(0),
     };
     let match_score: Vec<i32> = lines
         .iter()
         .map(|t| {
-            let literal: usize = t.pieces.iter().map(String::len).sum();
-            if literal == 0 { 1 } else { 6 + literal.min(24) as i32 }
+            let literal: usize = t
+                .pieces
+                .iter()
+                .map(|p| p.trim_start_matches('-').trim().len())
+                .sum();
+            if literal < 2 {
+                1
+            } else {
+                6 + literal.min(24) as i32
+            }
         })
         .collect();
     for i in 0..=n {
@@ -1338,12 +1520,10 @@ fn align(
                 if i < n {
                     let (indent, text) = shown[i];
                     match t.kind {
-                        TKind::Block
-                            if t.indent.is_none_or(|b| indent >= b)
-                                && !text.is_empty()
-                                && fits(j, i) =>
-                        {
-                            relax(i + 1, j, here, 2, &mut score);
+                        TKind::Block if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() => {
+                            if let Some(gain) = fits(j, i) {
+                                relax(i + 1, j, here + gain, 2, &mut score);
+                            }
                         }
                         TKind::Text
                             if t.indent.is_none_or(|b| b == indent)

@@ -289,6 +289,7 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
         || text_key.starts_with('#')
         || (!text_key.is_empty() && shown.contains(text_key))
         || (!text_key.is_empty() && related.iter().any(|r| r.contains(text_key)))
+        || (key == "resources" && matches!(text_key, "limits" | "requests"))
 }
 
 fn run_case(
@@ -460,4 +461,42 @@ fn findings_map_to_the_hand_written_truth() {
     }
     assert_eq!(figures.rows, 358);
     assert!(figures.wrong.is_empty(), "{:#?}", figures.wrong);
+}
+
+/// `DAEMONLINT_HELM_EXPLAIN=chart[+values]` prints the alignment of that rendering.
+#[test]
+fn explain_one_rendering() {
+    let Ok(stem) = std::env::var("DAEMONLINT_HELM_EXPLAIN") else {
+        return;
+    };
+    let (Some(helm_path), Some(charts)) = (helm_bin(), shared_charts()) else {
+        return;
+    };
+    let (chart, values) = stem.split_once('+').map_or((stem.as_str(), None), |(c, v)| (c, Some(v)));
+    let scratch = Scratch::new("explain");
+    let chart = if chart == "falco" {
+        falco_standin(&charts, &scratch)
+    } else {
+        charts.join(chart)
+    };
+    let mut options = HelmOptions {
+        release: "rel".into(),
+        helm: Some(helm_path),
+        ..HelmOptions::default()
+    };
+    if let Some(v) = values {
+        options.values.push(charts.join("values").join(format!("{v}.yaml")));
+    } else if stem == "nvidia-device-plugin" {
+        options.namespace = Some("nvidia-device-plugin".into());
+    }
+    let sources = Sources::new();
+    let out = std::process::Command::new(options.helm.clone().unwrap())
+        .args(helm::template_args(&chart, &options))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut files = vec![chart.join("values.yaml")];
+    files.extend(options.values.iter().cloned());
+    let map = helm::HelmMap::build(&chart, &text, &files, &sources);
+    eprintln!("{}", map.explain());
 }
