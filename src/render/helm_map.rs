@@ -734,13 +734,10 @@ impl HelmMap {
         if guard.kind != TKind::Control(Ctl::Else) {
             return None;
         }
-        let opener = doc.lines[..g as usize]
-            .iter()
-            .rev()
-            .find(|l| {
-                matches!(l.kind, TKind::Control(Ctl::With | Ctl::If))
-                    && l.guards.len() == guard.guards.len()
-            })?;
+        let opener = &doc.lines[*guard.guards.last()? as usize];
+        if !matches!(opener.kind, TKind::Control(Ctl::With | Ctl::If)) {
+            return None;
+        }
         let path = opener.refs.first()?;
         let (file, node) = self.lookup(path)?;
         if !node.kind.is_empty() {
