@@ -677,6 +677,28 @@ impl HelmMap {
         mapped
     }
 
+    /// The first map from the values that fills the key at expanded line `k` (a block's value,
+    /// or a map a helper included under the key tests or emits).
+    fn map_value_under<'d>(&self, doc: &'d DocMap, k: usize) -> Option<(String, &'d TLine)> {
+        let key_indent = doc.lines[k].indent?;
+        for t in &doc.lines[k + 1..] {
+            if t.kind == TKind::Text && t.indent.is_some_and(|i| i <= key_indent) {
+                break;
+            }
+            for path in &t.refs {
+                if path.contains("[]") {
+                    continue;
+                }
+                if let Some((_, node)) = self.lookup(path) {
+                    if matches!(node.kind, ValueKind::Map | ValueKind::EmptyMap) {
+                        return Some((path.clone(), t));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// The rendered line of the list item holding `line` (itself when it starts one).
     fn item_line(&self, line: usize) -> usize {
         let text = self.rendered_line(line);
@@ -768,12 +790,8 @@ impl HelmMap {
             return None;
         };
         let key_line = &doc.lines[k as usize];
-        let next = doc.lines.get(k as usize + 1)?;
-        if next.kind != TKind::Block {
-            return None;
-        }
-        let path = next.refs.first()?;
-        let primary = self.values_origin(path, None)?;
+        let (path, next) = self.map_value_under(doc, k as usize)?;
+        let primary = self.values_origin(&path, None)?;
         Some(Mapped {
             primary: Origin {
                 precision: Precision::Line,
