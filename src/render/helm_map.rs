@@ -303,7 +303,8 @@ impl HelmMap {
                     (t.kind == TKind::Block).then(|| map.block_tokens(path))
                 })
                 .collect();
-            let assign = align(&line_texts[first..end], &lines, first, &tokens);
+            let dead = map.dead_lines(&lines);
+            let assign = align(&line_texts[first..end], &lines, first, &tokens, &dead);
             map.docs.push(DocMap {
                 first,
                 end,
@@ -373,6 +374,123 @@ impl HelmMap {
             }
         }
         out
+    }
+
+    /// Whether a value is true for a template's `if`/`with` (unset, null, empty, false, 0 and
+    /// "" are false).
+    fn truthy(&self, path: &str) -> bool {
+        match self.lookup(path) {
+            None => false,
+            Some((_, node)) => match node.kind {
+                ValueKind::Null | ValueKind::EmptyMap | ValueKind::EmptySeq => false,
+                ValueKind::Map | ValueKind::Seq => true,
+                ValueKind::Scalar => !matches!(
+                    node.scalar.as_deref().map(unquote),
+                    Some("false" | "0" | "" | "~" | "null")
+                ),
+            },
+        }
+    }
+
+    /// The value of a control line's condition, when it is a simple test of one value.
+    fn condition(&self, t: &TLine) -> Option<bool> {
+        let TKind::Control(ctl) = t.kind else {
+            return None;
+        };
+        let [path] = t.refs.as_slice() else {
+            return None;
+        };
+        if path.contains("[]") {
+            return None;
+        }
+        let text = self.files[t.file].line_text(t.line);
+        let inner = actions(text).into_iter().map(|(_, _, i)| i).find(|i| {
+            matches!(keyword(i), Some("if" | "with" | "range" | "else"))
+        })?;
+        let expr = inner
+            .strip_prefix("else")
+            .map_or(inner.as_str(), str::trim)
+            .trim();
+        let expr = match ctl {
+            Ctl::Else => expr.strip_prefix("if ")?.trim(),
+            _ => expr.split_once(' ').map(|(_, e)| e.trim())?,
+        };
+        let words: Vec<&str> = expr.split_whitespace().collect();
+        match words.as_slice() {
+            [_] => Some(self.truthy(path)),
+            ["not", _] => Some(!self.truthy(path)),
+            ["ne", "(len", _, "0"] | ["gt", "(len", _, "0"] => Some(self.truthy(path)),
+            ["eq", a, b] | ["ne", a, b] => {
+                let lit = if a.starts_with('"') { a } else { b };
+                if !lit.starts_with('"') {
+                    return None;
+                }
+                let (_, node) = self.lookup(path)?;
+                let v = node.scalar.as_deref().map(unquote)?;
+                let same = v == lit.trim_matches('"');
+                Some(if words[0] == "eq" { same } else { !same })
+            }
+            _ => None,
+        }
+    }
+
+    /// The expanded lines in a branch the values rule out.
+    fn dead_lines(&self, lines: &[TLine]) -> Vec<bool> {
+        let conds: Vec<Option<bool>> = lines.iter().map(|t| self.condition(t)).collect();
+        // A branch line is taken when its own test passes and no earlier branch of its chain
+        // did; `Some(false)` when the values rule it out.
+        let mut taken: Vec<Option<bool>> = vec![None; lines.len()];
+        for (j, t) in lines.iter().enumerate() {
+            match t.kind {
+                TKind::Control(Ctl::If | Ctl::With | Ctl::Range) => taken[j] = conds[j],
+                TKind::Control(Ctl::Else) => {
+                    let prev = t.guards.last().map(|&g| g as usize);
+                    let before = prev.and_then(|p| {
+                        // The chain so far was taken if the previous branch or any before it was.
+                        let mut k = Some(p);
+                        let mut any_true = false;
+                        let mut all_known = true;
+                        while let Some(b) = k {
+                            match (lines[b].kind, conds[b]) {
+                                (_, Some(true)) => any_true = true,
+                                (_, Some(false)) => {}
+                                _ => all_known = false,
+                            }
+                            k = if lines[b].kind == TKind::Control(Ctl::Else) {
+                                lines[b].guards.last().map(|&g| g as usize)
+                            } else {
+                                None
+                            };
+                        }
+                        if any_true {
+                            Some(true)
+                        } else if all_known {
+                            Some(false)
+                        } else {
+                            None
+                        }
+                    });
+                    let own = if actions(self.files[t.file].line_text(t.line))
+                        .iter()
+                        .any(|(_, _, i)| i.starts_with("else if"))
+                    {
+                        conds[j]
+                    } else {
+                        Some(true)
+                    };
+                    taken[j] = match (before, own) {
+                        (Some(true), _) | (_, Some(false)) => Some(false),
+                        (Some(false), Some(true)) => Some(true),
+                        _ => None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        lines
+            .iter()
+            .map(|t| t.guards.iter().any(|&g| taken[g as usize] == Some(false)))
+            .collect()
     }
 
     fn doc_of(&self, line: usize) -> Option<&DocMap> {
@@ -1477,6 +1595,7 @@ fn align(
     lines: &[TLine],
     offset: usize,
     tokens: &[Option<std::collections::HashSet<String>>],
+    dead: &[bool],
 ) -> Vec<Assign> {
     const SKIP_RENDERED: i32 = -4;
     const ABSORB_KNOWN: i32 = 5;
@@ -1532,7 +1651,7 @@ fn align(
             if j < m {
                 relax(i, j + 1, here, 1, &mut score);
                 let t = &lines[j];
-                if i < n {
+                if i < n && !dead[j] {
                     let (indent, text) = shown[i];
                     match t.kind {
                         TKind::Block if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() => {
