@@ -573,6 +573,9 @@ impl HelmMap {
             Assign::None => file_only,
             Assign::Text(t) => {
                 let t = &doc.lines[t as usize];
+                if let Some(mapped) = self.map_in_range(doc, line, t, shown) {
+                    return mapped;
+                }
                 if !t.has_action {
                     if let Some(flag) = self.switched_on_by(doc, t) {
                         return flag;
@@ -615,6 +618,91 @@ impl HelmMap {
                 }
             }
         }
+    }
+
+    /// A line written by a `range` over a values list: the list item of this iteration (found
+    /// by counting the iterations in the rendered text, and checked against it).
+    fn map_in_range(&self, doc: &DocMap, line: usize, t: &TLine, shown: &str) -> Option<Mapped> {
+        let r = t
+            .guards
+            .iter()
+            .rev()
+            .copied()
+            .find(|&g| doc.lines[g as usize].kind == TKind::Control(Ctl::Range))?;
+        let range = &doc.lines[r as usize];
+        let list = range.refs.first().filter(|p| !p.contains("[]"))?;
+        // Iterations: a match to a body line at or before the previous one starts a new one.
+        let mut iteration = 0usize;
+        let mut last: Option<u32> = None;
+        let mut start = doc.first;
+        for l in doc.first..=line {
+            let Assign::Text(j) = doc.assign[l - doc.first] else {
+                continue;
+            };
+            if !doc.lines[j as usize].guards.contains(&r) {
+                if last.is_some() && j < r {
+                    last = None;
+                    iteration = 0;
+                }
+                continue;
+            }
+            if let Some(prev) = last {
+                if j <= prev {
+                    iteration += 1;
+                    start = l;
+                }
+            } else {
+                start = l;
+            }
+            last = Some(j);
+        }
+        let item = format!("{list}[{iteration}]");
+        let (file, node) = self.lookup(&item)?;
+        // The iteration's rendered lines must show the item's values.
+        let mut end = line + 1;
+        while end < doc.end {
+            match doc.assign[end - doc.first] {
+                Assign::Text(j) if doc.lines[j as usize].guards.contains(&r) => {
+                    if Some(j) <= last.filter(|_| end > line) {
+                        break;
+                    }
+                }
+                Assign::Text(_) => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        let region: Vec<&str> = (start..end).map(|l| self.rendered_line(l)).collect();
+        let scalars: Vec<String> = self
+            .values
+            .iter()
+            .filter(|vf| vf.file == file)
+            .flat_map(|vf| {
+                vf.nodes.iter().filter_map(|(p, n)| {
+                    (p == &item || p.starts_with(&format!("{item}.")))
+                        .then(|| n.scalar.as_deref().map(|v| unquote(v).to_string()))
+                        .flatten()
+                })
+            })
+            .filter(|v| v.len() > 1)
+            .collect();
+        if scalars.is_empty() || !scalars.iter().all(|v| region.iter().any(|l| l.contains(v.as_str()))) {
+            return None;
+        }
+        // The field's own line when the template line reads one, else the item.
+        let field = t.refs.iter().find(|p| p.contains("[]")).map(|p| p.replacen("[]", &format!("[{iteration}]"), 1));
+        if let Some(field) = field.filter(|f| f != &item && !shown.starts_with("- ")) {
+            if let Some(origin) = self.values_origin(&field, Some(shown)) {
+                return Some(Mapped {
+                    primary: origin,
+                    related: vec![self.related(t, "the template line that uses this value")],
+                });
+            }
+        }
+        Some(Mapped {
+            primary: self.files[file].origin(node.line, Precision::Line),
+            related: vec![self.related(t, "the template line that writes each item")],
+        })
     }
 
     /// A literal line that is the only line of an `{{ if .Values.flag }}` set to `true`: the
@@ -785,6 +873,15 @@ impl HelmMap {
                 }
             }
         }
+        if rule == "writable-host-path" {
+            // A mount that says `readOnly: false`: that line is the fix.
+            if let Some(ro) = self.item_field(line, "readOnly") {
+                let mapped = self.map_line(ro);
+                if mapped.primary.precision != Precision::File {
+                    return mapped;
+                }
+            }
+        }
         let mut mapped = self.map_line(line);
         if rule == "run-as-root" && path.is_some_and(|p| p.ends_with("securityContext")) {
             // A block that exists without `runAsNonRoot`: the map's key, not a value inside.
@@ -815,6 +912,30 @@ impl HelmMap {
             }
         }
         None
+    }
+
+    /// The rendered line of `key` in the list item that starts at `line`.
+    fn item_field(&self, line: usize, key: &str) -> Option<usize> {
+        let doc = self.doc_of(line)?;
+        let text = self.rendered_line(line);
+        let trimmed = text.trim_start();
+        if !trimmed.starts_with("- ") {
+            return None;
+        }
+        let indent = text.len() - trimmed.len() + 2;
+        let wanted = format!("{key}:");
+        if trimmed[2..].starts_with(&wanted) {
+            return Some(line);
+        }
+        (line + 1..doc.end)
+            .take_while(|&l| {
+                let t = self.rendered_line(l);
+                t.len() - t.trim_start().len() >= indent && !t.trim().is_empty()
+            })
+            .find(|&l| {
+                let t = self.rendered_line(l);
+                t.len() - t.trim_start().len() == indent && t.trim_start().starts_with(&wanted)
+            })
     }
 
     /// The rendered line of the list item holding `line` (itself when it starts one).

@@ -279,7 +279,8 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
             text.push_str(raw.trim());
         }
     }
-    let shown = rendered_line.trim().trim_start_matches("- ").trim();
+    let head = rendered_line.lines().next().unwrap_or("");
+    let shown = head.trim().trim_start_matches("- ").trim();
     let key = shown.split(':').next().unwrap_or("").trim();
     let value = shown.split_once(':').map_or("", |(_, v)| v.trim());
     let text_key = text.trim_start_matches("- ").split(':').next().unwrap_or("").trim();
@@ -287,7 +288,7 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
         || (!key.is_empty() && text.contains(key))
         || (!value.is_empty() && text.contains(value.trim_matches('"')))
         || text_key.starts_with('#')
-        || (!text_key.is_empty() && shown.contains(text_key))
+        || (!text_key.is_empty() && rendered_line.contains(text_key))
         || (!text_key.is_empty() && related.iter().any(|r| r.contains(text_key)))
         || (key == "resources" && matches!(text_key, "limits" | "requests"))
 }
@@ -366,7 +367,18 @@ fn run_case(
             Precision::File => figures.file += 1,
         }
         let line = source.line_col(d.span.start).line as usize;
-        let shown = rendered_lines.get(line - 1).copied().unwrap_or("");
+        // The rendered line, with the rest of its item or mapping when it opens one.
+        let first = rendered_lines.get(line - 1).copied().unwrap_or("");
+        let indent = first.len() - first.trim_start().len();
+        let mut shown = first.to_string();
+        for next in rendered_lines.iter().skip(line) {
+            if next.len() - next.trim_start().len() <= indent || next.trim().is_empty() {
+                break;
+            }
+            shown.push('\n');
+            shown.push_str(next.trim());
+        }
+        let shown = shown.as_str();
         let related: Vec<String> = p
             .related
             .iter()
