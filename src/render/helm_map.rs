@@ -570,7 +570,10 @@ impl HelmMap {
         let shown = self.rendered_line(line).trim();
         let shown = shown.strip_prefix("- ").unwrap_or(shown).trim();
         match doc.assign[line - doc.first] {
-            Assign::None => file_only,
+            Assign::None => match self.value_search(shown) {
+                Some(origin) => origin.into(),
+                None => file_only,
+            },
             Assign::Text(t) => {
                 let t = &doc.lines[t as usize];
                 if let Some(mapped) = self.map_in_range(doc, line, t, shown) {
@@ -602,6 +605,13 @@ impl HelmMap {
             Assign::Block(b, start) => {
                 let t = &doc.lines[b as usize];
                 let Some(base) = t.refs.first().filter(|p| !p.contains("[]")) else {
+                    // A value a helper computed (`toYaml $volumes`): a path the values hold.
+                    if let Some(origin) = self.value_search(shown) {
+                        return Mapped {
+                            primary: origin,
+                            related: vec![self.related(t, "the template line that emits this value")],
+                        };
+                    }
                     return self.tline_origin(t, Precision::Line).into();
                 };
                 let Some(sub) = block_path(&self.rendered, &self.rendered_lines, doc, start as usize, line)
@@ -703,6 +713,53 @@ impl HelmMap {
             primary: self.files[file].origin(node.line, Precision::Line),
             related: vec![self.related(t, "the template line that writes each item")],
         })
+    }
+
+    /// A rendered path value (`/var/run/docker.sock`, or `/host/var/run/docker.sock` that a
+    /// helper prefixed) that a values file holds: the first such value in the merged values.
+    fn value_search(&self, shown: &str) -> Option<Origin> {
+        let (_, value) = shown.split_once(": ")?;
+        let value = unquote(value);
+        if !value.starts_with('/') || value.len() < 6 {
+            return None;
+        }
+        let mut best: Option<(usize, usize, bool)> = None; // (file, line, equal)
+        for vf in &self.values {
+            for (path, node) in &vf.nodes {
+                let Some(s) = node.scalar.as_deref().map(unquote) else {
+                    continue;
+                };
+                let equal = s == value;
+                let suffix = !equal
+                    && s.len() >= 8
+                    && s.starts_with('/')
+                    && value.ends_with(s)
+                    && value.len() > s.len();
+                if !(equal || suffix) {
+                    continue;
+                }
+                // Only what Helm's merge kept.
+                if self.lookup(path).map(|(f, _)| f) != Some(vf.file) {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    Some((f, l, _)) => (vf.file, node.line) < (f, l),
+                };
+                if better {
+                    best = Some((vf.file, node.line, equal));
+                }
+            }
+        }
+        let (file, line, equal) = best?;
+        let tf = &self.files[file];
+        let shown_line = tf.line_text(line).trim().trim_start_matches("- ").to_string();
+        let precision = if equal && same_yaml_line(&shown_line, shown) {
+            Precision::Exact
+        } else {
+            Precision::Line
+        };
+        Some(tf.origin(line, precision))
     }
 
     /// A literal line that is the only line of an `{{ if .Values.flag }}` set to `true`: the
@@ -938,6 +995,23 @@ impl HelmMap {
             })
     }
 
+    /// The line of `key` directly under the mapping key at `line`.
+    fn child_line(&self, line: usize, key: &str) -> Option<usize> {
+        let doc = self.doc_of(line)?;
+        let text = self.rendered_line(line);
+        let indent = text.len() - text.trim_start().len() + 2;
+        let wanted = format!("{key}:");
+        (line + 1..doc.end)
+            .take_while(|&l| {
+                let t = self.rendered_line(l);
+                t.len() - t.trim_start().len() >= indent
+            })
+            .find(|&l| {
+                let t = self.rendered_line(l);
+                t.len() - t.trim_start().len() == indent && t.trim_start().starts_with(&wanted)
+            })
+    }
+
     /// The rendered line of the list item holding `line` (itself when it starts one).
     fn item_line(&self, line: usize) -> usize {
         let text = self.rendered_line(line);
@@ -1054,7 +1128,17 @@ impl HelmMap {
 
 impl SourceMap for HelmMap {
     fn map(&self, span: Span, _path: Option<&str>) -> Mapped {
-        self.map_line(self.rendered_lines.line_of(span.start))
+        let line = self.rendered_lines.line_of(span.start);
+        // A whole hostPath volume (a rule's label): its path is what the user sets.
+        if self.rendered_lines.line_of(span.end.saturating_sub(1)) > line {
+            if let Some(path) = self
+                .item_field(line, "hostPath")
+                .and_then(|h| self.child_line(h, "path"))
+            {
+                return self.map_line(path);
+            }
+        }
+        self.map_line(line)
     }
 
     fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {

@@ -291,6 +291,13 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
         || (!text_key.is_empty() && rendered_line.contains(text_key))
         || (!text_key.is_empty() && related.iter().any(|r| r.contains(text_key)))
         || (key == "resources" && matches!(text_key, "limits" | "requests"))
+        || {
+            // A values scalar the rendered value shows (a helper may prefix it).
+            let first = text.lines().next().unwrap_or("").trim_start_matches("- ");
+            let v = first.split_once(": ").map_or(first, |(_, v)| v).trim();
+            let v = v.trim_matches(|c| matches!(c, '"' | '[' | ']' | ',' | '\''));
+            v.len() >= 6 && rendered_line.contains(v)
+        }
 }
 
 fn run_case(
