@@ -270,7 +270,12 @@ pub struct HelmErrorAt {
 /// Find the first template location in helm's error output.
 #[must_use]
 pub fn parse_error_location(stderr: &str) -> Option<HelmErrorAt> {
-    for (marker, close) in [("template: ", ':'), ("parse error at (", ')'), ("(", ')')] {
+    for (marker, close) in [
+        ("template: ", ':'),
+        ("parse error at (", ')'),
+        ("YAML parse error on ", ':'),
+        ("(", ')'),
+    ] {
         let mut rest = stderr;
         while let Some(at) = rest.find(marker) {
             let after = &rest[at + marker.len()..];
@@ -337,4 +342,76 @@ fn template_error(chart: &Path, stderr: &str, sources: &Sources) -> RenderError 
         }
     }
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_error_locations_are_read() {
+        let at = parse_error_location(
+            "Error: template: agent/templates/ds.yaml:12:5: executing \"agent/templates/ds.yaml\" \
+             at <.Values.x.y>: nil pointer evaluating interface {}.y",
+        );
+        assert_eq!(
+            at,
+            Some(HelmErrorAt {
+                template: "agent/templates/ds.yaml".into(),
+                line: Some(12),
+                column: Some(5),
+            })
+        );
+        let at = parse_error_location(
+            "Error: parse error at (agent/templates/ds.yaml:7): function \"nope\" not defined",
+        );
+        assert_eq!(
+            at,
+            Some(HelmErrorAt {
+                template: "agent/templates/ds.yaml".into(),
+                line: Some(7),
+                column: None,
+            })
+        );
+        let at = parse_error_location(
+            "Error: execution error at (agent/templates/ds.yaml:3:14): set agent.level",
+        );
+        assert_eq!(at.map(|a| (a.line, a.column)), Some((Some(3), Some(14))));
+        let at = parse_error_location(
+            "Error: YAML parse error on agent/templates/ds.yaml: error converting YAML to JSON: \
+             yaml: line 5: did not find expected key",
+        );
+        assert_eq!(
+            at,
+            Some(HelmErrorAt {
+                template: "agent/templates/ds.yaml".into(),
+                line: None,
+                column: None,
+            })
+        );
+        assert_eq!(parse_error_location("Error: chart requires kubeVersion: >=1.30"), None);
+    }
+
+    #[test]
+    fn template_arguments_keep_the_order_of_values_files() {
+        let options = HelmOptions {
+            release: "rel".into(),
+            namespace: Some("ns".into()),
+            kube_version: Some("1.30.0".into()),
+            values: vec![PathBuf::from("a.yaml"), PathBuf::from("b.yaml")],
+            set_values: vec!["x=1".into()],
+            ..HelmOptions::default()
+        };
+        let args: Vec<String> = template_args(Path::new("chart"), &options)
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "template", "rel", "chart", "--namespace", "ns", "--kube-version", "1.30.0",
+                "--values", "a.yaml", "--values", "b.yaml", "--set", "x=1"
+            ]
+        );
+    }
 }

@@ -498,7 +498,13 @@ impl HelmMap {
     }
 
     fn rendered_line(&self, line: usize) -> &str {
-        self.rendered.lines().nth(line).unwrap_or("")
+        if line >= self.rendered_lines.line_count() {
+            return "";
+        }
+        let start = self.rendered_lines.line_start(line) as usize;
+        let rest = &self.rendered[start.min(self.rendered.len())..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        rest[..end].strip_suffix('\r').unwrap_or(&rest[..end])
     }
 
     /// The values node that Helm's merge kept for `path`: the last file that set it (for a map,
@@ -561,6 +567,18 @@ impl HelmMap {
         Some(tf.origin(node.line, precision))
     }
 
+    /// The values line of a scalar a template line writes as its value (`key: {{ .Values.x }}`):
+    /// exact when the rendered value is the scalar itself.
+    fn value_origin(&self, path: &str, shown: &str) -> Option<Origin> {
+        let (file, node) = self.lookup(path)?;
+        let rendered_value = shown.split_once(": ").map(|(_, v)| unquote(v));
+        let precision = match (node.scalar.as_deref().map(unquote), rendered_value) {
+            (Some(v), Some(r)) if node.kind == ValueKind::Scalar && v == r => Precision::Exact,
+            _ => Precision::Line,
+        };
+        Some(self.files[file].origin(node.line, precision))
+    }
+
     /// Map one rendered line (0-based).
     fn map_line(&self, line: usize) -> Mapped {
         let Some(doc) = self.doc_of(line) else {
@@ -588,7 +606,7 @@ impl HelmMap {
                 // `key: {{ .Values.x }}`: the value's own line in the values files.
                 if let [path] = t.refs.as_slice() {
                     if let Some(origin) = (!path.contains("[]"))
-                        .then(|| self.values_origin(path, Some(shown)))
+                        .then(|| self.value_origin(path, shown))
                         .flatten()
                         .filter(|o| o.precision == Precision::Exact || value_like(t, shown))
                     {

@@ -333,10 +333,20 @@ fn run_case(
     assert!(out.status.success(), "{}: helm failed", case.stem);
 
     let sources = Sources::new();
-    let started = Instant::now();
     let rendered = helm::render(&chart, &options, &sources)
         .unwrap_or_else(|e| panic!("{}: {e}", case.stem));
-    let total = started.elapsed();
+    // The map's own cost: build it again from helm's output, with the chart's files read.
+    let mut values_files = vec![chart.join("values.yaml")];
+    values_files.extend(options.values.iter().cloned());
+    let started = Instant::now();
+    let timing_sources = Sources::new();
+    let _ = helm::HelmMap::build(
+        &chart,
+        &String::from_utf8_lossy(&out.stdout),
+        &values_files,
+        &timing_sources,
+    );
+    let build = started.elapsed();
     assert_eq!(
         sources.get(rendered.source).text.as_bytes(),
         out.stdout.as_slice(),
@@ -360,10 +370,7 @@ fn run_case(
         }
         placed.push((d, place(&rendered, &sources, &namer, d)));
     }
-    let mapping = started.elapsed();
-    // The map is built inside render(): count it as mapping work too (render minus helm's
-    // own run is measured by the caller's figures).
-    figures.mapping += mapping + total.saturating_sub(out_elapsed(&rendered));
+    figures.mapping += build + started.elapsed();
 
     let rendered_lines: Vec<&str> = text.lines().collect();
     for (d, p) in &placed {
@@ -441,10 +448,6 @@ fn run_case(
     }
 }
 
-fn out_elapsed(_rendered: &Rendered) -> Duration {
-    Duration::ZERO
-}
-
 #[test]
 fn findings_map_to_the_hand_written_truth() {
     let (Some(helm_path), Some(charts)) = (helm_bin(), shared_charts()) else {
@@ -518,4 +521,152 @@ fn explain_one_rendering() {
     files.extend(options.values.iter().cloned());
     let map = helm::HelmMap::build(&chart, &text, &files, &sources);
     eprintln!("{}", map.explain());
+}
+
+fn data(chart: &str) -> PathBuf {
+    root().join("tests/data/helm").join(chart)
+}
+
+#[test]
+fn a_missing_helm_is_a_missing_tool() {
+    let sources = Sources::new();
+    let options = HelmOptions {
+        helm: Some(PathBuf::from("no/such/dir/helm")),
+        ..HelmOptions::default()
+    };
+    let err = helm::render(&data("agent"), &options, &sources).unwrap_err();
+    assert!(err.missing_tool, "{err:?}");
+    assert!(err.message.contains("install helm"), "{}", err.message);
+    assert!(err.message.contains("--helm"), "{}", err.message);
+}
+
+#[test]
+fn undeclared_dependencies_are_named_without_a_network_call() {
+    // A fake helm that would leave a mark if it were run: dependencies are checked first.
+    let scratch = Scratch::new("deps");
+    let mark = scratch.0.join("ran");
+    let fake = scratch.0.join("helm");
+    std::fs::write(&fake, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
+    make_executable(&fake);
+    let sources = Sources::new();
+    let options = HelmOptions {
+        helm: Some(fake),
+        ..HelmOptions::default()
+    };
+    let err = helm::render(&data("needs-deps"), &options, &sources).unwrap_err();
+    assert!(!err.missing_tool);
+    assert!(err.message.contains("(common)"), "{}", err.message);
+    assert!(err.message.contains("helm dependency build"), "{}", err.message);
+    let origin = err.origin.expect("Chart.yaml");
+    assert!(sources.get(origin.source).name.ends_with("Chart.yaml"));
+    assert!(!mark.exists(), "helm was run");
+    assert_eq!(
+        helm::missing_dependencies(&data("needs-deps")),
+        vec!["common".to_string()]
+    );
+    // The shared falco copy lacks its charts/ directory: the same error, naming all three.
+    if let Some(charts) = shared_charts() {
+        let err = helm::render(&charts.join("falco"), &options, &sources).unwrap_err();
+        assert!(
+            err.message
+                .contains("(falcosidekick, k8s-metacollector, falco-talon)"),
+            "{}",
+            err.message
+        );
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hanging_helm_is_stopped() {
+    let scratch = Scratch::new("hang");
+    let fake = scratch.0.join("helm");
+    std::fs::write(&fake, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    make_executable(&fake);
+    let sources = Sources::new();
+    let options = HelmOptions {
+        helm: Some(fake),
+        timeout: Duration::from_millis(300),
+        ..HelmOptions::default()
+    };
+    let started = Instant::now();
+    let err = helm::render(&data("agent"), &options, &sources).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!err.missing_tool);
+    assert!(err.message.contains("did not finish"), "{}", err.message);
+}
+
+#[test]
+fn a_failing_template_is_a_finding_where_helm_says() {
+    let Some(helm_path) = helm_bin() else { return };
+    let options = HelmOptions {
+        helm: Some(helm_path),
+        ..HelmOptions::default()
+    };
+    let sources = Sources::new();
+    // An execution error: line and column.
+    let err = helm::render(&data("agent"), &options, &sources).unwrap_err();
+    assert!(err.message.contains("nil pointer"), "{}", err.message);
+    let origin = err.origin.expect("a place");
+    let entry = sources.get(origin.source);
+    assert!(entry.name.ends_with("agent/templates/ds.yaml"), "{}", entry.name);
+    let at = entry.line_col(origin.span.start);
+    assert_eq!((at.line, at.column), (6, 21));
+    assert_eq!(origin.precision, Precision::Exact);
+    // A parse error: the line only.
+    let err = helm::render(&data("broken-parse"), &options, &sources).unwrap_err();
+    assert!(err.message.contains("nosuchfunction"), "{}", err.message);
+    let origin = err.origin.expect("a place");
+    let entry = sources.get(origin.source);
+    assert!(entry.name.ends_with("broken-parse/templates/ds.yaml"));
+    assert_eq!(entry.line_col(origin.span.start).line, 10);
+    assert_eq!(origin.precision, Precision::Line);
+    // With the value set, it renders, and the image maps to the values line that set it.
+    let scratch = Scratch::new("agent");
+    let values = scratch.0.join("level.yaml");
+    std::fs::write(&values, "agent:\n  level:\n    name: high\n").unwrap();
+    let options = HelmOptions {
+        values: vec![values.clone()],
+        ..options
+    };
+    let rendered = helm::render(&data("agent"), &options, &sources).unwrap();
+    let text = sources.get(rendered.source).text.clone();
+    let at = text.find("high").unwrap();
+    let mapped = rendered.map.map(
+        daemonlint::source::Span::new(at, at + 4),
+        Some("metadata.labels.level"),
+    );
+    let entry = sources.get(mapped.primary.source);
+    assert_eq!(entry.name, values.display().to_string());
+    assert_eq!(entry.line_col(mapped.primary.span.start).line, 3);
+    assert_eq!(mapped.primary.precision, Precision::Exact);
+    assert_eq!(mapped.related.len(), 1);
+    let template = sources.get(mapped.related[0].origin.source);
+    assert!(template.name.ends_with("agent/templates/ds.yaml"));
+    assert_eq!(
+        template.line_col(mapped.related[0].origin.span.start).line,
+        6
+    );
+    assert_eq!(rendered.info.release.as_deref(), Some("release"));
+    assert_eq!(rendered.info.values.len(), 2);
+    assert_eq!(rendered.info.command[0..3], ["helm", "template", "release"]);
+}
+
+#[test]
+fn the_chart_of_a_file_is_the_outermost_chart() {
+    assert_eq!(
+        helm::chart_of(&data("agent/templates/ds.yaml")),
+        Some(data("agent"))
+    );
+    assert_eq!(helm::chart_of(&data("agent/values.yaml")), Some(data("agent")));
+    assert_eq!(helm::chart_of(&data("agent")), Some(data("agent")));
+    assert_eq!(helm::chart_of(&root().join("tests/data")), None);
+    assert!(helm::is_chart(&data("agent")));
+    assert!(!helm::is_chart(&data("agent/templates")));
 }
