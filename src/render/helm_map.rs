@@ -958,6 +958,11 @@ impl HelmMap {
             }
         }
         let mut mapped = self.map_line(line);
+        if matches!(rule, "writable-host-path" | "run-as-root") {
+            // The fix adds a field (`readOnly: true`, `runAsNonRoot: true`): no text there to
+            // replace, so no automatic fix may edit this line.
+            mapped.primary.precision = mapped.primary.precision.min(Precision::Line);
+        }
         if rule == "run-as-root" && path.is_some_and(|p| p.ends_with("securityContext")) {
             // A block that exists without `runAsNonRoot`: the map's key, not a value inside.
             if let Some(block) = self.map_absent_present(line) {

@@ -243,6 +243,8 @@ struct Figures {
     line: usize,
     file: usize,
     wrong: Vec<String>,
+    /// Rows where the mapping says `exact` and the truth only `line` (a fix would be unsafe).
+    over_claimed: Vec<String>,
     helm: Duration,
     mapping: Duration,
     mismatches: Vec<String>,
@@ -419,6 +421,9 @@ fn run_case(
         };
         if p.primary_name == row.primary {
             figures.primary_ok += 1;
+            if p.primary.precision == Precision::Exact && row.precision != "exact" {
+                figures.over_claimed.push(format!("{} {} {}", case.stem, row.rule, row.line));
+            }
         } else {
             figures.mismatches.push(format!(
                 "{} {} {}: primary {} ({:?}), truth {} ({})",
@@ -481,8 +486,23 @@ fn findings_map_to_the_hand_written_truth() {
     for w in &figures.wrong {
         eprintln!("  WRONG {w}");
     }
+    for o in &figures.over_claimed {
+        eprintln!("  OVER-CLAIMED exact {o}");
+    }
     assert_eq!(figures.rows, 358);
+    // No mapped line that the rendered text contradicts.
     assert!(figures.wrong.is_empty(), "{:#?}", figures.wrong);
+    // At least 95% of all findings `line` or better (the target).
+    assert!(
+        (figures.exact + figures.line) * 100 >= figures.findings * 95,
+        "{figures:?}"
+    );
+    // The measured agreement with the hand-written truth (349 of 358 primaries, 231 of 358
+    // label sets when this was written): a regression fails here.
+    assert!(figures.primary_ok >= 349, "primary right {}", figures.primary_ok);
+    assert!(figures.labels_ok >= 231, "labels right {}", figures.labels_ok);
+    // Never `exact` where the truth says only `line` (fixes apply only to exact mappings).
+    assert!(figures.over_claimed.is_empty(), "{:#?}", figures.over_claimed);
 }
 
 /// `DAEMONLINT_HELM_EXPLAIN=chart[+values]` prints the alignment of that rendering.
