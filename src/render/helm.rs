@@ -69,11 +69,7 @@ pub fn is_chart(dir: &Path) -> bool {
 /// belongs to the outermost chart, which is the one a user renders.
 #[must_use]
 pub fn chart_of(path: &Path) -> Option<PathBuf> {
-    let start = if path.is_dir() {
-        path
-    } else {
-        path.parent()?
-    };
+    let start = if path.is_dir() { path } else { path.parent()? };
     let mut found = None;
     for dir in start.ancestors() {
         if is_chart(dir) {
@@ -308,7 +304,10 @@ fn template_error(chart: &Path, stderr: &str, sources: &Sources) -> RenderError 
         .filter(|l| !l.starts_with("WARNING") && !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    let detail = detail.strip_prefix("Error: ").unwrap_or(&detail).to_string();
+    let detail = detail
+        .strip_prefix("Error: ")
+        .unwrap_or(&detail)
+        .to_string();
     let mut error = RenderError::new(format!(
         "`helm template` failed on the chart `{}`: {detail}",
         chart.display()
@@ -323,8 +322,8 @@ fn template_error(chart: &Path, stderr: &str, sources: &Sources) -> RenderError 
             let origin = match at.line {
                 Some(line) if line >= 1 && (line as usize) <= entry.line_index().line_count() => {
                     let span = entry.line_span(line as usize - 1);
-                    let start = span.start as usize
-                        + at.column.map_or(0, |c| c.saturating_sub(1) as usize);
+                    let start =
+                        span.start as usize + at.column.map_or(0, |c| c.saturating_sub(1) as usize);
                     let start = start.min(span.end as usize);
                     Origin {
                         source: id,
@@ -389,7 +388,10 @@ mod tests {
                 column: None,
             })
         );
-        assert_eq!(parse_error_location("Error: chart requires kubeVersion: >=1.30"), None);
+        assert_eq!(
+            parse_error_location("Error: chart requires kubeVersion: >=1.30"),
+            None
+        );
     }
 
     #[test]
@@ -409,8 +411,19 @@ mod tests {
         assert_eq!(
             args,
             [
-                "template", "rel", "chart", "--namespace", "ns", "--kube-version", "1.30.0",
-                "--values", "a.yaml", "--values", "b.yaml", "--set", "x=1"
+                "template",
+                "rel",
+                "chart",
+                "--namespace",
+                "ns",
+                "--kube-version",
+                "1.30.0",
+                "--values",
+                "a.yaml",
+                "--values",
+                "b.yaml",
+                "--set",
+                "x=1"
             ]
         );
     }

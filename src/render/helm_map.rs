@@ -367,10 +367,21 @@ impl HelmMap {
                     }
                     Assign::Block(b, start) => {
                         let t = &doc.lines[*b as usize];
-                        format!("B {}:{} {:?} from {}", t.file, t.line + 1, t.refs, start + 1)
+                        format!(
+                            "B {}:{} {:?} from {}",
+                            t.file,
+                            t.line + 1,
+                            t.refs,
+                            start + 1
+                        )
                     }
                 };
-                out.push_str(&format!("{:5} {:40} | {}\n", line + 1, what, self.rendered_line(line)));
+                out.push_str(&format!(
+                    "{:5} {:40} | {}\n",
+                    line + 1,
+                    what,
+                    self.rendered_line(line)
+                ));
             }
         }
         out
@@ -404,9 +415,10 @@ impl HelmMap {
             return None;
         }
         let text = self.files[t.file].line_text(t.line);
-        let inner = actions(text).into_iter().map(|(_, _, i)| i).find(|i| {
-            matches!(keyword(i), Some("if" | "with" | "range" | "else"))
-        })?;
+        let inner = actions(text)
+            .into_iter()
+            .map(|(_, _, i)| i)
+            .find(|i| matches!(keyword(i), Some("if" | "with" | "range" | "else")))?;
         let expr = inner
             .strip_prefix("else")
             .map_or(inner.as_str(), str::trim)
@@ -538,8 +550,7 @@ impl HelmMap {
     }
 
     fn template_file(&self, doc: &DocMap) -> SourceId {
-        doc.template
-            .map_or(self.fallback, |t| self.files[t].source)
+        doc.template.map_or(self.fallback, |t| self.files[t].source)
     }
 
     fn tline_origin(&self, t: &TLine, precision: Precision) -> Origin {
@@ -612,9 +623,7 @@ impl HelmMap {
                     {
                         return Mapped {
                             primary: origin,
-                            related: vec![
-                                self.related(t, "the template line that uses this value"),
-                            ],
+                            related: vec![self.related(t, "the template line that uses this value")],
                         };
                     }
                 }
@@ -627,13 +636,20 @@ impl HelmMap {
                     if let Some(origin) = self.value_search(shown) {
                         return Mapped {
                             primary: origin,
-                            related: vec![self.related(t, "the template line that emits this value")],
+                            related: vec![
+                                self.related(t, "the template line that emits this value")
+                            ],
                         };
                     }
                     return self.tline_origin(t, Precision::Line).into();
                 };
-                let Some(sub) = block_path(&self.rendered, &self.rendered_lines, doc, start as usize, line)
-                else {
+                let Some(sub) = block_path(
+                    &self.rendered,
+                    &self.rendered_lines,
+                    doc,
+                    start as usize,
+                    line,
+                ) else {
                     return self.tline_origin(t, Precision::Line).into();
                 };
                 let path = join_path(base, &sub);
@@ -688,12 +704,14 @@ impl HelmMap {
         let (file, node) = self.lookup(&item)?;
         // The iteration's rendered lines must show the item's values.
         let mut end = line + 1;
+        let mut prev = last;
         while end < doc.end {
             match doc.assign[end - doc.first] {
                 Assign::Text(j) if doc.lines[j as usize].guards.contains(&r) => {
-                    if Some(j) <= last.filter(|_| end > line) {
+                    if prev.is_some_and(|p| j <= p) {
                         break;
                     }
+                    prev = Some(j);
                 }
                 Assign::Text(_) => break,
                 _ => {}
@@ -714,11 +732,19 @@ impl HelmMap {
             })
             .filter(|v| v.len() > 1)
             .collect();
-        if scalars.is_empty() || !scalars.iter().all(|v| region.iter().any(|l| l.contains(v.as_str()))) {
+        if scalars.is_empty()
+            || !scalars
+                .iter()
+                .all(|v| region.iter().any(|l| l.contains(v.as_str())))
+        {
             return None;
         }
         // The field's own line when the template line reads one, else the item.
-        let field = t.refs.iter().find(|p| p.contains("[]")).map(|p| p.replacen("[]", &format!("[{iteration}]"), 1));
+        let field = t
+            .refs
+            .iter()
+            .find(|p| p.contains("[]"))
+            .map(|p| p.replacen("[]", &format!("[{iteration}]"), 1));
         if let Some(field) = field.filter(|f| f != &item && !shown.starts_with("- ")) {
             if let Some(origin) = self.values_origin(&field, Some(shown)) {
                 return Some(Mapped {
@@ -771,7 +797,11 @@ impl HelmMap {
         }
         let (file, line, equal) = best?;
         let tf = &self.files[file];
-        let shown_line = tf.line_text(line).trim().trim_start_matches("- ").to_string();
+        let shown_line = tf
+            .line_text(line)
+            .trim()
+            .trim_start_matches("- ")
+            .to_string();
         let precision = if equal && same_yaml_line(&shown_line, shown) {
             Precision::Exact
         } else {
@@ -790,9 +820,9 @@ impl HelmMap {
         }
         let expr = self.files[guard.file].line_text(guard.line);
         // Only a plain test of the value (`if .Values.x`), not a comparison or a negation.
-        let plain = actions(expr).iter().any(|(_, _, inner)| {
-            inner.split_whitespace().count() == 2 && inner.starts_with("if ")
-        });
+        let plain = actions(expr)
+            .iter()
+            .any(|(_, _, inner)| inner.split_whitespace().count() == 2 && inner.starts_with("if "));
         let body = doc
             .lines
             .iter()
@@ -816,7 +846,12 @@ impl HelmMap {
 
     /// An absent field: the template's key line for `key` under the rendered line `parent`
     /// (skipped), its guard, and the values line that left the guard empty.
-    fn map_absent(&self, parent: usize, key: &str, precision_if_empty: Precision) -> Option<Mapped> {
+    fn map_absent(
+        &self,
+        parent: usize,
+        key: &str,
+        precision_if_empty: Precision,
+    ) -> Option<Mapped> {
         let doc = self.doc_of(parent)?;
         let Assign::Text(p) = doc.assign[parent - doc.first] else {
             return None;
@@ -932,11 +967,7 @@ impl HelmMap {
             }
             return mapped;
         }
-        if let (
-            "missing-resource-requests" | "missing-resource-limits",
-            Some(p),
-        ) = (rule, path)
-        {
+        if let ("missing-resource-requests" | "missing-resource-limits", Some(p)) = (rule, path) {
             let part = if rule == "missing-resource-limits" {
                 "limits"
             } else {
@@ -1276,7 +1307,10 @@ fn block_path(
     }
     let rest = text[target..].lines().next().unwrap_or("");
     // The key's span (`key: value`), or the scalar's (`- value`).
-    let len = match rest.find(": ").or_else(|| rest.ends_with(':').then(|| rest.len() - 1)) {
+    let len = match rest
+        .find(": ")
+        .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))
+    {
         Some(colon) => colon,
         None => rest.trim_end().len(),
     };
@@ -1460,7 +1494,9 @@ const BUILTIN_ROOTS: [&str; 6] = [
 /// The values paths an action reads, given `.` and the variables.
 fn value_refs(inner: &str, dot: &Dot, vars: &HashMap<String, String>) -> Vec<String> {
     let mut out = Vec::new();
-    for token in inner.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '|' || c == ',') {
+    for token in
+        inner.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '|' || c == ',')
+    {
         if token.is_empty() || token.starts_with('"') {
             continue;
         }
@@ -1557,7 +1593,9 @@ impl Expander<'_> {
                         }
                         Some("comment") => {}
                         Some("assign") => {
-                            if let Some((var, expr)) = inner.split_once(":=").or_else(|| inner.split_once(" = ")) {
+                            if let Some((var, expr)) =
+                                inner.split_once(":=").or_else(|| inner.split_once(" = "))
+                            {
                                 let refs = value_refs(expr, dot, &vars);
                                 if let Some(p) = refs.first() {
                                     vars.insert(var.trim().to_string(), p.clone());
@@ -1576,9 +1614,8 @@ impl Expander<'_> {
                             let expr = inner[word.len()..].trim();
                             let expr_refs = if ctl == Ctl::Range {
                                 // `range $i, $v := .Values.x`
-                                let (vars_part, source) = expr
-                                    .split_once(":=")
-                                    .map_or(("", expr), |(a, b)| (a, b));
+                                let (vars_part, source) =
+                                    expr.split_once(":=").map_or(("", expr), |(a, b)| (a, b));
                                 let refs = value_refs(source, dot, &vars);
                                 if let (Some(p), Some(v)) =
                                     (refs.first(), vars_part.split(',').next_back())
@@ -1717,7 +1754,7 @@ impl Expander<'_> {
         shift: Option<usize>,
         dot: &Dot,
         vars: &HashMap<String, String>,
-        frames: &mut Vec<Frame>,
+        frames: &[Frame],
         guards: &[u32],
         range_body: Option<u32>,
         depth: usize,
@@ -1772,7 +1809,15 @@ impl Expander<'_> {
                 .collect();
             let base = inner_frames.len();
             let _ = vars;
-            self.expand(def.file, def.from, def.to, shift, &mut inner_dot, &mut inner_frames, depth + 1);
+            self.expand(
+                def.file,
+                def.from,
+                def.to,
+                shift,
+                &mut inner_dot,
+                &mut inner_frames,
+                depth + 1,
+            );
             inner_frames.truncate(base);
             return;
         }
@@ -1804,7 +1849,10 @@ fn matches_pieces(line: &str, pieces: &[String]) -> bool {
     if pieces.len() == 1 {
         return line == first;
     }
-    let Some(mut at) = line.strip_prefix(first.as_str()).map(|r| line.len() - r.len()) else {
+    let Some(mut at) = line
+        .strip_prefix(first.as_str())
+        .map(|r| line.len() - r.len())
+    else {
         return false;
     };
     let (last, middle) = rest.split_last().expect("two pieces or more");
@@ -1882,7 +1930,9 @@ fn align(
                 if i < n && !dead[j] {
                     let (indent, text) = shown[i];
                     match t.kind {
-                        TKind::Block if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() => {
+                        TKind::Block
+                            if t.indent.is_none_or(|b| indent >= b) && !text.is_empty() =>
+                        {
                             if let Some(gain) = fits(j, i) {
                                 relax(i + 1, j, here + gain, 2, &mut score);
                             }

@@ -207,9 +207,7 @@ struct Placed {
 }
 
 fn place(rendered: &Rendered, sources: &Sources, namer: &Namer, d: &Diagnostic) -> Placed {
-    let mapped = rendered
-        .map
-        .map_finding(d.span, d.path.as_deref(), &d.rule);
+    let mapped = rendered.map.map_finding(d.span, d.path.as_deref(), &d.rule);
     let mut labels = Vec::new();
     let related = mapped.related.iter().map(|r| r.origin).collect();
     let mut push = |m: &Mapped, with_primary: bool| {
@@ -285,7 +283,12 @@ fn plausible(sources: &Sources, origin: &Origin, rendered_line: &str, related: &
     let shown = head.trim().trim_start_matches("- ").trim();
     let key = shown.split(':').next().unwrap_or("").trim();
     let value = shown.split_once(':').map_or("", |(_, v)| v.trim());
-    let text_key = text.trim_start_matches("- ").split(':').next().unwrap_or("").trim();
+    let text_key = text
+        .trim_start_matches("- ")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .trim();
     text.contains("{{")
         || (!key.is_empty() && text.contains(key))
         || (!value.is_empty() && text.contains(value.trim_matches('"')))
@@ -323,7 +326,9 @@ fn run_case(
         options.namespace = Some("nvidia-device-plugin".into());
     }
     if let Some(v) = &case.values {
-        options.values.push(charts.join("values").join(format!("{v}.yaml")));
+        options
+            .values
+            .push(charts.join("values").join(format!("{v}.yaml")));
     }
     // helm alone, for the cost comparison.
     let started = Instant::now();
@@ -335,8 +340,8 @@ fn run_case(
     assert!(out.status.success(), "{}: helm failed", case.stem);
 
     let sources = Sources::new();
-    let rendered = helm::render(&chart, &options, &sources)
-        .unwrap_or_else(|e| panic!("{}: {e}", case.stem));
+    let rendered =
+        helm::render(&chart, &options, &sources).unwrap_or_else(|e| panic!("{}: {e}", case.stem));
     // The map's own cost: build it again from helm's output, with the chart's files read.
     let mut values_files = vec![chart.join("values.yaml")];
     values_files.extend(options.values.iter().cloned());
@@ -395,15 +400,12 @@ fn run_case(
             shown.push_str(next.trim());
         }
         let shown = shown.as_str();
-        let related: Vec<String> = p
-            .related
-            .iter()
-            .map(|o| line_text(&sources, o))
-            .collect();
+        let related: Vec<String> = p.related.iter().map(|o| line_text(&sources, o)).collect();
         if !plausible(&sources, &p.primary, shown, &related) {
-            figures
-                .wrong
-                .push(format!("{} {} {line}: {} <- {shown:?}", case.stem, d.rule, p.primary_name));
+            figures.wrong.push(format!(
+                "{} {} {line}: {} <- {shown:?}",
+                case.stem, d.rule, p.primary_name
+            ));
         }
     }
     for row in truth(&root().join(format!("tests/data/helm-truth/{}.tsv", case.stem))) {
@@ -414,15 +416,18 @@ fn run_case(
                 && d.container.as_deref().unwrap_or("") == row.container
         });
         let Some((_, p)) = found else {
-            figures
-                .mismatches
-                .push(format!("{} {} {}: no such finding", case.stem, row.rule, row.line));
+            figures.mismatches.push(format!(
+                "{} {} {}: no such finding",
+                case.stem, row.rule, row.line
+            ));
             continue;
         };
         if p.primary_name == row.primary {
             figures.primary_ok += 1;
             if p.primary.precision == Precision::Exact && row.precision != "exact" {
-                figures.over_claimed.push(format!("{} {} {}", case.stem, row.rule, row.line));
+                figures
+                    .over_claimed
+                    .push(format!("{} {} {}", case.stem, row.rule, row.line));
             }
         } else {
             figures.mismatches.push(format!(
@@ -499,10 +504,22 @@ fn findings_map_to_the_hand_written_truth() {
     );
     // The measured agreement with the hand-written truth (349 of 358 primaries, 231 of 358
     // label sets when this was written): a regression fails here.
-    assert!(figures.primary_ok >= 349, "primary right {}", figures.primary_ok);
-    assert!(figures.labels_ok >= 231, "labels right {}", figures.labels_ok);
+    assert!(
+        figures.primary_ok >= 349,
+        "primary right {}",
+        figures.primary_ok
+    );
+    assert!(
+        figures.labels_ok >= 231,
+        "labels right {}",
+        figures.labels_ok
+    );
     // Never `exact` where the truth says only `line` (fixes apply only to exact mappings).
-    assert!(figures.over_claimed.is_empty(), "{:#?}", figures.over_claimed);
+    assert!(
+        figures.over_claimed.is_empty(),
+        "{:#?}",
+        figures.over_claimed
+    );
 }
 
 /// `DAEMONLINT_HELM_EXPLAIN=chart[+values]` prints the alignment of that rendering.
@@ -514,7 +531,9 @@ fn explain_one_rendering() {
     let (Some(helm_path), Some(charts)) = (helm_bin(), shared_charts()) else {
         return;
     };
-    let (chart, values) = stem.split_once('+').map_or((stem.as_str(), None), |(c, v)| (c, Some(v)));
+    let (chart, values) = stem
+        .split_once('+')
+        .map_or((stem.as_str(), None), |(c, v)| (c, Some(v)));
     let scratch = Scratch::new("explain");
     let chart = if chart == "falco" {
         falco_standin(&charts, &scratch)
@@ -527,7 +546,9 @@ fn explain_one_rendering() {
         ..HelmOptions::default()
     };
     if let Some(v) = values {
-        options.values.push(charts.join("values").join(format!("{v}.yaml")));
+        options
+            .values
+            .push(charts.join("values").join(format!("{v}.yaml")));
     } else if stem == "nvidia-device-plugin" {
         options.namespace = Some("nvidia-device-plugin".into());
     }
@@ -576,7 +597,11 @@ fn undeclared_dependencies_are_named_without_a_network_call() {
     let err = helm::render(&data("needs-deps"), &options, &sources).unwrap_err();
     assert!(!err.missing_tool);
     assert!(err.message.contains("(common)"), "{}", err.message);
-    assert!(err.message.contains("helm dependency build"), "{}", err.message);
+    assert!(
+        err.message.contains("helm dependency build"),
+        "{}",
+        err.message
+    );
     let origin = err.origin.expect("Chart.yaml");
     assert!(sources.get(origin.source).name.ends_with("Chart.yaml"));
     assert!(!mark.exists(), "helm was run");
@@ -635,7 +660,11 @@ fn a_failing_template_is_a_finding_where_helm_says() {
     assert!(err.message.contains("nil pointer"), "{}", err.message);
     let origin = err.origin.expect("a place");
     let entry = sources.get(origin.source);
-    assert!(entry.name.ends_with("agent/templates/ds.yaml"), "{}", entry.name);
+    assert!(
+        entry.name.ends_with("agent/templates/ds.yaml"),
+        "{}",
+        entry.name
+    );
     let at = entry.line_col(origin.span.start);
     assert_eq!((at.line, at.column), (6, 21));
     assert_eq!(origin.precision, Precision::Exact);
@@ -684,7 +713,10 @@ fn the_chart_of_a_file_is_the_outermost_chart() {
         helm::chart_of(&data("agent/templates/ds.yaml")),
         Some(data("agent"))
     );
-    assert_eq!(helm::chart_of(&data("agent/values.yaml")), Some(data("agent")));
+    assert_eq!(
+        helm::chart_of(&data("agent/values.yaml")),
+        Some(data("agent"))
+    );
     assert_eq!(helm::chart_of(&data("agent")), Some(data("agent")));
     assert_eq!(helm::chart_of(&root().join("tests/data")), None);
     assert!(helm::is_chart(&data("agent")));
