@@ -2062,3 +2062,274 @@ fn flatten_values(text: &str, index: &LineIndex) -> HashMap<String, ValueNode> {
     walk_node(root, "", 0, index, &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chart on disk (templates and values) with a hand-written rendering, so the map is
+    /// tested without helm.
+    struct Chart(PathBuf);
+
+    impl Chart {
+        fn new(tag: &str, files: &[(&str, &str)]) -> Self {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir = std::env::temp_dir().join(format!(
+                "daemonlint-helm-map-{tag}-{}-{nanos}",
+                std::process::id()
+            ));
+            for (path, text) in files {
+                let path = dir.join(path);
+                std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+                std::fs::write(path, text).expect("write");
+            }
+            Self(dir)
+        }
+    }
+
+    impl Drop for Chart {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const TEMPLATE: &str = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      hostNetwork: {{ .Values.hostNetwork }}
+      {{- with .Values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: agent
+          {{- with .Values.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+";
+
+    const VALUES: &str = "\
+hostNetwork: false
+tolerations:
+  - operator: Exists
+resources:
+  limits:
+    memory: 64Mi
+";
+
+    /// (file name, 1-based line, precision) of a mapping.
+    fn place(sources: &Sources, origin: Origin) -> (String, u32, Precision) {
+        let entry = sources.get(origin.source);
+        let name = entry.name.rsplit('/').next().unwrap_or("").to_string();
+        (
+            name,
+            entry.line_col(origin.span.start).line,
+            origin.precision,
+        )
+    }
+
+    fn span_of(rendered: &str, needle: &str) -> Span {
+        let at = rendered.find(needle).expect("in the rendering");
+        let indent = needle.len() - needle.trim_start().len();
+        Span::new(at + indent, at + needle.len())
+    }
+
+    #[test]
+    fn helm_merge_rules_decide_which_values_line_set_a_value() {
+        let chart = Chart::new(
+            "merge",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: agent\nversion: 0.1.0\n",
+                ),
+                ("templates/ds.yaml", TEMPLATE),
+                ("values.yaml", VALUES),
+                // Maps merge (`resources: {}` keeps the chart's limits), lists replace.
+                (
+                    "user.yaml",
+                    "hostNetwork: true\nresources: {}\ntolerations: []\n",
+                ),
+            ],
+        );
+        let rendered = "\
+---
+# Source: agent/templates/ds.yaml
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: rel
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+        - name: agent
+          resources:
+            limits:
+              memory: 64Mi
+";
+        let sources = Sources::new();
+        let values = [chart.0.join("values.yaml"), chart.0.join("user.yaml")];
+        let map = HelmMap::build(&chart.0, rendered, &values, &sources);
+        // The user's `hostNetwork: true` (a later file wins), the template line as related.
+        let got = map.map_finding(
+            span_of(rendered, "      hostNetwork: true"),
+            Some("spec.template.spec.hostNetwork"),
+            "host-network",
+        );
+        assert_eq!(
+            place(&sources, got.primary),
+            ("user.yaml".into(), 1, Precision::Exact)
+        );
+        assert_eq!(
+            place(&sources, got.related[0].origin),
+            ("ds.yaml".into(), 8, Precision::Line)
+        );
+        // `memory: 64Mi` still comes from the chart: the user's `resources: {}` merged away.
+        let got = map.map(span_of(rendered, "              memory: 64Mi"), None);
+        assert_eq!(
+            place(&sources, got.primary),
+            ("values.yaml".into(), 6, Precision::Exact)
+        );
+        // Tolerations are absent because the user's `tolerations: []` replaced the list.
+        let got = map.map_finding(
+            span_of(rendered, "    spec:\n      host"),
+            Some("spec.template.spec"),
+            "missing-control-plane-toleration",
+        );
+        assert_eq!(
+            place(&sources, got.primary),
+            ("user.yaml".into(), 3, Precision::Exact)
+        );
+        let related: Vec<u32> = got
+            .related
+            .iter()
+            .map(|r| place(&sources, r.origin).1)
+            .collect();
+        assert_eq!(related, [9, 10]);
+        // The limits without cpu: the chart's `limits:` line, as the place to add it.
+        let got = map.map_finding(
+            span_of(rendered, "          resources:"),
+            Some("spec.template.spec.containers[0].resources"),
+            "missing-resource-limits",
+        );
+        assert_eq!(
+            place(&sources, got.primary),
+            ("values.yaml".into(), 5, Precision::Line)
+        );
+    }
+
+    #[test]
+    fn null_deletes_a_chart_default() {
+        let chart = Chart::new(
+            "null",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: agent\nversion: 0.1.0\n",
+                ),
+                ("templates/ds.yaml", TEMPLATE),
+                ("values.yaml", VALUES),
+                ("user.yaml", "resources: null\n"),
+            ],
+        );
+        let rendered = "\
+---
+# Source: agent/templates/ds.yaml
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: rel
+spec:
+  template:
+    spec:
+      hostNetwork: false
+      tolerations:
+        - operator: Exists
+      containers:
+        - name: agent
+";
+        let sources = Sources::new();
+        let values = [chart.0.join("values.yaml"), chart.0.join("user.yaml")];
+        let map = HelmMap::build(&chart.0, rendered, &values, &sources);
+        let got = map.map_finding(
+            span_of(rendered, "        - name: agent"),
+            Some("spec.template.spec.containers[0].name"),
+            "missing-resource-requests",
+        );
+        assert_eq!(
+            place(&sources, got.primary),
+            ("user.yaml".into(), 1, Precision::Exact)
+        );
+        let related: Vec<u32> = got
+            .related
+            .iter()
+            .map(|r| place(&sources, r.origin).1)
+            .collect();
+        assert_eq!(related, [15, 16]);
+        // The toleration item comes from the chart's list.
+        let got = map.map(span_of(rendered, "        - operator: Exists"), None);
+        assert_eq!(
+            place(&sources, got.primary),
+            ("values.yaml".into(), 3, Precision::Exact)
+        );
+        // A literal line maps to itself, exactly.
+        let got = map.map(span_of(rendered, "        - name: agent"), None);
+        assert_eq!(
+            place(&sources, got.primary),
+            ("ds.yaml".into(), 14, Precision::Exact)
+        );
+        // Outside every document: the chart, as a file.
+        let got = map.map(Span::new(0, 3), None);
+        assert_eq!(got.primary.precision, Precision::File);
+    }
+
+    #[test]
+    fn patterns_and_tokens() {
+        assert!(matches_pieces(
+            "name: rel-agent",
+            &["name:".into(), "-agent".into()]
+        ));
+        assert!(!matches_pieces(
+            "image: x",
+            &["name:".into(), String::new()]
+        ));
+        assert!(matches_pieces("- a", &["- a".into()]));
+        assert_eq!(
+            line_token("  - mountPath: \"/var/log\"").as_deref(),
+            Some("mountPath=/var/log")
+        );
+        assert_eq!(line_token("    hostPath:").as_deref(), Some("hostPath"));
+        assert_eq!(
+            line_token("  - /run/x.sock").as_deref(),
+            Some("/run/x.sock")
+        );
+        assert_eq!(line_token("    some text"), None);
+        assert_eq!(indent_arg("toYaml . | nindent 12"), Some(12));
+        assert_eq!(
+            value_refs(
+                "toYaml .Values.a.b | nindent 4",
+                &Dot::Root,
+                &HashMap::new()
+            ),
+            ["a.b"]
+        );
+        assert_eq!(
+            value_refs(
+                "toYaml . | nindent 4",
+                &Dot::Values("x".into()),
+                &HashMap::new()
+            ),
+            ["x"]
+        );
+    }
+}
