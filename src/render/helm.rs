@@ -17,7 +17,7 @@ use super::{RenderError, RenderInfo, RenderKind, Rendered};
 use crate::source::Span;
 use crate::source_map::{Origin, Precision, SourceId, Sources};
 
-pub use super::helm_map::HelmMap;
+pub use super::helm_map::{HelmMap, RenderedAt};
 
 /// The release name used when none is given (the one the project's truth renders used).
 pub const DEFAULT_RELEASE: &str = "release";
@@ -160,6 +160,26 @@ pub fn render(
     options: &HelmOptions,
     sources: &Sources,
 ) -> Result<Rendered, RenderError> {
+    render_chart(chart, options, sources).map(|r| r.rendered)
+}
+
+/// A rendering with its map as the concrete [`HelmMap`] (for [`HelmMap::rendered_at`], the
+/// JSON `rendered` object's template, document and line).
+#[derive(Clone, Debug)]
+pub struct HelmRendering {
+    pub rendered: Rendered,
+    pub map: Arc<HelmMap>,
+}
+
+/// [`render`], keeping the concrete map.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_chart(
+    chart: &Path,
+    options: &HelmOptions,
+    sources: &Sources,
+) -> Result<HelmRendering, RenderError> {
     if !is_chart(chart) {
         return Err(RenderError::new(format!(
             "`{}` is not a Helm chart: it has no Chart.yaml",
@@ -223,9 +243,10 @@ pub fn render(
             .unwrap_or_default()
     );
     let source = sources.add(name, text);
-    Ok(Rendered {
+    let map = Arc::new(map);
+    let rendered = Rendered {
         source,
-        map: Arc::new(map),
+        map: Arc::clone(&map) as Arc<dyn crate::source_map::SourceMap>,
         info: RenderInfo {
             kind: RenderKind::Helm,
             entry: chart.display().to_string(),
@@ -238,7 +259,8 @@ pub fn render(
             set: options.set.clone(),
             command,
         },
-    })
+    };
+    Ok(HelmRendering { rendered, map })
 }
 
 /// Register a file of the chart (once) and return its id.

@@ -32,6 +32,17 @@ use crate::source_map::{Mapped, Origin, Precision, Related, SourceId, SourceMap,
 
 use super::helm::sources_file;
 
+/// Where a finding is in the rendering (see [`HelmMap::rendered_at`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RenderedAt {
+    /// The template as helm names it in `# Source:`.
+    pub template: String,
+    /// 0-based document of the rendering (among those with a `# Source:`).
+    pub document: usize,
+    /// 1-based line in the rendered text.
+    pub line: u32,
+}
+
 /// The map of one rendering.
 #[derive(Debug)]
 pub struct HelmMap {
@@ -349,6 +360,28 @@ impl HelmMap {
             }
         }
         out
+    }
+
+    /// Where a span of the rendered text is, for the JSON `rendered` object: the template
+    /// helm names (`# Source:`, e.g. `agent/templates/ds.yaml`), the 0-based document of the
+    /// rendering and the 1-based line in the whole rendered text.
+    #[must_use]
+    pub fn rendered_at(&self, span: Span) -> Option<RenderedAt> {
+        let line = self.rendered_lines.line_of(span.start);
+        let (document, doc) = self
+            .docs
+            .iter()
+            .enumerate()
+            .find(|(_, d)| line >= d.first && line < d.end)?;
+        let template = self
+            .rendered_line(doc.first.checked_sub(1)?)
+            .strip_prefix("# Source: ")?
+            .to_string();
+        Some(RenderedAt {
+            template,
+            document,
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+        })
     }
 
     /// Each rendered line with what it was aligned to (for diagnosing the alignment).
@@ -2288,6 +2321,11 @@ spec:
             place(&sources, got.primary),
             ("ds.yaml".into(), 14, Precision::Exact)
         );
+        let at = map
+            .rendered_at(span_of(rendered, "        - name: agent"))
+            .expect("inside");
+        assert_eq!(at.template, "agent/templates/ds.yaml");
+        assert_eq!((at.document, at.line), (0, 14));
         // Outside every document: the chart, as a file.
         let got = map.map(Span::new(0, 3), None);
         assert_eq!(got.primary.precision, Precision::File);
