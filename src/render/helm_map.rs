@@ -954,11 +954,15 @@ impl HelmMap {
                 };
                 self.files[file].origin(node.line, precision)
             }
-            None => {
-                related.clear();
-                related.push(self.related(key_line, "the field the template would write"));
-                self.tline_origin(guard, Precision::Line)
-            }
+            None => match self.commented_key(path) {
+                // Never set, but the chart documents it as a comment: that is where to set it.
+                Some(origin) => origin,
+                None => {
+                    related.clear();
+                    related.push(self.related(key_line, "the field the template would write"));
+                    self.tline_origin(guard, Precision::Line)
+                }
+            },
         };
         Some(Mapped { primary, related })
     }
@@ -1022,7 +1026,15 @@ impl HelmMap {
             }
         }
         let mut mapped = self.map_line(line);
-        if matches!(rule, "writable-host-path" | "run-as-root") {
+        if absent.is_some()
+            || matches!(
+                rule,
+                "writable-host-path"
+                    | "run-as-root"
+                    | "missing-resource-requests"
+                    | "missing-resource-limits"
+            )
+        {
             // The fix adds a field (`readOnly: true`, `runAsNonRoot: true`): no text there to
             // replace, so no automatic fix may edit this line.
             mapped.primary.precision = mapped.primary.precision.min(Precision::Line);
@@ -1056,6 +1068,23 @@ impl HelmMap {
             }
         }
         None
+    }
+
+    /// A top-level key the chart's `values.yaml` documents only as a comment
+    /// (`# priorityClassName: ""`).
+    fn commented_key(&self, path: &str) -> Option<Origin> {
+        if path.contains('.') || path.contains('[') {
+            return None;
+        }
+        let chart_values = self.values.first()?;
+        let tf = &self.files[chart_values.file];
+        let wanted = format!("{path}:");
+        let line = (0..tf.index.line_count()).find(|&l| {
+            tf.line_text(l)
+                .strip_prefix('#')
+                .is_some_and(|rest| rest.trim_start().starts_with(&wanted))
+        })?;
+        Some(tf.origin(line, Precision::Line))
     }
 
     /// The rendered line of `key` in the list item that starts at `line`.

@@ -234,6 +234,8 @@ fn place(rendered: &Rendered, sources: &Sources, namer: &Namer, d: &Diagnostic) 
 #[derive(Default, Debug)]
 struct Figures {
     rows: usize,
+    /// Truth rows whose finding today's daemonlint no longer reports.
+    rows_without_finding: usize,
     primary_ok: usize,
     labels_ok: usize,
     findings: usize,
@@ -416,6 +418,7 @@ fn run_case(
                 && d.container.as_deref().unwrap_or("") == row.container
         });
         let Some((_, p)) = found else {
+            figures.rows_without_finding += 1;
             figures.mismatches.push(format!(
                 "{} {} {}: no such finding",
                 case.stem, row.rule, row.line
@@ -476,9 +479,10 @@ fn findings_map_to_the_hand_written_truth() {
         ("file", figures.file),
     ]);
     eprintln!(
-        "helm truth: {} rows, primary right {}, labels right {}; findings {} {per:?}; \
-         helm {:?}, mapping {:?}",
+        "helm truth: {} rows ({} without a finding today), primary right {}, labels right {}; \
+         findings {} {per:?}; helm {:?}, mapping {:?}",
         figures.rows,
+        figures.rows_without_finding,
         figures.primary_ok,
         figures.labels_ok,
         figures.findings,
