@@ -506,15 +506,22 @@ fn findings_map_to_the_hand_written_truth() {
         (figures.exact + figures.line) * 100 >= figures.findings * 95,
         "{figures:?}"
     );
-    // The measured agreement with the hand-written truth (349 of 358 primaries, 231 of 358
-    // label sets when this was written): a regression fails here.
+    // The measured agreement with the hand-written truth (352 of the 355 rows whose finding
+    // daemonlint still reports, and 234 label sets, when this was written): a regression fails
+    // here. The 3 other rows are secrets-store's `/etc/kubernetes/secrets-store-csi-providers`
+    // hostPath, which today's sensitive-host-path no longer reports.
     assert!(
-        figures.primary_ok >= 349,
+        figures.rows_without_finding <= 3,
+        "{:#?}",
+        figures.mismatches
+    );
+    assert!(
+        figures.primary_ok >= 352,
         "primary right {}",
         figures.primary_ok
     );
     assert!(
-        figures.labels_ok >= 231,
+        figures.labels_ok >= 234,
         "labels right {}",
         figures.labels_ok
     );
