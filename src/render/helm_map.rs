@@ -278,6 +278,7 @@ impl HelmMap {
         };
         let line_texts: Vec<&str> = rendered.lines().collect();
         let mut expanded: HashMap<usize, Vec<TLine>> = HashMap::new();
+        let mut token_cache: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
         let mut at = 0;
         while at < line_texts.len() {
             let Some(source) = line_texts[at].strip_prefix("# Source: ") else {
@@ -311,7 +312,12 @@ impl HelmMap {
                 .iter()
                 .map(|t| {
                     let path = t.refs.first().filter(|p| !p.contains("[]"))?;
-                    (t.kind == TKind::Block).then(|| map.block_tokens(path))
+                    (t.kind == TKind::Block).then(|| {
+                        token_cache
+                            .entry(path.clone())
+                            .or_insert_with(|| map.block_tokens(path))
+                            .clone()
+                    })
                 })
                 .collect();
             let dead = map.dead_lines(&lines);

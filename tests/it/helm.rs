@@ -338,7 +338,8 @@ fn run_case(
         .args(helm::template_args(&chart, &options))
         .output()
         .unwrap();
-    figures.helm += started.elapsed();
+    let helm_time = started.elapsed();
+    figures.helm += helm_time;
     assert!(out.status.success(), "{}: helm failed", case.stem);
 
     let sources = Sources::new();
@@ -379,7 +380,17 @@ fn run_case(
         }
         placed.push((d, place(&rendered, &sources, &namer, d)));
     }
-    figures.mapping += build + started.elapsed();
+    let mapping = build + started.elapsed();
+    figures.mapping += mapping;
+    eprintln!(
+        "  {}: helm {:?}, map build {:?} + mapping {} findings {:?} ({:.1}%)",
+        case.stem,
+        helm_time,
+        build,
+        placed.len(),
+        mapping.saturating_sub(build),
+        mapping.as_secs_f64() * 100.0 / helm_time.as_secs_f64()
+    );
 
     let rendered_lines: Vec<&str> = text.lines().collect();
     for (d, p) in &placed {
