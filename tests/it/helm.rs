@@ -243,6 +243,8 @@ struct Figures {
     line: usize,
     file: usize,
     wrong: Vec<String>,
+    /// Primaries that land in a values file (where a user's fix goes).
+    in_values: usize,
     /// Rows where the mapping says `exact` and the truth only `line` (a fix would be unsafe).
     over_claimed: Vec<String>,
     helm: Duration,
@@ -395,6 +397,9 @@ fn run_case(
     let rendered_lines: Vec<&str> = text.lines().collect();
     for (d, p) in &placed {
         figures.findings += 1;
+        if p.primary_name.contains("values") {
+            figures.in_values += 1;
+        }
         match p.primary.precision {
             Precision::Exact => figures.exact += 1,
             Precision::Line => figures.line += 1,
@@ -491,12 +496,13 @@ fn findings_map_to_the_hand_written_truth() {
     ]);
     eprintln!(
         "helm truth: {} rows ({} without a finding today), primary right {}, labels right {}; \
-         findings {} {per:?}; helm {:?}, mapping {:?}",
+         findings {} {per:?} ({} in values files); helm {:?}, mapping {:?}",
         figures.rows,
         figures.rows_without_finding,
         figures.primary_ok,
         figures.labels_ok,
         figures.findings,
+        figures.in_values,
         figures.helm,
         figures.mapping
     );
