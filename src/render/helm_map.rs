@@ -207,6 +207,13 @@ struct Define {
     to: usize,
 }
 
+/// An expanded template stops inlining helpers past this many lines (a chart that includes a
+/// helper from itself many times over); the rest are blocks that absorb any lines.
+const MAX_EXPANDED: usize = 20_000;
+
+/// The largest alignment table (rendered lines × expanded template lines) of one document.
+const MAX_CELLS: usize = 8_000_000;
+
 struct Expander<'a> {
     logical: &'a [Logical],
     defines: &'a HashMap<String, Define>,
@@ -1834,7 +1841,12 @@ impl Expander<'_> {
             .and_then(|i| words.get(i + 1))
             .map(|n| n.trim_matches('"'));
         let def = include
-            .filter(|_| depth < 8 && !inner.contains("fromYaml") && !inner.contains("toYaml"))
+            .filter(|_| {
+                depth < 8
+                    && self.out.len() < MAX_EXPANDED
+                    && !inner.contains("fromYaml")
+                    && !inner.contains("toYaml")
+            })
             .and_then(|name| self.defines.get(name).copied().map(|d| (name, d)));
         if let Some((name, def)) = def {
             let arg_text = inner
@@ -1945,7 +1957,9 @@ fn align(
     const ABSORB_KNOWN: i32 = 5;
     let n = rendered.len();
     let m = lines.len();
-    if m == 0 || n == 0 {
+    // A document too big to align (a ConfigMap of dashboards against a large template) maps to
+    // its template file: honest, and bounded in memory and time.
+    if m == 0 || n == 0 || (n + 1).saturating_mul(m + 1) > MAX_CELLS {
         return vec![Assign::None; n];
     }
     let width = m + 1;
@@ -2364,6 +2378,45 @@ spec:
         // Outside every document: the chart, as a file.
         let got = map.map(Span::new(0, 3), None);
         assert_eq!(got.primary.precision, Precision::File);
+    }
+
+    #[test]
+    fn hostile_templates_do_not_hang_or_panic() {
+        let chart = Chart::new(
+            "hostile",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: agent\nversion: 0.1.0\n",
+                ),
+                (
+                    "templates/_h.tpl",
+                    "{{- define \"a\" }}\n{{ include \"a\" . }}\n{{ include \"a\" . }}\n\
+                     {{ include \"a\" . }}\n{{ include \"a\" . }}\nx: é\n{{- end }}\n",
+                ),
+                (
+                    "templates/ds.yaml",
+                    "{{- end }}\n{{ include \"a\" . }}\nkey: {{ .Values.x\n- é: {{ $.Values.\n{{",
+                ),
+                ("values.yaml", "x: [\n"),
+            ],
+        );
+        let rendered = "---\n# Source: agent/templates/ds.yaml\nx: é\n- é: ü\n  - - - x\n";
+        let sources = Sources::new();
+        let map = HelmMap::build(&chart.0, rendered, &[chart.0.join("values.yaml")], &sources);
+        for start in 0..=rendered.len() + 2 {
+            for path in [None, Some("spec.template.spec"), Some("a.name")] {
+                for rule in [
+                    "run-as-root",
+                    "missing-priority-class",
+                    "writable-host-path",
+                ] {
+                    let _ = map.map_finding(Span::new(start, start + 3), path, rule);
+                }
+            }
+            let _ = map.map(Span::new(start, rendered.len() + 9), None);
+            let _ = map.rendered_at(Span::new(start, start));
+        }
     }
 
     #[test]
