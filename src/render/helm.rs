@@ -82,13 +82,17 @@ pub fn chart_of(path: &Path) -> Option<PathBuf> {
     found
 }
 
-/// The dependencies `Chart.yaml` declares that are not vendored under `charts/` (by name: a
-/// directory `charts/<name>` or an archive `charts/<name>-<version>.tgz`).
+/// The dependencies `Chart.yaml` (or a v1 chart's `requirements.yaml`) declares that are not
+/// vendored under `charts/` (by name: a directory `charts/<name>` or an archive
+/// `charts/<name>-<version>.tgz`).
 #[must_use]
 pub fn missing_dependencies(chart: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(chart.join("Chart.yaml")) else {
-        return Vec::new();
-    };
+    // apiVersion v2 declares them in Chart.yaml, v1 in requirements.yaml.
+    let text: String = ["Chart.yaml", "requirements.yaml"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(chart.join(f)).ok())
+        .collect::<Vec<_>>()
+        .join("\n---\n");
     let mut names = Vec::new();
     for doc in crate::yaml::documents(&text, crate::yaml::Limits::default()).flatten() {
         let Some(root) = doc.root() else { continue };

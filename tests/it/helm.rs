@@ -616,6 +616,15 @@ fn the_alignment_explains_each_rendered_line() {
 /// `tests/data`, which is linted as plain YAML until charts are wired into discovery).
 const TEST_CHARTS: &[(&str, &str)] = &[
     (
+        "old-deps/Chart.yaml",
+        "apiVersion: v1\nname: old-deps\nversion: 0.1.0\n",
+    ),
+    (
+        "old-deps/requirements.yaml",
+        "dependencies:\n  - name: redis\n    version: 1.x.x\n  - name: vendored\n    version: 1.0.0\n",
+    ),
+    ("old-deps/charts/vendored-1.0.0.tgz", ""),
+    (
         "agent/Chart.yaml",
         r#"apiVersion: v2
 name: agent
@@ -751,6 +760,11 @@ fn undeclared_dependencies_are_named_without_a_network_call() {
     assert_eq!(
         helm::missing_dependencies(&data(&scratch, "needs-deps")),
         vec!["common".to_string()]
+    );
+    // A v1 chart declares them in requirements.yaml; a vendored archive counts.
+    assert_eq!(
+        helm::missing_dependencies(&data(&scratch, "old-deps")),
+        vec!["redis".to_string()]
     );
     // The shared falco copy lacks its charts/ directory: the same error, naming all three.
     if let Some(charts) = shared_charts() {
