@@ -132,6 +132,8 @@ struct DocMap {
     /// The template named by `# Source:` (an index into `files`).
     template: Option<usize>,
     lines: Vec<TLine>,
+    /// Expanded lines in a branch the values rule out.
+    dead: Vec<bool>,
     /// Per rendered line of the document.
     assign: Vec<Assign>,
 }
@@ -334,6 +336,7 @@ impl HelmMap {
                 end,
                 template,
                 lines,
+                dead,
                 assign,
             });
             at = end;
@@ -454,10 +457,8 @@ impl HelmMap {
         let TKind::Control(ctl) = t.kind else {
             return None;
         };
-        let [path] = t.refs.as_slice() else {
-            return None;
-        };
-        if path.contains("[]") {
+        let path = t.refs.first()?;
+        if path.contains("[]") || t.refs.iter().any(|r| r != path) {
             return None;
         }
         let text = self.files[t.file].line_text(t.line);
@@ -474,6 +475,38 @@ impl HelmMap {
             _ => expr.split_once(' ').map(|(_, e)| e.trim())?,
         };
         let words: Vec<&str> = expr.split_whitespace().collect();
+        // `(or (eq .Values.x "a") (eq .Values.x "b"))`: x is one of the literals.
+        let bare = expr.trim_start_matches('(');
+        if bare.starts_with("or (eq ") {
+            let literals: Vec<&str> = words
+                .iter()
+                .filter(|w| w.starts_with('"'))
+                .map(|w| w.trim_end_matches(')').trim_matches('"'))
+                .collect();
+            let ops = words
+                .iter()
+                .filter(|w| w.trim_start_matches('(') == "eq")
+                .count();
+            if ops != literals.len()
+                || ops != t.refs.len()
+                || words.iter().any(|w| {
+                    w.trim_start_matches('(') != "eq"
+                        && !w.starts_with('"')
+                        && !w.starts_with('.')
+                        && !w.starts_with('$')
+                        && *w != "or"
+                        && *w != "(or"
+                })
+            {
+                return None;
+            }
+            let (_, node) = self.lookup(path)?;
+            let v = node.scalar.as_deref().map(unquote)?;
+            return Some(literals.contains(&v));
+        }
+        if t.refs.len() != 1 {
+            return None;
+        }
         match words.as_slice() {
             [_] => Some(self.truthy(path)),
             ["not", _] => Some(!self.truthy(path)),
@@ -677,6 +710,9 @@ impl HelmMap {
             }
             Assign::Block(b, start) => {
                 let t = &doc.lines[b as usize];
+                if let Some(mapped) = self.set_in_dict(doc, b as usize, shown) {
+                    return mapped;
+                }
                 let Some(base) = t.refs.first().filter(|p| !p.contains("[]")) else {
                     // A value a helper computed (`toYaml $volumes`): a path the values hold.
                     if let Some(origin) = self.value_search(shown) {
@@ -854,6 +890,39 @@ impl HelmMap {
             Precision::Line
         };
         Some(tf.origin(line, precision))
+    }
+
+    /// A line of `toYaml $dict` whose field a taken branch `set` (`set $ctx "privileged" true`):
+    /// that template line.
+    fn set_in_dict(&self, doc: &DocMap, b: usize, shown: &str) -> Option<Mapped> {
+        let block = &doc.lines[b];
+        let text = self.files[block.file].line_text(block.line);
+        let var = actions(text).into_iter().find_map(|(_, _, inner)| {
+            let rest = inner.strip_prefix("toYaml ")?;
+            let var = rest.trim_start_matches('(').split_whitespace().next()?;
+            let var = var.trim_end_matches(')');
+            var.starts_with('$').then(|| var.to_string())
+        })?;
+        let (key, value) = shown.split_once(": ")?;
+        let wanted = format!("set {var} \"{key}\" {value}");
+        let candidates: Vec<usize> = (0..b)
+            .filter(|&j| {
+                let t = &doc.lines[j];
+                t.kind == TKind::Control(Ctl::Other)
+                    && !doc.dead[j]
+                    && t.file == block.file
+                    && self.files[t.file].line_text(t.line).contains(&wanted)
+            })
+            .collect();
+        // Only one live `set` of that field: else the values cannot tell which branch ran.
+        let [j] = candidates.as_slice() else {
+            return None;
+        };
+        let j = *j;
+        Some(Mapped {
+            primary: self.tline_origin(&doc.lines[j], Precision::Line),
+            related: vec![self.related(block, "the template line that emits the value")],
+        })
     }
 
     /// A literal line that is the only line of an `{{ if .Values.flag }}` set to `true`: the
@@ -1675,6 +1744,21 @@ impl Expander<'_> {
                                 if let Some(p) = refs.first() {
                                     vars.insert(var.trim().to_string(), p.clone());
                                 }
+                            }
+                            // `set $dict "key" value`: a computed field, kept for the map.
+                            if inner.contains(" set $") {
+                                self.out.push(TLine {
+                                    file,
+                                    line: line_no,
+                                    kind: TKind::Control(Ctl::Other),
+                                    indent: None,
+                                    pieces: Vec::new(),
+                                    has_action: true,
+                                    refs: Vec::new(),
+                                    key: None,
+                                    guards: guards.clone(),
+                                    range_body: None,
+                                });
                             }
                         }
                         Some(word) => {
