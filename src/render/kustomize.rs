@@ -72,9 +72,38 @@ pub struct Tree {
     pub used: BTreeSet<PathBuf>,
     /// Kustomization directories used by another kustomization, with the users.
     pub used_by: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// The files each kustomization directory names directly (its kustomization file too).
+    pub files_of: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
 }
 
 impl Tree {
+    /// The entry points whose build reads `file` (a base, a patch, a kustomization): what the
+    /// language server re-lints when the file changes.
+    #[must_use]
+    pub fn entries_using(&self, file: &Path) -> Vec<PathBuf> {
+        let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let mut users: BTreeSet<PathBuf> = self
+            .files_of
+            .iter()
+            .filter(|(_, files)| files.contains(&file))
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        // Up through every kustomization that uses one of them.
+        let mut queue: Vec<PathBuf> = users.iter().cloned().collect();
+        while let Some(dir) = queue.pop() {
+            for user in self.used_by.get(&dir).into_iter().flatten() {
+                if users.insert(user.clone()) {
+                    queue.push(user.clone());
+                }
+            }
+        }
+        self.entries
+            .iter()
+            .filter(|e| users.contains(*e))
+            .cloned()
+            .collect()
+    }
+
     /// Whether a file of the walk is used by a kustomization (so not linted alone).
     #[must_use]
     pub fn uses(&self, file: &Path) -> bool {
@@ -208,7 +237,10 @@ pub fn scan(paths: &[PathBuf]) -> Tree {
         if refs.component {
             components.insert(dir.clone());
         }
+        let own = tree.files_of.entry(dir.clone()).or_default();
+        own.insert(canonical(&file));
         for f in refs.files {
+            own.insert(canonical(&f));
             tree.used.insert(canonical(&f));
         }
         for d in refs.dirs {
@@ -225,8 +257,6 @@ pub fn scan(paths: &[PathBuf]) -> Tree {
         .filter(|d| !tree.used_by.contains_key(*d) && !components.contains(*d))
         .cloned()
         .collect();
-    // Only kustomization files of kustomizations that are built through an entry are "used";
-    // an entry's own kustomization file is read through its build too.
     tree
 }
 
@@ -326,6 +356,9 @@ struct Loader<'a> {
     /// Kustomization files with remote resources, and the byte spans of those items.
     remote: Vec<(PathBuf, Vec<Span>)>,
     inputs: BTreeSet<PathBuf>,
+    /// Every local file a kustomization names (generator inputs, configurations, ... which
+    /// the map does not read but kustomize does): copied when building without remotes.
+    named: BTreeSet<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -362,6 +395,8 @@ impl Loader<'_> {
         let file = kustomization_file(&dir)?;
         let (source, text) = self.source(&file)?;
         let doc = parse_docs(&text, &|o| o).into_iter().next()?;
+        self.named
+            .extend(refs(&dir, &doc).files.into_iter().map(|f| normalize(&f)));
         let k = self.kusts.len();
         self.kusts.push(Kust {
             source: Some(source),
@@ -373,16 +408,21 @@ impl Loader<'_> {
             ..Kust::default()
         };
         let mut remote = Vec::new();
-        for list in ["resources", "bases"] {
+        for list in ["resources", "bases", "components"] {
             for item in doc.get(list).map(Y::items).unwrap_or_default() {
                 let Some(entry) = item.str() else { continue };
                 if is_remote(entry) {
                     remote.push(item.span);
+                    let what = if list == "components" {
+                        "component"
+                    } else {
+                        "resource"
+                    };
                     self.errors.push(
                         RenderError::new(format!(
-                            "remote resource `{entry}` is not fetched: daemonlint builds only \
-                             what is on disk, so the objects it would add are not linted; vendor \
-                             it into the repository to lint it"
+                            "remote {what} `{entry}` is not fetched: daemonlint builds only what \
+                             is on disk, so what it would add or change is not linted; vendor it \
+                             into the repository to lint it"
                         ))
                         .at(Origin {
                             source,
@@ -390,11 +430,17 @@ impl Loader<'_> {
                             precision: Precision::Exact,
                         }),
                     );
-                    kust.resources.push(Resource::Remote);
+                    if list != "components" {
+                        kust.resources.push(Resource::Remote);
+                    }
                     continue;
                 }
                 let path = dir.join(entry);
-                if path.is_dir() {
+                if list == "components" {
+                    if let Some(c) = self.load(&path, depth + 1) {
+                        kust.components.push(c);
+                    }
+                } else if path.is_dir() {
                     if let Some(child) = self.load(&path, depth + 1) {
                         kust.resources.push(Resource::Kust(child));
                     }
@@ -408,15 +454,6 @@ impl Loader<'_> {
         }
         if !remote.is_empty() {
             self.remote.push((file.clone(), remote));
-        }
-        for item in doc.get("components").map(Y::items).unwrap_or_default() {
-            if let Some(c) = item
-                .str()
-                .filter(|e| !is_remote(e))
-                .and_then(|e| self.load(&dir.join(e), depth + 1))
-            {
-                kust.components.push(c);
-            }
         }
         for item in doc
             .get("patchesStrategicMerge")
@@ -624,6 +661,7 @@ pub fn build(dir: &Path, display: &str, sources: &Sources, options: &Options) ->
         errors: Vec::new(),
         remote: Vec::new(),
         inputs: BTreeSet::new(),
+        named: BTreeSet::new(),
     };
     let root = loader.load(dir, 0);
     let entry_file =
@@ -769,7 +807,13 @@ fn command(
 /// Copy every file of the build into a temporary directory, with the remote resources taken
 /// out of the kustomization files, keeping the relative layout. The directory to build in it.
 fn stage_without_remote(loader: &Loader<'_>, dir: &Path) -> Option<(tempfile::TempDir, PathBuf)> {
-    let files: Vec<&PathBuf> = loader.files.keys().collect();
+    let files: Vec<&PathBuf> = loader
+        .files
+        .keys()
+        .chain(loader.named.iter().filter(|f| f.is_file()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let absolute = |p: &Path| std::path::absolute(p).map(|p| normalize(&p)).ok();
     let mut base = absolute(dir)?;
     for f in &files {
@@ -790,19 +834,42 @@ fn stage_without_remote(loader: &Loader<'_>, dir: &Path) -> Option<(tempfile::Te
         std::fs::create_dir_all(to.parent()?).ok()?;
         let mut text = std::fs::read_to_string(f).ok()?;
         if let Some(spans) = removed.get(&abs) {
-            // Blank out each remote item's line (`- https://...`), keeping the others.
             for span in spans.iter().rev() {
-                let start = text[..span.start as usize].rfind('\n').map_or(0, |n| n + 1);
-                let end = text[span.end as usize..]
-                    .find('\n')
-                    .map_or(text.len(), |n| span.end as usize + n);
-                text.replace_range(start..end, "");
+                remove_item(&mut text, *span);
             }
         }
         std::fs::write(&to, text).ok()?;
     }
     let build_dir = temp.path().join(absolute(dir)?.strip_prefix(&base).ok()?);
     Some((temp, build_dir))
+}
+
+/// Take a list item out of a kustomization's text: its line in a block list (`- https://...`),
+/// the item and a comma next to it in a flow list (`[a, https://...]`).
+fn remove_item(text: &mut String, span: Span) {
+    let (start, end) = (span.start as usize, span.end as usize);
+    if end > text.len() || start > end {
+        return;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+    if text[line_start..start].trim() == "-" {
+        let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
+        text.replace_range(line_start..line_end, "");
+        return;
+    }
+    let after = text[end..].len() - text[end..].trim_start().len();
+    if text[end + after..].starts_with(',') {
+        let rest = &text[end + after + 1..];
+        let spaces = rest.len() - rest.trim_start_matches(' ').len();
+        text.replace_range(start..end + after + 1 + spaces, "");
+        return;
+    }
+    let before = text[..start].trim_end();
+    if before.ends_with(',') {
+        text.replace_range(before.len() - 1..end, "");
+    } else {
+        text.replace_range(start..end, "");
+    }
 }
 
 /// The kustomization line a kustomize error names: an unknown field (`json: unknown field
@@ -878,6 +945,66 @@ mod tests {
         assert_eq!(decoded, "kind: DaemonSet\nspec:\n  x: 1");
         let starts = block_lines(text, value.span, decoded).expect("found");
         assert_eq!(starts, [29, 51, 63]);
+        // A folded block is not its lines: no place is claimed.
+        let folded = "patches:\n  - patch: >-\n      kind: DaemonSet\n      spec: {}\n";
+        let doc = parse_docs(folded, &|o| o).remove(0);
+        let value = doc.get("patches").expect("patches").items()[0]
+            .get("patch")
+            .expect("patch")
+            .clone();
+        assert!(block_lines(folded, value.span, value.str().expect("a scalar")).is_none());
+    }
+
+    #[test]
+    fn remote_items_are_taken_out_of_block_and_flow_lists() {
+        let cases = [
+            (
+                "resources:\n  - a.yaml\n  - https://x/y\n  - b.yaml\n",
+                "https://x/y",
+                "resources:\n  - a.yaml\n\n  - b.yaml\n",
+            ),
+            (
+                "resources: [a.yaml, https://x/y, b.yaml]\n",
+                "https://x/y",
+                "resources: [a.yaml, b.yaml]\n",
+            ),
+            (
+                "resources: [a.yaml, https://x/y]\n",
+                "https://x/y",
+                "resources: [a.yaml]\n",
+            ),
+        ];
+        for (text, item, want) in cases {
+            let at = text.find(item).expect("item");
+            let mut text = text.to_string();
+            remove_item(&mut text, Span::new(at, at + item.len()));
+            assert_eq!(text, want);
+        }
+    }
+
+    #[test]
+    fn remote_entries_are_recognized() {
+        for remote in [
+            "https://github.com/a/b//c?ref=v1",
+            "github.com/a/b/c?ref=v1",
+            "git@github.com:a/b.git",
+            "ssh://git@host/a/b",
+        ] {
+            assert!(is_remote(remote), "{remote}");
+        }
+        for local in ["../base", "ds.yaml", "./overlays/prod"] {
+            assert!(!is_remote(local), "{local}");
+        }
+    }
+
+    #[test]
+    fn paths_normalize_and_relate() {
+        assert_eq!(normalize(Path::new("a/b/../c/./d")), PathBuf::from("a/c/d"));
+        assert_eq!(normalize(Path::new("../a/..")), PathBuf::from(".."));
+        assert_eq!(
+            relative(Path::new("a/base/ds.yaml"), Path::new("a/overlays/prod")),
+            PathBuf::from("../../base/ds.yaml")
+        );
     }
 }
 

@@ -785,16 +785,16 @@ impl KustomizeMap {
                     .map(str::to_string)
                     .unwrap_or_default();
                 if let Some(entry) = kust.images.iter().find(|e| e.name == image_name(&current)) {
-                    // The value written is composed (name, tag): the line, not the columns.
-                    let mut node = Y {
+                    // The value written is composed (name, tag): the line, not the columns. The
+                    // node carries the image name it leaves, for a later `images:` entry.
+                    let node = Y {
                         span: entry.span,
                         key: None,
-                        kind: YKind::Scalar(entry.new_name.clone().unwrap_or_default()),
+                        kind: YKind::Scalar(format!(
+                            "{}:",
+                            entry.new_name.as_deref().unwrap_or(&entry.name)
+                        )),
                     };
-                    node.kind = YKind::Scalar(format!(
-                        "{}:",
-                        entry.new_name.as_deref().unwrap_or(&entry.name)
-                    ));
                     transformer(&mut hits, &node, "the images transformer", Precision::Line);
                 }
             }
@@ -1009,7 +1009,32 @@ impl SourceMap for KustomizeMap {
         let Some((hit, before)) = chosen else {
             return Origin::file(leaf.source).into();
         };
-        let primary = self.origin_of(hit, node, span, on_key);
+        let mut primary = self.origin_of(hit, node, span, on_key);
+        // A value the last known setter did not write was changed by something this map does
+        // not follow (replacements, vars, a transformer plugin): never a precise-looking wrong
+        // line. A reference kustomize renamed (a prefix, a generator's hash) keeps its line.
+        let composed = matches!(
+            hit.what,
+            "the images transformer" | "the name prefix/suffix"
+        );
+        if let (Some(written), Some(value), false) = (hit.node.str(), node.str(), composed) {
+            if written != value {
+                if !written.is_empty() && value.contains(written) {
+                    primary.precision = primary.precision.min(Precision::Line);
+                } else {
+                    return Mapped {
+                        primary: Origin::file(self.entry),
+                        related: vec![Related {
+                            origin: self.line_of(hit),
+                            message: format!(
+                                "last written here by {}, then changed in the build",
+                                hit.what
+                            ),
+                        }],
+                    };
+                }
+            }
+        }
         let mut related = Vec::new();
         if let Some(before) = before {
             let origin = self.origin_of(before, node, span, on_key);
@@ -1030,6 +1055,74 @@ impl SourceMap for KustomizeMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn one_base(
+        base: &str,
+        built: &str,
+    ) -> (crate::source_map::Sources, KustomizeMap, SourceId, SourceId) {
+        let sources = crate::source_map::Sources::new();
+        let kust_text = "resources:\n- ds.yaml\n";
+        let kid = sources.add("kustomization.yaml", kust_text);
+        let bid = sources.add("ds.yaml", base);
+        let kust = Kust {
+            source: Some(kid),
+            resources: vec![Resource::File {
+                source: bid,
+                docs: parse_docs(base, &|o| o),
+            }],
+            ..Kust::default()
+        };
+        let texts = HashMap::from([(kid, Arc::from(kust_text)), (bid, Arc::from(base))]);
+        let map = KustomizeMap::new(built.into(), kid, 0, vec![kust], texts);
+        (sources, map, kid, bid)
+    }
+
+    const BASE: &str = "kind: DaemonSet\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      hostNetwork: false\n";
+
+    #[test]
+    fn a_value_copied_from_the_base_maps_exactly() {
+        let built = "kind: DaemonSet\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      hostNetwork: false\n";
+        let (_, map, _, base) = one_base(BASE, built);
+        let at = built.find("false").expect("value");
+        let got = map.map(
+            Span::new(at, at + 5),
+            Some("spec.template.spec.hostNetwork"),
+        );
+        assert_eq!(got.primary.source, base);
+        assert_eq!(got.primary.precision, Precision::Exact);
+        assert_eq!(&BASE[got.primary.span.range()], "false");
+        // Without a path, the span alone finds the node.
+        assert_eq!(map.map(Span::new(at, at + 5), None), got);
+    }
+
+    #[test]
+    fn a_value_changed_by_something_not_followed_is_never_a_precise_wrong_line() {
+        // The built text says true; the only known setter wrote false (a replacement or a
+        // plugin changed it): the file, with the base line as a related place, not a line.
+        let built = "kind: DaemonSet\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      hostNetwork: true\n";
+        let (_, map, kust, base) = one_base(BASE, built);
+        let at = built.find("true").expect("value");
+        let got = map.map(
+            Span::new(at, at + 4),
+            Some("spec.template.spec.hostNetwork"),
+        );
+        assert_eq!(got.primary, Origin::file(kust));
+        assert_eq!(got.related.len(), 1);
+        assert_eq!(got.related[0].origin.source, base);
+        assert_eq!(got.related[0].origin.precision, Precision::Line);
+    }
+
+    #[test]
+    fn an_object_no_resource_defines_maps_to_the_entry_file() {
+        let built = "kind: DaemonSet\nmetadata:\n  name: other\nspec: {}\n";
+        let (_, map, kust, _) = one_base(BASE, built);
+        assert_eq!(map.map(Span::new(30, 32), None).primary, Origin::file(kust));
+        // A span past the text: the entry file too.
+        assert_eq!(
+            map.map(Span::new(900, 901), None).primary,
+            Origin::file(kust)
+        );
+    }
 
     #[test]
     fn paths_parse_into_keys_and_indexes() {

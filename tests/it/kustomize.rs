@@ -559,19 +559,108 @@ fn a_remote_base_is_reported_at_its_line_and_the_rest_is_built() {
     let Some(bin) = tools() else { return };
     let sources = Sources::new();
     let build = kustomize::build(&own().join("remote"), "remote", &sources, &options(&bin));
-    assert_eq!(build.errors.len(), 1, "{:?}", build.errors);
-    let error = &build.errors[0];
+    let errors: Vec<(String, String)> = build
+        .errors
+        .iter()
+        .map(|e| (place(&sources, &e.origin.unwrap()), e.message.clone()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, "remote/kustomization.yaml:3");
     assert!(
-        error.message.contains("https://github.com/example/agents"),
+        errors[0]
+            .1
+            .starts_with("remote resource `https://github.com/example/agents"),
         "{}",
-        error.message
+        errors[0].1
     );
-    assert!(error.message.contains("not fetched"), "{}", error.message);
-    assert!(!error.missing_tool);
-    let origin = error.origin.unwrap();
-    assert_eq!(place(&sources, &origin), "remote/kustomization.yaml:3");
+    assert!(errors[0].1.contains("not fetched"), "{}", errors[0].1);
+    // A remote component in a flow list, reported the same way.
+    assert_eq!(errors[1].0, "remote/kustomization.yaml:4");
+    assert!(
+        errors[1]
+            .1
+            .starts_with("remote component `github.com/example/agents"),
+        "{}",
+        errors[1].1
+    );
+    assert!(build.errors.iter().all(|e| !e.missing_tool));
+    assert!(build
+        .errors
+        .iter()
+        .all(|e| e.origin.unwrap().precision == Precision::Exact));
+    // The rest is built (with the generator's file, which the copy without remotes needs).
     let rendered = build.rendered.expect("the local resources still build");
-    assert!(sources.get(rendered.source).text.contains("hostPID: true"));
+    let built = sources.get(rendered.source).text.clone();
+    assert!(built.contains("hostPID: true"));
+    assert!(built.contains("level=info"));
+}
+
+#[test]
+fn editing_a_base_or_patch_names_the_overlays_to_relint() {
+    let mut walk = Vec::new();
+    collect(&own(), &mut walk);
+    let tree = kustomize::scan(&walk);
+    let root = std::fs::canonicalize(own()).unwrap();
+    let users = |file: &str| -> Vec<String> {
+        tree.entries_using(&own().join(file))
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect()
+    };
+    assert_eq!(users("repro/base/ds.yaml"), ["repro/overlays/prod"]);
+    assert_eq!(
+        users("repro/overlays/prod/patch.yaml"),
+        ["repro/overlays/prod"]
+    );
+    assert_eq!(
+        users("features/components/host-network/host-network.yaml"),
+        ["features/overlays/staging"]
+    );
+    assert_eq!(users("remote/agent.conf"), ["remote"]);
+    assert!(users("features/README-not-here.yaml").is_empty());
+    let Some(shared) = shared() else { return };
+    let mut walk = Vec::new();
+    collect(&shared, &mut walk);
+    let tree = kustomize::scan(&walk);
+    let root = std::fs::canonicalize(&shared).unwrap();
+    let users: Vec<String> = tree
+        .entries_using(&shared.join("metallb/config/controllers/speaker.yaml"))
+        .iter()
+        .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        users,
+        [
+            "metallb/config/frr-k8s-external",
+            "metallb/config/prometheus-frr",
+            "metallb/config/prometheus-native",
+        ]
+    );
+}
+
+#[test]
+fn the_line_check_rejects_a_wrong_line() {
+    // The check that re-derives each mapped line must be able to fail: the same finding mapped
+    // one line off, or to bytes that differ, is refused.
+    let sources = Sources::new();
+    let origin = sources.add("ds.yaml", "spec:\n  hostNetwork: true\n  hostPID: false\n");
+    let built = "spec:\n  hostNetwork: true\n";
+    let finding = daemonlint::source::Span::new(built.find("true").unwrap(), built.len() - 1);
+    let at = |line: usize, precision| Origin {
+        source: origin,
+        span: sources.get(origin).line_span(line),
+        precision,
+    };
+    assert!(agrees(&sources, built, finding, &at(1, Precision::Line)));
+    assert!(!agrees(&sources, built, finding, &at(2, Precision::Line)));
+    assert!(!agrees(&sources, built, finding, &at(0, Precision::Line)));
+    let exact = |start: usize, end: usize| Origin {
+        source: origin,
+        span: daemonlint::source::Span::new(start, end),
+        precision: Precision::Exact,
+    };
+    assert!(agrees(&sources, built, finding, &exact(21, 25)));
+    assert!(!agrees(&sources, built, finding, &exact(38, 42)));
 }
 
 #[test]
