@@ -683,7 +683,10 @@ impl KustomizeMap {
         let mut layers = Vec::new();
         for (pos, &k) in leaf.chain.iter().enumerate() {
             for &c in &self.kusts[k].components {
-                layers.push((pos, c));
+                // A component whose own resource this is is already in the chain.
+                if !leaf.chain.contains(&c) {
+                    layers.push((pos, c));
+                }
             }
             layers.push((pos, k));
         }
@@ -699,11 +702,14 @@ impl KustomizeMap {
                     own.kind == id.kind && own.name == id.name
                 }
             };
+            // patchesStrategicMerge, then `patches` in order (strategic merge or JSON 6902).
             for patch in kust.sm_patches.iter().chain(&kust.patches) {
-                if patch.json || !applies(patch) {
+                if !applies(patch) {
                     continue;
                 }
-                if let Some(node) = nav(&patch.doc, steps) {
+                if patch.json {
+                    json_hits(patch, steps, &mut hits);
+                } else if let Some(node) = nav(&patch.doc, steps) {
                     hits.push(Hit {
                         source: patch.source,
                         node: node.clone(),
@@ -711,9 +717,6 @@ impl KustomizeMap {
                         what: "a patch",
                     });
                 }
-            }
-            for patch in kust.patches.iter().filter(|p| p.json && applies(p)) {
-                json_hits(patch, steps, &mut hits);
             }
             let path: Vec<&str> = steps
                 .iter()
