@@ -541,6 +541,7 @@ impl Loader<'_> {
                 name: name.to_string(),
                 span: line,
                 new_name: item.get_str("newName").map(str::to_string),
+                sets_tag: item.get("newTag").is_some() || item.get("digest").is_some(),
             });
         }
         for (list, kind) in [

@@ -16,6 +16,9 @@ use std::sync::Arc;
 use crate::source::Span;
 use crate::source_map::{Mapped, Origin, Precision, Related, SourceId, SourceMap};
 
+/// What an `images:` entry that sets only `newName` is called in hits.
+const NAME_ONLY: &str = "the images transformer (name only)";
+
 /// An owned YAML node with spans in its origin source.
 #[derive(Clone, Debug)]
 pub(crate) struct Y {
@@ -242,6 +245,14 @@ fn steps_at(root: &Y, target: Span) -> (Vec<Step>, &Y, bool) {
                         steps.push(Step::Key(k.clone()));
                         return (steps, v, true);
                     }
+                    // A span over a whole `key: value` pair is on the value's node.
+                    if v.key.is_some_and(|ks| ks.start == target.start)
+                        && target.end <= v.span.end
+                        && target.end > v.span.start
+                    {
+                        steps.push(Step::Key(k.clone()));
+                        return (steps, v, false);
+                    }
                     if holds(v.span) {
                         steps.push(Step::Key(k.clone()));
                         last_key = Some(k.as_str());
@@ -425,6 +436,8 @@ pub(crate) struct ImageEntry {
     /// the entry.
     pub span: Span,
     pub new_name: Option<String>,
+    /// The entry sets a tag or digest (`newTag`, `digest`), not only the name.
+    pub sets_tag: bool,
 }
 
 /// A label or annotation a kustomization sets.
@@ -798,7 +811,12 @@ impl KustomizeMap {
                             entry.new_name.as_deref().unwrap_or(&entry.name)
                         )),
                     };
-                    transformer(&mut hits, &node, "the images transformer", Precision::Line);
+                    let what = if entry.sets_tag {
+                        "the images transformer"
+                    } else {
+                        NAME_ONLY
+                    };
+                    transformer(&mut hits, &node, what, Precision::Line);
                 }
             }
         }
@@ -1009,17 +1027,26 @@ impl SourceMap for KustomizeMap {
             hits.last()
                 .map(|h| (h, n.checked_sub(2).and_then(|i| hits.get(i))))
         };
-        let Some((hit, before)) = chosen else {
+        let Some((mut hit, mut before)) = chosen else {
             return Origin::file(leaf.source).into();
         };
+        // An `images:` entry that only renames keeps the tag an earlier place wrote: the tag is
+        // what image findings are about, so that place is the one to edit, the entry related.
+        if hit.what == NAME_ONLY {
+            if let Some(earlier) = before {
+                before = Some(hit);
+                hit = earlier;
+            }
+        }
         let mut primary = self.origin_of(hit, node, span, on_key);
         // A value the last known setter did not write was changed by something this map does
         // not follow (replacements, vars, a transformer plugin): never a precise-looking wrong
         // line. A reference kustomize renamed (a prefix, a generator's hash) keeps its line.
-        let composed = matches!(
-            hit.what,
-            "the images transformer" | "the name prefix/suffix"
-        );
+        let composed = before.is_some_and(|b| b.what == NAME_ONLY)
+            || matches!(
+                hit.what,
+                "the images transformer" | NAME_ONLY | "the name prefix/suffix"
+            );
         if let (Some(written), Some(value), false) = (hit.node.str(), node.str(), composed) {
             if written != value {
                 if !written.is_empty() && value.contains(written) {
@@ -1042,12 +1069,17 @@ impl SourceMap for KustomizeMap {
         if let Some(before) = before {
             let origin = self.origin_of(before, node, span, on_key);
             if origin.source != primary.source || origin.span != primary.span {
+                let message = if before.what == NAME_ONLY {
+                    format!("{} renames the image set here", before.what)
+                } else {
+                    format!("set first by {}, which {} overrides", before.what, hit.what)
+                };
                 related.push(Related {
                     origin: Origin {
                         precision: origin.precision.min(Precision::Line),
                         ..origin
                     },
-                    message: format!("set first by {}, which {} overrides", before.what, hit.what),
+                    message,
                 });
             }
         }

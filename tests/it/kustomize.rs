@@ -330,7 +330,7 @@ fn our_layouts_map_patches_transformers_and_components_to_their_lines() {
     let out = check_index(&own(), "own-builds.tsv", &bin);
     report("tests/data/kustomize", &out);
     assert!(out.problems.is_empty(), "{}", out.problems.join("\n"));
-    assert_eq!(out.findings, 2 + 12 + 1);
+    assert_eq!(out.findings, 2 + 12 + 1 + 4);
 }
 
 #[test]
@@ -480,6 +480,7 @@ fn our_tree_has_its_overlays_as_entries_and_components_as_used() {
             "features/overlays/staging",
             "remote",
             "repro/overlays/prod",
+            "stack/top",
         ]
     );
     for file in [
@@ -552,6 +553,72 @@ fn related_places_name_what_a_patch_or_transformer_overrode() {
     assert!(!findings
         .iter()
         .any(|d| d.rule == "missing-config-reference"));
+}
+
+#[test]
+fn transformer_fields_map_to_their_kustomization_lines() {
+    let Some(bin) = tools() else { return };
+    let sources = Sources::new();
+    let build = kustomize::build(
+        &own().join("stack/top"),
+        "stack/top",
+        &sources,
+        &options(&bin),
+    );
+    let rendered = build.rendered.expect("builds");
+    let built = sources.get(rendered.source).text.clone();
+    // Each occurrence of a text in the built DaemonSet, mapped by its span alone.
+    let map_at = |needle: &str, nth: usize| {
+        let start = built.match_indices(needle).nth(nth).unwrap().0;
+        let m = rendered.map.map(
+            daemonlint::source::Span::new(start, start + needle.len()),
+            None,
+        );
+        (place(&sources, &m.primary), m.primary.precision)
+    };
+    let ds = built.find("kind: DaemonSet").unwrap();
+    let tail = |needle: &str| built[ds..].find(needle).unwrap() + ds;
+    let name = tail("mid-agent-top");
+    let m = rendered.map.map(
+        daemonlint::source::Span::new(name, name + 13),
+        Some("metadata.name"),
+    );
+    // The name is composed (prefix, suffix): the last transformer's line, not an exact span.
+    assert_eq!(
+        place(&sources, &m.primary),
+        "stack/top/kustomization.yaml:3"
+    );
+    assert_eq!(m.primary.precision, Precision::Line);
+    // `labels` with includeTemplates: the object's and the template's label, not the selector.
+    let count = built.matches("tier: node").count();
+    assert_eq!(count, 2, "{built}");
+    for nth in 0..count {
+        let value = built.match_indices("tier: node").nth(nth).unwrap().0 + "tier: ".len();
+        let m = rendered
+            .map
+            .map(daemonlint::source::Span::new(value, value + 4), None);
+        assert_eq!(
+            place(&sources, &m.primary),
+            "stack/top/kustomization.yaml:6"
+        );
+        assert_eq!(m.primary.precision, Precision::Exact);
+    }
+    // The base's own label is the base's.
+    assert_eq!(map_at("app: agent", 0).0, "stack/base/ds.yaml:6");
+    // The renamed image: the patch's line, the images entry related.
+    let image = tail("registry.local/agent:latest");
+    let m = rendered.map.map(
+        daemonlint::source::Span::new(image, image + 27),
+        Some("spec.template.spec.containers[0].image"),
+    );
+    assert_eq!(place(&sources, &m.primary), "stack/mid/tag.yaml:10");
+    assert_eq!(
+        m.related
+            .iter()
+            .map(|r| place(&sources, &r.origin))
+            .collect::<Vec<_>>(),
+        ["stack/top/kustomization.yaml:11"]
+    );
 }
 
 #[test]
