@@ -886,11 +886,25 @@ fn error_origin(loader: &Loader<'_>, message: &str) -> Option<Origin> {
         .split("unknown field \"")
         .nth(1)
         .and_then(|rest| rest.split('"').next());
-    // Innermost kustomizations last in `kusts`: a base's error names the base.
-    for (path, &id) in loader.files.iter() {
-        if !is_kustomization_file(path) {
-            continue;
-        }
+    // A patch that matches no resource: `no matches for Id DaemonSet.v1.apps/agent.[noNs]`.
+    let unmatched = message
+        .split("no matches for Id ")
+        .nth(1)
+        .and_then(|rest| rest.split([';', ' ', ':']).next())
+        .and_then(|id| {
+            let (kind, rest) = id.split_once('.')?;
+            let name = rest.split_once('/')?.1;
+            let name = name.rsplit_once(".[").map_or(name, |(n, _)| n);
+            Some((kind.to_string(), name.to_string()))
+        });
+    let mut kustomizations: Vec<(&PathBuf, SourceId)> = loader
+        .files
+        .iter()
+        .filter(|(path, _)| is_kustomization_file(path))
+        .map(|(path, &id)| (path, id))
+        .collect();
+    kustomizations.sort();
+    for (path, id) in kustomizations {
         let text = &loader.texts[&id];
         let Some(doc) = parse_docs(text, &|o| o).into_iter().next() else {
             continue;
@@ -905,6 +919,15 @@ fn error_origin(loader: &Loader<'_>, message: &str) -> Option<Origin> {
             }
         }
         let dir = path.parent().unwrap_or(Path::new("."));
+        if let Some((kind, name)) = &unmatched {
+            if let Some(span) = unmatched_patch(loader, dir, &doc, kind, name) {
+                return Some(Origin {
+                    source: id,
+                    span,
+                    precision: Precision::Line,
+                });
+            }
+        }
         for (_, list) in doc.entries() {
             for item in list.items() {
                 let entry = item.str().or_else(|| item.get_str("path"));
@@ -1007,6 +1030,52 @@ mod tests {
             PathBuf::from("../../base/ds.yaml")
         );
     }
+}
+
+/// The `patchesStrategicMerge` or `patches` entry of a kustomization whose patch names
+/// `kind`/`name` (the patch kustomize found no resource for).
+fn unmatched_patch(
+    loader: &Loader<'_>,
+    dir: &Path,
+    doc: &Y,
+    kind: &str,
+    name: &str,
+) -> Option<Span> {
+    let names = |y: &Y| {
+        y.get_str("kind") == Some(kind)
+            && y.get("metadata").and_then(|m| m.get_str("name")) == Some(name)
+    };
+    let file_names = |entry: &str| {
+        let id = loader.files.get(&normalize(&dir.join(entry)))?;
+        parse_docs(&loader.texts[id], &|o| o)
+            .iter()
+            .any(names)
+            .then_some(())
+    };
+    for item in doc
+        .get("patchesStrategicMerge")
+        .map(Y::items)
+        .unwrap_or_default()
+    {
+        if item.str().and_then(file_names).is_some() {
+            return Some(item.span);
+        }
+    }
+    for item in doc.get("patches").map(Y::items).unwrap_or_default() {
+        if let Some(path) = item.get("path") {
+            if path.str().and_then(file_names).is_some() {
+                return Some(path.span);
+            }
+        } else if let Some(patch) = item.get("patch") {
+            if parse_docs(patch.str().unwrap_or(""), &|o| o)
+                .iter()
+                .any(names)
+            {
+                return Some(patch.key.unwrap_or(patch.span));
+            }
+        }
+    }
+    None
 }
 
 /// A finding's place and the overlays that share it: a base finding several overlays report is

@@ -944,7 +944,8 @@ fn json_hits(patch: &Patch, steps: &[Step], hits: &mut Vec<Hit>) {
 }
 
 fn collect_leaves(kusts: &[Kust], k: usize, outer: &[usize], out: &mut Vec<Leaf>, depth: usize) {
-    if depth > 64 {
+    // A cycle or a wide diamond of kustomizations stays bounded (kustomize refuses both).
+    if depth > 64 || out.len() > 100_000 {
         return;
     }
     let mut chain = vec![k];

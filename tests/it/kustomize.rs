@@ -477,6 +477,7 @@ fn our_tree_has_its_overlays_as_entries_and_components_as_used() {
         [
             "broken/missing-file",
             "broken/unknown-field",
+            "broken/unmatched-patch",
             "features/overlays/staging",
             "remote",
             "repro/overlays/prod",
@@ -736,6 +737,8 @@ fn kustomize_errors_point_at_the_kustomization_line() {
     for (dir, line, says) in [
         ("broken/missing-file", 3, "missing.yaml"),
         ("broken/unknown-field", 3, "namePrefx"),
+        // The patch names no namespace, the resource has one: the patch's entry.
+        ("broken/unmatched-patch", 4, "no resource matches"),
     ] {
         let sources = Sources::new();
         let build = kustomize::build(&own().join(dir), dir, &sources, &options(&bin));
