@@ -6,6 +6,7 @@
 //! and what a user needs to reproduce it ([`RenderInfo`]). A failure is a [`RenderError`] with
 //! the place to fix when the tool names one.
 
+pub mod kustomize;
 pub mod tool;
 
 use std::sync::Arc;
