@@ -35,11 +35,9 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if !positive {
         return;
     }
-    let host_network = ds
-        .pod_field("hostNetwork")
-        .filter(|h| h.as_bool() == Some(true));
+    let host_network = ds.host_network().filter(|h| h.is(true));
     let (label_at, what) = if let Some(h) = host_network {
-        (h.span(), "the pods use the host network".to_string())
+        (h.value_span, "the pods use the host network".to_string())
     } else if let Some(port) = ds.host_ports().first() {
         (
             port.span(),
