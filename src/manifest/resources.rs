@@ -64,6 +64,6 @@ impl<'a> ResourceList<'a> {
     /// True when `resource` is set (present and not null).
     #[must_use]
     pub fn has(&self, resource: &str) -> bool {
-        self.get(resource).is_some_and(|f| !f.is_null())
+        self.node.get(resource).is_some_and(|v| !v.is_null())
     }
 }
