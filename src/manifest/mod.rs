@@ -480,7 +480,7 @@ impl<'a> DaemonSet<'a> {
         Tolerations::of(self.pod)
     }
 
-    /// `spec.updateStrategy`, when present and not null.
+    /// `spec.updateStrategy`, when present (null included).
     #[must_use]
     pub fn update_strategy(&self) -> Option<UpdateStrategy<'a>> {
         UpdateStrategy::of(self.spec)

@@ -4,7 +4,8 @@ use super::field::Field;
 use crate::source::Span;
 use crate::yaml::{Node, Resolved};
 
-/// `spec.updateStrategy` when present and not null (whatever its type otherwise).
+/// `spec.updateStrategy` when present, whatever its type (null included: Kubernetes then
+/// defaults it, see [`UpdateStrategy::is_null`]).
 #[derive(Clone, Copy, Debug)]
 pub struct UpdateStrategy<'a> {
     pub node: Node<'a>,
@@ -15,7 +16,7 @@ pub struct UpdateStrategy<'a> {
 impl<'a> UpdateStrategy<'a> {
     pub(crate) fn of(spec: Node<'a>) -> Option<Self> {
         let (key, node) = spec.entry("updateStrategy")?;
-        (!node.is_null()).then(|| Self {
+        Some(Self {
             node,
             key_span: key.span(),
         })
@@ -46,6 +47,12 @@ impl<'a> UpdateStrategy<'a> {
     #[must_use]
     pub fn max_surge(&self) -> Option<Field<'a, Resolved<'a>>> {
         self.rolling_update()?.max_surge()
+    }
+
+    /// True for `updateStrategy:` or `updateStrategy: null`.
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        self.node.is_null()
     }
 
     /// Whether it is a mapping (a `type` can be added to it).

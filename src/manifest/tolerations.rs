@@ -13,7 +13,9 @@ pub struct Tolerations<'a> {
 }
 
 impl<'a> Tolerations<'a> {
-    pub(crate) fn of(pod: Node<'a>) -> Option<Self> {
+    /// The `tolerations` of a pod spec.
+    #[must_use]
+    pub fn of(pod: Node<'a>) -> Option<Self> {
         let (key, node) = pod.entry("tolerations")?;
         Some(Self {
             node,
