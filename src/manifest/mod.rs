@@ -8,6 +8,9 @@ mod strategy;
 mod tolerations;
 mod volumes;
 
+#[cfg(test)]
+mod tests;
+
 pub use field::{is, Field};
 pub use resources::{ResourceList, Resources};
 pub use security::{Capabilities, SeccompProfile, SecurityContext};
