@@ -469,6 +469,12 @@ impl<'a> DaemonSet<'a> {
         is(self.host_network(), true)
     }
 
+    /// The pod-level `resources` (Kubernetes 1.32+: limits and requests for the whole pod).
+    #[must_use]
+    pub fn pod_resources(&self) -> Option<Resources<'a>> {
+        Resources::of(self.pod)
+    }
+
     /// The pod spec's `volumes`.
     #[must_use]
     pub fn volumes(&self) -> Volumes<'a> {
