@@ -14,8 +14,9 @@ use crate::yaml::Node;
 /// alias site's), with merge keys and repeated keys applied as go-yaml applies them.
 #[derive(Clone, Copy, Debug)]
 pub struct Field<'a, T> {
-    /// The key as the view looked it up (`privileged`, `maxSurge`), for messages.
-    pub name: &'static str,
+    /// The key as the view looked it up (`privileged`, `maxSurge`, a resource name), for
+    /// messages.
+    pub name: &'a str,
     /// The value, when it is of the field's type.
     pub value: Option<T>,
     pub key_span: Span,

@@ -1,5 +1,14 @@
 //! Views over the span tree: Kubernetes objects, DaemonSets, pod specs and containers, each
 //! exposing the nodes (and so the spans) of the fields the rules read.
+//!
+//! The fields several rules share have typed accessors that return a [`Field`] (the value as
+//! its API type, the key's span and the value's span): host namespaces
+//! ([`DaemonSet::host_network`]), `securityContext` ([`SecurityContext`], with
+//! [`DaemonSet::effective_security`] for the pod-or-container settings), volumes, hostPath and
+//! `volumeMounts` ([`Volumes`], [`VolumeMount`]), `resources` ([`Resources`]), `tolerations`
+//! ([`Tolerations`]) and `updateStrategy` ([`UpdateStrategy`]). Rules read those fields through
+//! them and spell no key strings for them (a test in `tests.rs` checks the rule files); a new
+//! field several rules read gets an accessor here.
 
 mod field;
 mod resources;

@@ -49,7 +49,7 @@ impl<'a> ResourceList<'a> {
     pub fn get(&self, resource: &str) -> Option<Field<'a, &'a str>> {
         let (key, node) = self.node.entry(resource)?;
         Some(Field {
-            name: "quantity",
+            name: key.scalar_text().unwrap_or_default(),
             value: if node.is_null() {
                 None
             } else {
