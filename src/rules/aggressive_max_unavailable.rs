@@ -23,10 +23,10 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if strategy.kind != StrategyType::RollingUpdate {
         return;
     }
-    let Some(value) = strategy.rolling_field("maxUnavailable") else {
+    let Some(value) = strategy.max_unavailable() else {
         return;
     };
-    let Some(resolved) = value.resolve() else {
+    let Some(resolved) = value.value else {
         return;
     };
     let options = &cx.settings.options;
@@ -91,13 +91,13 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             options.max_unavailable_count
         ),
     };
-    let fix = crate::fix::replace_value(value, "1").map(|edit| Fix {
+    let fix = crate::fix::replace_value(value.node, "1").map(|edit| Fix {
         description: "set `maxUnavailable: 1`".into(),
         applicability: Applicability::Safe,
         edits: vec![edit],
     });
     out.push(
-        Violation::new(value.span(), message)
+        Violation::new(value.value_span, message)
             .with_fix(fix)
             .help(format!(
         "use `maxUnavailable: 1` (the default) or a small percentage (at most {}%); raise it only \

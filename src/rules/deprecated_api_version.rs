@@ -86,9 +86,12 @@ fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
         )?);
     }
     if version == "extensions/v1beta1" && rolling_update::strategy(ds).type_node.is_none() {
-        match ds.spec.get("updateStrategy").filter(|s| s.is_mapping()) {
+        match ds.update_strategy().filter(|s| s.is_mapping()) {
             Some(strategy) => edits.push(crate::fix::insert_entry(
-                text, strategy, "type", "OnDelete",
+                text,
+                strategy.node,
+                "type",
+                "OnDelete",
             )?),
             None => inserts.push(crate::fix::insert_mapping_entry(
                 text,
