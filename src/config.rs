@@ -124,7 +124,7 @@ pub struct RuleOptions {
     /// The Pod Security Standards level of a namespace without `pod-security.kubernetes.io/*`
     /// labels (the cluster's default: `privileged` unless its admission configuration says
     /// otherwise).
-    pub pod_security_default_level: crate::pss::Level,
+    pub pod_security_default_level: crate::k8s::pss::Level,
 }
 
 /// The default `sensitive_host_paths`.
@@ -146,7 +146,7 @@ impl Default for RuleOptions {
                 .map(|p| (*p).to_string())
                 .collect(),
             host_path_allow: Vec::new(),
-            pod_security_default_level: crate::pss::Level::Privileged,
+            pod_security_default_level: crate::k8s::pss::Level::Privileged,
             priority_classes: DEFAULT_PRIORITY_CLASSES
                 .iter()
                 .map(|p| (*p).to_string())
@@ -638,7 +638,7 @@ pub struct RuleOptionsFile {
 pub struct PodSecurityAdmissionOptions {
     /// The level of namespaces without `pod-security.kubernetes.io/*` labels: the cluster's
     /// default (`privileged`, `baseline` or `restricted`; default `privileged`).
-    pub default_level: crate::pss::Level,
+    pub default_level: crate::k8s::pss::Level,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Label, ObjectRef, Severity};
 use crate::manifest::{DaemonSet, Object};
-use crate::pss::{self, Level};
+use crate::k8s::pss::{self, Level};
 use crate::rules::{self, RuleMeta};
 use crate::source::Span;
 use crate::suppress::Suppressions;

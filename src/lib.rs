@@ -16,8 +16,6 @@ pub mod k8s;
 pub mod lsp;
 pub mod manifest;
 pub mod policy;
-pub mod pss;
-pub mod quantity;
 pub mod render;
 pub mod report;
 pub mod rules;

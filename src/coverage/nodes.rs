@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::quantity::{self, Quantity};
+use crate::k8s::quantity::{self, Quantity};
 use crate::rules::tolerations::Taint;
 use crate::source::{SourceFile, Span};
 use crate::yaml::Node;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::manifest::{ContainerKind, DaemonSet};
-use crate::quantity::{self, Quantity};
+use crate::k8s::quantity::{self, Quantity};
 use crate::rules::tolerations::{self, Toleration};
 use crate::source::Span;
 use crate::yaml::Node;

@@ -1,6 +1,9 @@
 //! Kubernetes semantics shared by rules (and by coverage and the inventory): what a host path
-//! is to a node, which names the API server accepts, what a partial document is.
+//! is to a node, which names the API server accepts, what a partial document is, resource
+//! quantities, the Pod Security Standards.
 
 pub mod hostpath;
 pub mod names;
 pub mod partial;
+pub mod pss;
+pub mod quantity;
