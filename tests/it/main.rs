@@ -23,6 +23,7 @@ mod fixtures;
 mod formats;
 mod hostile;
 mod integrations;
+mod layers;
 mod lsp;
 mod lsp_nvim;
 mod memory;
