@@ -19,13 +19,7 @@ use crate::rules::{self, RuleMeta};
 use crate::source::Span;
 use crate::yaml::{Comment, Node};
 
-/// How a finding was suppressed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Suppressed {
-    /// `comment`, `document-comment` or `annotation`.
-    pub kind: &'static str,
-    pub reason: Option<String>,
-}
+pub use crate::diagnostic::Suppressed;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Scope {
