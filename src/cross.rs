@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Label, ObjectRef, Severity};
-use crate::manifest::{DaemonSet, Object};
 use crate::k8s::pss::{self, Level};
+use crate::manifest::{DaemonSet, Object};
 use crate::rules::{self, RuleMeta};
+use crate::settings::Settings;
 use crate::source::Span;
 use crate::suppress::Suppressions;
 use crate::yaml::Node;
@@ -566,7 +566,7 @@ pub struct Indexed<'a> {
 }
 
 /// Which indexes each file's DaemonSets are compared with: the files of the same scope (see
-/// [`crate::config::CrossScope`]) and the shared ones. Each file's scope is decided by its own
+/// [`crate::settings::CrossScope`]) and the shared ones. Each file's scope is decided by its own
 /// settings, once per run.
 pub struct Scopes {
     keys: Vec<String>,

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::{ContainerKind, DaemonSet};
 use crate::k8s::quantity::{self, Quantity};
+use crate::manifest::{ContainerKind, DaemonSet};
 use crate::rules::tolerations::{self, Toleration};
 use crate::source::Span;
 use crate::yaml::Node;

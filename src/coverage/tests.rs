@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::pod::Limit;
 use super::*;
-use crate::manifest::{self, DaemonSet};
 use crate::k8s::quantity::parse;
+use crate::manifest::{self, DaemonSet};
 use crate::rules::rolling_update::Amount;
 use crate::source::SourceFile;
 use crate::yaml::{documents, Limits};
