@@ -682,7 +682,7 @@ pub struct Overrides {
     /// `--max-file-size`.
     pub max_file_size: Option<u64>,
     /// `--nodes`.
-    pub cluster: Option<Arc<crate::coverage::Cluster>>,
+    pub cluster: Option<Arc<crate::k8s::scheduling::Cluster>>,
     /// Set by `daemonlint inventory`, see [`Settings::inventory`].
     pub inventory: bool,
     /// `--baseline FILE`.

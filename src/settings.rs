@@ -328,7 +328,7 @@ pub struct Settings {
     pub per_path: Vec<(PathBuf, PathRule)>,
     /// The nodes given with `--nodes`: rules that can use real nodes name them.
     #[serde(skip)]
-    pub cluster: Option<Arc<crate::coverage::Cluster>>,
+    pub cluster: Option<Arc<crate::k8s::scheduling::Cluster>>,
     /// Index what `daemonlint inventory` shows of each DaemonSet (privileged containers, host
     /// namespaces, ports and paths, capabilities); `check` has no use for it and skips the work.
     #[serde(skip)]

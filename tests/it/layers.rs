@@ -61,15 +61,11 @@ const ALLOWED: &[(&str, &str)] = &[
     ("report", "lib"),
     ("stream", "lib"),
     ("suppress_stage", "lib"),
-    // `Settings` (and the command line's `Overrides`) carry run data: the node cluster of
-    // `--nodes`, and the exemptions and baseline with the state of which entries matched. The
-    // pipeline's `Linter` (session) takes them over.
-    ("config", "coverage"),
-    ("settings", "coverage"),
+    // `Settings` carries run data: the exemptions and the baseline, with the state of which
+    // entries matched. The pipeline's `Linter` (session) takes it over.
     ("settings", "suppress_stage"),
     // Being moved down in this series.
     ("cross", "suppress_stage"),
-    ("rules", "coverage"),
     ("rules", "fix"),
 ];
 

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::k8s::quantity::{self, Quantity};
+use crate::k8s::tolerations::{self, Toleration};
 use crate::manifest::{ContainerKind, DaemonSet};
-use crate::rules::tolerations::{self, Toleration};
 use crate::source::Span;
 use crate::yaml::Node;
 
