@@ -145,13 +145,20 @@ fn code_only(text: &str) -> String {
             }
             blank(&mut out, i + 1, j.min(b.len()));
             i = j + 1;
-        } else if b[i] == b'\'' && !prev_ident {
+        } else if b[i] == b'\''
+            && (!prev_ident || (b[i - 1] == b'b' && (i < 2 || !ident(b[i - 2]))))
+        {
+            // (`b'x'` is a byte literal, `x'` after an identifier is not a literal.)
             // A character literal ('a', '\n', '\u{1F600}', 'é') or a lifetime ('a, 'static).
             let rest = &text[i + 1..];
             let mut chars = rest.char_indices();
             match chars.next() {
                 Some((_, '\\')) => {
-                    let end = rest[1..].find('\'').map_or(b.len(), |p| i + 2 + p + 1);
+                    // The escaped character may be a quote: look after it.
+                    let end = rest
+                        .get(2..)
+                        .and_then(|r| r.find('\''))
+                        .map_or(b.len(), |p| i + 3 + p + 1);
                     blank(&mut out, i + 1, end - 1);
                     i = end;
                 }
@@ -537,7 +544,7 @@ fn the_reader_finds_paths_and_skips_comments_strings_and_tests() {
                 /* crate::block /* nested */ crate::still */\n\
                 const S: &str = \"crate::string\";\n\
                 const R: &str = r#\"crate::raw \"# ;\n\
-                fn f<'x>(c: char) -> bool { c == '\"' && crate::d::g() }\n\
+                fn f<'x>(c: char) -> bool { c == '\"' && c != '\\'' && b'\"' == 0 && crate::d::g() }\n\
                 fn h() { super::super::e(); super::not_root(); }\n\
                 #[cfg(test)]\n\
                 mod tests { use crate::tested; }\n\
