@@ -91,7 +91,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             options.max_unavailable_count
         ),
     };
-    let fix = crate::fix::replace_value(value, "1").map(|edit| Fix {
+    let fix = crate::yaml::edit::replace_value(value, "1").map(|edit| Fix {
         description: "set `maxUnavailable: 1`".into(),
         applicability: Applicability::Safe,
         edits: vec![edit],

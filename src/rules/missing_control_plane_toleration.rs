@@ -285,7 +285,7 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
             // One edit holding every item keeps them in order at one insertion point.
             let mut combined: Option<crate::diagnostic::Edit> = None;
             for item in &items {
-                let edit = crate::fix::append_item(text, list, item)?;
+                let edit = crate::yaml::edit::append_item(text, list, item)?;
                 match &mut combined {
                     Some(c) => c.replacement.push_str(&edit.replacement),
                     None => combined = Some(edit),
@@ -312,7 +312,7 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            edits.push(crate::fix::insert_entry(
+            edits.push(crate::yaml::edit::insert_entry(
                 text,
                 ds.pod,
                 "tolerations",

@@ -77,8 +77,8 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 "without `readOnly: true`"
             };
             let edit = match mount.get("readOnly") {
-                Some(value) => crate::fix::replace_value(value, "true"),
-                None => crate::fix::insert_entry(cx.text, mount, "readOnly", "true"),
+                Some(value) => crate::yaml::edit::replace_value(value, "true"),
+                None => crate::yaml::edit::insert_entry(cx.text, mount, "readOnly", "true"),
             };
             let fix = edit.map(|edit| Fix {
                 description: "mount it with `readOnly: true`".into(),

@@ -19,9 +19,11 @@
 //! (parser events → a document's arena, with the limits and go-yaml v2's checks),
 //! `reader.rs` ([`Documents`]: chunks at `---` lines, the fast reader or granit-parser for
 //! each), `split.rs` (cutting a large text into ranges that parse alone), `scalar.rs`,
-//! `json.rs`, and the fast reader (`fast.rs`) with `repair.rs`.
+//! `json.rs`, the fast reader (`fast.rs`) with `repair.rs`, and `edit.rs` (building fixes as
+//! text edits in the file's own style).
 
 mod builder;
+pub mod edit;
 mod fast;
 pub mod json;
 mod reader;
