@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     ("L0", &["source", "source_map", "diagnostic", "atomic"]),
     ("L1", &["yaml"]),
-    // `k8s`: Kubernetes semantics shared by rules and coverage (tolerations, rollout amounts,
-    // host paths, quantities, PSS, names, API versions).
+    // `k8s`: Kubernetes semantics shared by rules and coverage (host paths, names, quantities,
+    // tolerations, rollout amounts, scheduling, PSS, versions).
     ("L2", &["manifest", "k8s"]),
-    // `registry`: rule ids, metadata, docs URLs. `settings`: resolved settings, the per-rule
-    // table, `FailOn`, the output formats.
+    // `registry`: rule metadata, the engine-level rules, docs URLs. `settings`: the resolved
+    // settings (selection, rule options, `FailOn`, `OutputFormat`, limits, scopes).
     ("L3", &["registry", "settings"]),
     ("L4", &["rules", "schema", "policy", "suppress", "cross"]),
     (
