@@ -113,7 +113,7 @@ pub struct Diagnostic {
     /// The container the finding is about, when it is about one.
     pub container: Option<String>,
     /// Set when a suppression silenced the finding.
-    pub suppressed: Option<crate::suppress::Suppressed>,
+    pub suppressed: Option<Suppressed>,
     /// The documentation URL when it is not a built-in rule's page (a custom policy's `docs`;
     /// empty when the policy names none).
     pub docs: Option<String>,
@@ -161,7 +161,21 @@ impl Diagnostic {
     pub fn docs_url(&self) -> String {
         match &self.docs {
             Some(url) => url.clone(),
-            None => crate::rules::docs_url(&self.rule),
+            None => rule_docs_url(&self.rule),
         }
     }
+}
+
+/// How a finding was suppressed (see `suppress`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Suppressed {
+    /// `comment`, `document-comment` or `annotation`.
+    pub kind: &'static str,
+    pub reason: Option<String>,
+}
+
+/// Where a built-in rule's page is published.
+#[must_use]
+pub fn rule_docs_url(id: &str) -> String {
+    format!("https://github.com/daemonlint/daemonlint/blob/main/rules/{id}.md")
 }

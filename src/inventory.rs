@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::cross::{DaemonSetEntry, FileIndex};
-use crate::pss::Level;
+use crate::k8s::pss::Level;
 
 /// One line of a DaemonSet's table.
 #[derive(Clone, Debug, Serialize)]

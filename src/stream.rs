@@ -11,8 +11,8 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::settings::Settings;
 use crate::source::{SourceFile, Span};
 use crate::{cross, discover, policy, rules, yaml, FileReport, Report, SettingsSource, Stats};
 

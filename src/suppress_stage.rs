@@ -25,9 +25,9 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobMatcher};
 
-use crate::config::{Selector, Settings};
 use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::rules;
+use crate::settings::{Selector, Settings};
 use crate::source::{SourceFile, Span};
 use crate::suppress::Suppressed;
 use crate::yaml::Node;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use super::pod::{HostPort, Limit, PodView};
 use super::{place, scaled, Cluster, Outcome, Placement};
+use crate::k8s::quantity::Quantity;
 use crate::manifest::{self, DaemonSet};
-use crate::quantity::Quantity;
 use crate::rules::rolling_update::{parse_amount, Amount, StrategyType};
 use crate::source::{SourceFile, Span};
 

@@ -28,11 +28,11 @@ use std::path::PathBuf;
 use globset::{Glob, GlobMatcher};
 use jsonschema::Validator;
 
-use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::{DaemonSet, Object};
 use crate::rules;
 use crate::schema::{self, ObjectInstance};
+use crate::settings::Settings;
 use crate::source::{SourceFile, Span};
 use crate::yaml::json::{to_json_with, Keys};
 use crate::yaml::{self, Node, NodeType};

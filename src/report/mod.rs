@@ -18,37 +18,7 @@ use std::path::Path;
 use crate::diagnostic::ObjectRef;
 use crate::Report;
 
-/// Every output format; serves clap, the configuration file and the docs.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// Rich excerpts of the source with labels (the default on a terminal).
-    Full,
-    /// One line per finding: `file:line:col: severity[rule] message`.
-    Concise,
-    /// A stable JSON document (see `docs/src/reference/json.md` for the contract).
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// GitHub Actions workflow commands: inline annotations on the pull request.
-    Github,
-    /// JUnit XML: one test case per DaemonSet and rule category (GitLab, Jenkins).
-    Junit,
-    /// Checkstyle XML (reviewdog, Jenkins warnings).
-    Checkstyle,
-    /// GitLab Code Quality JSON.
-    Gitlab,
-}
+pub use crate::settings::OutputFormat;
 
 /// Options that shape the output.
 #[derive(Clone, Copy, Debug, Default)]

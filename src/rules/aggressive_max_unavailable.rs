@@ -43,17 +43,17 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     };
     // With `--nodes`: the nodes the controller targets (desiredNumberScheduled).
     let nodes = cx.settings.cluster.as_ref().and_then(|cluster| {
-        let pod = crate::coverage::PodView::of(ds);
+        let pod = crate::k8s::scheduling::PodView::of(ds);
         let desired = cluster
             .nodes
             .iter()
-            .filter(|n| crate::coverage::place(&pod, n).desired())
+            .filter(|n| crate::k8s::scheduling::place(&pod, n).desired())
             .count();
         (desired > 0).then_some((desired, cluster.source.as_str()))
     });
     let message = match (amount, nodes) {
         (amount, Some((total, source))) => {
-            let down = crate::coverage::scaled(&amount, total);
+            let down = crate::k8s::scheduling::scaled(&amount, total);
             let written = match amount {
                 Amount::Percent(p) => format!("{p}%"),
                 Amount::Count(n) => n.to_string(),
@@ -91,7 +91,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             options.max_unavailable_count
         ),
     };
-    let fix = crate::fix::replace_value(value.node, "1").map(|edit| Fix {
+    let fix = crate::yaml::edit::replace_value(value.node, "1").map(|edit| Fix {
         description: "set `maxUnavailable: 1`".into(),
         applicability: Applicability::Safe,
         edits: vec![edit],

@@ -47,13 +47,11 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     )
     .help("set `dnsPolicy: ClusterFirstWithHostNet`; if the agent needs only the node's DNS, set `dnsPolicy: Default` to say so");
     // Unsafe: agents that must use the node's resolver want `Default` instead.
-    let fix =
-        crate::fix::set_key(cx.text, ds.pod, "dnsPolicy", "ClusterFirstWithHostNet").map(|edit| {
-            crate::diagnostic::Fix {
-                description: "set `dnsPolicy: ClusterFirstWithHostNet`".into(),
-                applicability: crate::diagnostic::Applicability::Unsafe,
-                edits: vec![edit],
-            }
+    let fix = crate::yaml::edit::set_key(cx.text, ds.pod, "dnsPolicy", "ClusterFirstWithHostNet")
+        .map(|edit| crate::diagnostic::Fix {
+            description: "set `dnsPolicy: ClusterFirstWithHostNet`".into(),
+            applicability: crate::diagnostic::Applicability::Unsafe,
+            edits: vec![edit],
         });
     violation = violation.with_fix(fix);
     if policy.is_none() {

@@ -3,8 +3,8 @@
 
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::coverage;
 use crate::diagnostic::{Applicability, Fix, Severity};
+use crate::k8s::scheduling;
 use crate::manifest::{is_windows_os, DaemonSet};
 use crate::yaml::Node;
 
@@ -153,21 +153,21 @@ fn name_list(names: &[&str]) -> String {
 fn check_with_nodes(
     ds: &DaemonSet<'_>,
     cx: &RuleCx<'_>,
-    cluster: &coverage::Cluster,
+    cluster: &scheduling::Cluster,
     out: &mut Vec<Violation>,
 ) {
-    let pod = coverage::PodView::of(ds);
+    let pod = scheduling::PodView::of(ds);
     let keys = &cx.settings.options.control_plane_taints;
     let mut skipped: Vec<&str> = Vec::new();
     let mut taints: Vec<String> = Vec::new();
     let mut first_key = None;
     let mut runs = 0;
     for node in &cluster.nodes {
-        let placement = coverage::place(&pod, node);
-        if placement.outcome == coverage::Outcome::Runs {
+        let placement = scheduling::place(&pod, node);
+        if placement.outcome == scheduling::Outcome::Runs {
             runs += 1;
         }
-        if !coverage::is_control_plane(node, keys) {
+        if !scheduling::is_control_plane(node, keys) {
             continue;
         }
         if let Some(taint) = &placement.taint {
@@ -285,7 +285,7 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
             // One edit holding every item keeps them in order at one insertion point.
             let mut combined: Option<crate::diagnostic::Edit> = None;
             for item in &items {
-                let edit = crate::fix::append_item(text, list.node, item)?;
+                let edit = crate::yaml::edit::append_item(text, list.node, item)?;
                 match &mut combined {
                     Some(c) => c.replacement.push_str(&edit.replacement),
                     None => combined = Some(edit),
@@ -312,7 +312,7 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            edits.push(crate::fix::insert_entry(
+            edits.push(crate::yaml::edit::insert_entry(
                 text,
                 ds.pod,
                 "tolerations",

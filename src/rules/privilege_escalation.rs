@@ -91,10 +91,10 @@ fn no_escalation_fix(
 ) -> Option<crate::diagnostic::Fix> {
     let edit = match container.security_context_value() {
         Some(sc) if sc.is_mapping() => {
-            crate::fix::set_key(text, sc, "allowPrivilegeEscalation", "false")?
+            crate::yaml::edit::set_key(text, sc, "allowPrivilegeEscalation", "false")?
         }
         Some(_) => return None,
-        None => crate::fix::insert_mapping_entry(
+        None => crate::yaml::edit::insert_mapping_entry(
             text,
             container.node,
             "securityContext",

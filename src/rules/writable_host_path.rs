@@ -74,8 +74,8 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 "without `readOnly: true`"
             };
             let edit = match read_only {
-                Some(value) => crate::fix::replace_value(value.node, "true"),
-                None => crate::fix::insert_entry(cx.text, mount.node, "readOnly", "true"),
+                Some(value) => crate::yaml::edit::replace_value(value.node, "true"),
+                None => crate::yaml::edit::insert_entry(cx.text, mount.node, "readOnly", "true"),
             };
             let fix = edit.map(|edit| Fix {
                 description: "mount it with `readOnly: true`".into(),

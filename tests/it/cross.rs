@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use daemonlint::config::Settings;
-use daemonlint::pss::Level;
+use daemonlint::k8s::pss::Level;
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from("tests/data/cross").join(name)

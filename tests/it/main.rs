@@ -24,6 +24,7 @@ mod formats;
 mod hostile;
 mod integrations;
 mod kustomize;
+mod layers;
 mod lsp;
 mod lsp_nvim;
 mod memory;

@@ -236,11 +236,11 @@ fn generated_rule_reference_is_up_to_date() {
     // The book's rule reference (`docs/src/rules.md`, `docs/src/rules/<id>.md`) and the rule
     // entries of its `SUMMARY.md` are generated from the registry and `rules/<id>.md`.
     let book = common::root().join("docs/src");
-    let mut expected = daemonlint::rules::book_pages();
+    let mut expected = daemonlint::rules_docs::book_pages();
     let summary = std::fs::read_to_string(book.join("SUMMARY.md")).expect("docs/src/SUMMARY.md");
     expected.push((
         "SUMMARY.md".to_string(),
-        daemonlint::rules::book_summary(&summary),
+        daemonlint::rules_docs::book_summary(&summary),
     ));
     let bless = std::env::var_os("DAEMONLINT_BLESS").is_some();
     let rule_dir = book.join("rules");

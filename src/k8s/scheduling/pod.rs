@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::k8s::quantity::{self, Quantity};
+use crate::k8s::tolerations::{self, Toleration};
 use crate::manifest::{ContainerKind, DaemonSet, ResourceList, Resources};
-use crate::quantity::{self, Quantity};
-use crate::rules::tolerations::{self, Toleration};
 use crate::source::Span;
 use crate::yaml::Node;
 
