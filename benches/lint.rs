@@ -35,7 +35,8 @@ fn parse_only(text: &str) -> usize {
 }
 
 fn lint(text: &str, settings: &Settings) -> usize {
-    daemonlint::lint_source(SourceFile::new("bench.yaml", text), settings)
+    daemonlint::Linter::new(settings)
+        .check_source(SourceFile::new("bench.yaml", text), None)
         .diagnostics
         .len()
 }

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, ConfigError, FailOn, Level, Overrides, Resolver, Selector};
-use crate::report::{self, OutputFormat, RenderOptions};
+use crate::outcome::{Discard, Emitter, Outcome, Phase, Report, Tee};
+use crate::report::{self, FormatEmitter, OutputFormat, RenderOptions};
 use crate::rules;
-use crate::source::SourceFile;
-use crate::{FileReport, Report, SettingsSource, Stats};
+use crate::session::{self, FixOptions, Inputs, Linter, Stdin};
+use crate::SettingsSource;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -310,26 +311,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     }
 }
 
-/// Configuration errors as file reports, so every format shows them with their spans.
-fn config_reports(errors: Vec<ConfigError>) -> Vec<FileReport> {
-    let mut files: Vec<FileReport> = Vec::new();
-    for e in errors {
-        let d = e.to_diagnostic();
-        match files.iter_mut().find(|f| f.source.name == e.source.name) {
-            Some(f) => f.diagnostics.push(d),
-            None => files.push(FileReport {
-                source: SourceFile::new(e.source.name.clone(), e.source.text.clone()),
-                diagnostics: vec![d],
-                stats: Stats::default(),
-                daemonsets: Vec::new(),
-                io_error: false,
-                path: None,
-            }),
-        }
-    }
-    files
-}
-
 /// The output of a `check` run: its format, the human format for the terminal, colours and
 /// the directory names are relative to.
 struct Output {
@@ -370,54 +351,70 @@ impl Output {
     }
 }
 
-/// Render the report: to stdout, or with `--output-file` to that file in `--format` while the
-/// terminal gets the human format. Returns false when the output file could not be written.
-fn render(
-    report: &Report,
+/// Run the linter into the output: to stdout, or with `--output-file` to that file in
+/// `--format` while the terminal gets the human format. Gives the outcome and whether the
+/// output file could be written.
+fn emit_run(
     args: &CheckArgs,
-    format: Option<OutputFormat>,
+    output: &Output,
+    run: &mut dyn FnMut(&mut dyn Emitter) -> io::Result<Outcome>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> io::Result<bool> {
-    let output = Output::new(args, format);
+) -> io::Result<(Outcome, bool)> {
     let (format, options) = (output.format, output.options());
     let mut ok = true;
-    if let Some(path) = &args.output_file {
+    let outcome = if let Some(path) = &args.output_file {
         let mut bytes = Vec::new();
         let plain = RenderOptions {
             color: false,
             ..options
         };
-        report::emit(format, report, plain, &mut bytes)?;
+        let mut file = FormatEmitter::new(format, plain, &mut bytes)?;
+        let outcome = {
+            let mut human = FormatEmitter::new(output.human, options, &mut *stdout)?;
+            run(&mut Tee(&mut human, &mut file))?
+        };
+        step_summary(format, &file, stderr)?;
+        drop(file);
         if let Err(e) = crate::atomic::write(path, &bytes) {
             writeln!(stderr, "daemonlint: cannot write {}: {e}", path.display())?;
             ok = false;
         }
-        report::emit(output.human, report, options, stdout)?;
+        outcome
     } else {
-        report::emit(format, report, options, stdout)?;
-    }
+        let mut emitter = FormatEmitter::new(format, options, &mut *stdout)?;
+        let outcome = run(&mut emitter)?;
+        step_summary(format, &emitter, stderr)?;
+        outcome
+    };
     stdout.flush()?;
-    if format == OutputFormat::Github {
-        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let path = Path::new(&path);
-            if let Err(e) = report::github::append_step_summary(report, path) {
-                writeln!(
-                    stderr,
-                    "daemonlint: cannot append the job summary to {}: {e}",
-                    path.display()
-                )?;
-            }
-        }
-    }
-    Ok(ok)
+    Ok((outcome, ok))
 }
 
-/// Standard input to lint, with the name and settings it is linted under.
-struct StdinInput {
-    name: String,
-    bytes: Vec<u8>,
-    settings: config::Settings,
+/// With `--format github`, append the job summary to `$GITHUB_STEP_SUMMARY` when it is set.
+fn step_summary(
+    format: OutputFormat,
+    emitter: &FormatEmitter<'_>,
+    stderr: &mut dyn Write,
+) -> io::Result<()> {
+    if format != OutputFormat::Github {
+        return Ok(());
+    }
+    let (Some(path), Some(report)) = (
+        std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()),
+        emitter.whole(),
+    ) else {
+        return Ok(());
+    };
+    let path = Path::new(&path);
+    if let Err(e) = report::github::append_step_summary(report, path) {
+        writeln!(
+            stderr,
+            "daemonlint: cannot append the job summary to {}: {e}",
+            path.display()
+        )?;
+    }
+    Ok(())
 }
 
 /// Read stdin for `check -`: `Ok(None)` when `--force-exclude` excludes its
@@ -426,13 +423,13 @@ fn read_stdin(
     args: &CheckArgs,
     resolver: &Resolver,
     stderr: &mut dyn Write,
-) -> io::Result<Result<Option<StdinInput>, ()>> {
+) -> io::Result<Result<Option<Stdin>, ()>> {
     let name = args
         .stdin_filename
         .clone()
         .unwrap_or_else(|| "<stdin>".into());
     let named = args.stdin_filename.as_deref().map(Path::new);
-    let settings = resolver.for_path(named).into_owned();
+    let settings = resolver.for_path(named);
     let excluded = args.force_exclude && named.is_some_and(|p| settings.is_excluded(p));
     let mut bytes = Vec::new();
     if let Err(e) = io::stdin()
@@ -443,83 +440,11 @@ fn read_stdin(
         writeln!(stderr, "daemonlint: cannot read stdin: {e}")?;
         return Ok(Err(()));
     }
-    Ok(Ok((!excluded).then_some(StdinInput {
+    Ok(Ok((!excluded).then_some(Stdin {
         name,
         bytes,
-        settings,
+        settings_path: named.map(Path::to_path_buf),
     })))
-}
-
-/// A `check` run whose output is written as the files are linted (see [`crate::stream`]):
-/// memory stays flat however large the input. The run-level findings, and any configuration
-/// file errors found on the way, come after the files' own findings.
-fn check_streamed(
-    args: &CheckArgs,
-    resolver: &Resolver,
-    (files, extra): (&[PathBuf], &[PathBuf]),
-    stdin: Option<StdinInput>,
-    (output, fail_on): (&Output, FailOn),
-    stdout: &mut dyn Write,
-) -> io::Result<i32> {
-    let mut stream = report::Stream::new(output.format, output.options(), stdout)?;
-    let mut run = crate::stream::Run::new(
-        resolver,
-        crate::stream::Options {
-            show_suppressed: args.show_suppressed,
-            ..crate::stream::Options::default()
-        },
-    );
-    let mut emit = |r: &Report| stream.batch(r);
-    if !(files.is_empty() && extra.is_empty()) {
-        run.lint_paths(files, args.force_exclude, extra, &mut emit)?;
-    }
-    if let Some(input) = stdin {
-        run.lint_bytes(&input.name, input.bytes, &input.settings, &mut emit)?;
-    }
-    let errors = resolver.take_errors();
-    if !errors.is_empty() {
-        emit(&Report {
-            files: config_reports(errors),
-            config_error: true,
-            show_suppressed: args.show_suppressed,
-        })?;
-    }
-    run.finish(&mut emit)?;
-    let unused = unused_suppressions(resolver, files);
-    if !unused.is_empty() {
-        emit(&Report {
-            files: unused,
-            config_error: false,
-            show_suppressed: args.show_suppressed,
-        })?;
-    }
-    let totals = stream.finish()?;
-    Ok(totals.exit_code(fail_on))
-}
-
-/// Exemptions that silenced nothing and stale baseline entries, once every file is linted.
-fn unused_suppressions(resolver: &Resolver, paths: &[PathBuf]) -> Vec<FileReport> {
-    let in_play = resolver.in_play();
-    if in_play.is_empty() {
-        return Vec::new();
-    }
-    let absolute = |p: &Path| {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    // Directories walked whole (an exemption in a configuration file below one of them
-    // selects nothing only when it is stale).
-    let walked: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| p.is_dir())
-        .filter_map(|p| absolute(p).canonicalize().ok())
-        .collect();
-    let covers = |dir: &Path| {
-        dir.canonicalize()
-            .is_ok_and(|dir| walked.iter().any(|w| dir.starts_with(w)))
-    };
-    crate::suppress_stage::unused(&in_play, &resolver.settings_for(None), &covers)
 }
 
 /// `--write-baseline FILE`: record the report's findings, atomically.
@@ -610,12 +535,27 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             return Ok(2);
         }
         Err(Ok(errors)) => {
-            let report = Report {
-                files: config_reports(errors),
+            let output = Output::new(args, None);
+            let mut report = Report {
+                files: session::config_reports(errors),
                 config_error: true,
+                phase: Phase::Config,
                 ..Report::default()
             };
-            render(&report, args, None, stdout, stderr)?;
+            emit_run(
+                args,
+                &output,
+                &mut |emitter| {
+                    let outcome = Outcome {
+                        totals: report::Totals::of(&report),
+                    };
+                    emitter.batch(&mut report)?;
+                    emitter.finish(&outcome)?;
+                    Ok(outcome)
+                },
+                stdout,
+                stderr,
+            )?;
             return Ok(2);
         }
     };
@@ -633,20 +573,8 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    // A broken policy file is a usage error: report it (with its spans) and lint nothing.
     let base = resolver.settings_for(None);
-    if crate::policy::cached(&base).is_err() {
-        if let Err(files) = crate::policy::load(&base.policies, &base) {
-            let report = Report {
-                files,
-                config_error: true,
-                ..Report::default()
-            };
-            render(&report, args, base.format, stdout, stderr)?;
-            return Ok(2);
-        }
-    }
-    let extra: Vec<PathBuf> = args.namespaces.iter().cloned().collect();
+    let linter = Linter::new(&resolver).show_suppressed(args.show_suppressed);
     let stdin = if stdin_count == 1 {
         match read_stdin(args, &resolver, stderr)? {
             Ok(input) => input,
@@ -655,63 +583,31 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         None
     };
-    // Written as linted when nothing needs the whole report first: not fixes, not an output
-    // file beside the terminal's report, not a format with totals up front.
-    let output = Output::new(args, base.format);
-    if !args.fix
-        && !args.diff
-        && args.output_file.is_none()
-        && args.write_baseline.is_none()
-        && report::Stream::supports(output.format)
-    {
-        let code = check_streamed(
-            args,
-            &resolver,
-            (&files, &extra),
-            stdin,
-            (&output, base.fail_on),
-            stdout,
-        )?;
-        stdout.flush()?;
-        return Ok(code);
-    }
-    let mut report = if files.is_empty() && extra.is_empty() {
-        Report::default()
-    } else {
-        crate::lint_paths_indexed(&files, &resolver, args.force_exclude, &extra).0
-    };
-    if let Some(input) = stdin {
-        let file = crate::lint_bytes(&input.name, input.bytes, &input.settings);
-        if args.fix {
+    if args.fix {
+        if let Some(stdin) = stdin {
             // Editors pipe a buffer through `--fix -`: print the fixed text, nothing else.
-            let mut one = Report {
-                files: vec![file],
-                ..Report::default()
-            };
-            crate::fix_report(&mut one, &resolver, args.unsafe_fixes, false);
-            let fixed = one.files.pop().map(|f| f.source.text).unwrap_or_default();
+            let fixed = linter.fix_text(stdin, args.unsafe_fixes);
             stdout.write_all(fixed.as_bytes())?;
             stdout.flush()?;
             return Ok(0);
         }
-        report.files.push(file);
     }
-    let errors = resolver.take_errors();
-    if !errors.is_empty() {
-        report.config_error = true;
-        let mut files = config_reports(errors);
-        files.append(&mut report.files);
-        report.files = files;
-    }
-    report.show_suppressed = args.show_suppressed;
+    let inputs = Inputs {
+        paths: files,
+        shared: args.namespaces.iter().cloned().collect(),
+        stdin,
+        force_exclude: args.force_exclude,
+        unused_suppressions: !args.fix && args.write_baseline.is_none(),
+    };
     if let Some(path) = &args.write_baseline {
-        return write_baseline(&report, path, stderr);
-    }
-    if !args.fix {
-        report.files.extend(unused_suppressions(&resolver, &files));
+        return write_baseline(&linter.report(&inputs), path, stderr);
     }
     if args.diff {
-        let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, false);
+        let options = FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            write: false,
+        };
+        let (outcome, summary) = linter.fix(&inputs, options, &mut Discard)?;
         for d in &summary.diffs {
             stdout.write_all(d.as_bytes())?;
         }
@@ -722,15 +618,31 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             plural(summary.files, "file", "files")
         )?;
         stdout.flush()?;
-        return Ok(if report.config_error {
+        return Ok(if outcome.totals.config_error {
             2
         } else {
             i32::from(summary.fixed > 0)
         });
     }
+    let output = Output::new(args, base.format);
     if args.fix {
-        let summary = crate::fix_report(&mut report, &resolver, args.unsafe_fixes, true);
-        let written = render(&report, args, base.format, stdout, stderr)?;
+        let options = FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            write: true,
+        };
+        let mut summary = None;
+        let (outcome, written) = emit_run(
+            args,
+            &output,
+            &mut |emitter| {
+                let (outcome, done) = linter.fix(&inputs, options, emitter)?;
+                summary = Some(done);
+                Ok(outcome)
+            },
+            stdout,
+            stderr,
+        )?;
+        let summary = summary.unwrap_or_default();
         writeln!(
             stderr,
             "Fixed {} in {}.",
@@ -738,19 +650,23 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             plural(summary.files, "file", "files")
         )?;
         return Ok(if written {
-            report.exit_code(base.fail_on)
+            outcome.exit_code(base.fail_on)
         } else {
             2
         });
     }
-    if !render(&report, args, base.format, stdout, stderr)? {
-        return Ok(2);
-    }
-    let code = report.exit_code(base.fail_on);
-    // The process ends right after: freeing every finding and source one by one would cost a
-    // large run more than writing its output did.
-    std::mem::forget(report);
-    Ok(code)
+    let (outcome, written) = emit_run(
+        args,
+        &output,
+        &mut |emitter| linter.run(&inputs, emitter),
+        stdout,
+        stderr,
+    )?;
+    Ok(if written {
+        outcome.exit_code(base.fail_on)
+    } else {
+        2
+    })
 }
 
 fn inventory(
@@ -765,7 +681,7 @@ fn inventory(
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    let (report, indexes) = crate::lint_paths_indexed(&paths, &resolver, false, &[]);
+    let (report, indexes) = Linter::new(&resolver).indexed(&paths);
     let inventory = crate::inventory::build(&report, &indexes);
     match args.format {
         InventoryFormat::Text => crate::inventory::render_text(&inventory, stdout)?,

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Label, ObjectRef, Severity};
 use crate::manifest::{DaemonSet, Object};
+use crate::outcome::FileReport;
 use crate::pss::{self, Level};
 use crate::rules::{self, RuleMeta};
 use crate::source::Span;
 use crate::suppress::Suppressions;
 use crate::yaml::Node;
-use crate::FileReport;
 
 /// An object known by kind, name and namespace.
 #[derive(Clone, Debug)]

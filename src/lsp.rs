@@ -4,7 +4,7 @@
 //!   once the document has been quiet for the debounce delay (150 ms; `initializationOptions:
 //!   {"debounceMs": N}`). The message loop never blocks on the delay: it waits on the
 //!   connection with a timeout set by the earliest pending lint.
-//! - The same [`crate::lint_source`] as the command line, with the settings of the configuration
+//! - The same [`crate::session::check_with`] as the command line, with the settings of the configuration
 //!   file that applies to the document's path. Configuration files are read again when one
 //!   changes (`workspace/didChangeWatchedFiles`, registered dynamically when the client can, and
 //!   `didSave` of a `.daemonlint.yaml`); an open configuration file is itself validated as typed.
@@ -48,8 +48,8 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
 use crate::source::{LineIndex, SourceFile, Span};
 use crate::{fix, manifest, rules, rules_docs, yaml, FileReport};
 
-/// How a document is linted: [`crate::lint_source`], or a stand-in in tests.
-pub type Linter = fn(SourceFile, &Settings) -> FileReport;
+/// How a document is linted: [`crate::session::check_with`], or a stand-in in tests.
+pub type Linter = fn(SourceFile, &Settings, &crate::policy::Cache) -> FileReport;
 
 /// Server options.
 #[derive(Clone, Copy, Debug)]
@@ -63,7 +63,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             debounce: Duration::from_millis(150),
-            linter: crate::lint_source,
+            linter: crate::session::check_with,
         }
     }
 }
@@ -366,6 +366,8 @@ struct Server {
     encoding: Encoding,
     options: Options,
     resolver: Option<Resolver>,
+    /// The policies loaded for `resolver` (loaded again after a configuration reload).
+    policies: crate::policy::Cache,
     /// `initializationOptions.configFile`: applied on top of discovered files, like `--config`.
     config_file: Option<PathBuf>,
     documents: HashMap<String, Document>,
@@ -464,6 +466,7 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                     encoding,
                     options,
                     resolver,
+                    policies: crate::policy::Cache::default(),
                     config_file,
                     documents: HashMap::new(),
                     config_error_uris: Vec::new(),
@@ -820,6 +823,7 @@ impl Server {
     fn reload_config(&mut self) {
         let (resolver, errors) = new_resolver(self.config_file.as_deref());
         self.resolver = resolver;
+        self.policies = crate::policy::Cache::default();
         self.report_config_file_errors(&errors);
         for uri in std::mem::take(&mut self.config_error_uris) {
             if !self.documents.contains_key(uri.as_str()) {
@@ -869,7 +873,7 @@ impl Server {
             if excluded {
                 Vec::new()
             } else {
-                lint_text(&self.options, doc, &doc.text, &settings)
+                lint_text(&self.options, doc, &doc.text, &settings, &self.policies)
             }
         };
         doc.findings = findings;
@@ -974,7 +978,7 @@ impl Server {
         }
         let settings = settings_of(self.resolver.as_ref(), doc);
         let passes = fix::apply_until_stable(&doc.text, &doc.findings, false, |text| {
-            lint_text(&self.options, doc, text, &settings)
+            lint_text(&self.options, doc, text, &settings, &self.policies)
         });
         let (text, applied) = (passes.text, passes.applied);
         if applied == 0 || text == doc.text {
@@ -1111,6 +1115,7 @@ fn lint_text(
     doc: &Document,
     text: &str,
     settings: &Settings,
+    policies: &crate::policy::Cache,
 ) -> Vec<Diagnostic> {
     if text.len() as u64 > settings.max_file_size {
         if !mentions_daemonset(text) {
@@ -1133,7 +1138,7 @@ fn lint_text(
         .map_or_else(|| doc.uri.as_str().to_string(), |p| p.display().to_string());
     let source = SourceFile::new(name, text.to_string());
     let linter = options.linter;
-    match catch_unwind(AssertUnwindSafe(|| linter(source, settings))) {
+    match catch_unwind(AssertUnwindSafe(|| linter(source, settings, policies))) {
         Ok(report) => {
             if report.stats.daemonsets == 0 && !mentions_daemonset(text) {
                 return Vec::new();
