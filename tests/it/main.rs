@@ -27,6 +27,7 @@ mod lsp;
 mod lsp_nvim;
 mod memory;
 mod mutation;
+mod pipeline;
 mod policies;
 mod registry;
 mod regressions;
