@@ -197,7 +197,7 @@ fn permissions_are_kept() {
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()
-                .starts_with(".daemonlint-fix-")
+                .starts_with(".daemonlint-")
         })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
