@@ -598,6 +598,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         stdin,
         force_exclude: args.force_exclude,
         unused_suppressions: !args.fix && args.write_baseline.is_none(),
+        ..Inputs::default()
     };
     if let Some(path) = &args.write_baseline {
         return write_baseline(&linter.report(&inputs), path, stderr);

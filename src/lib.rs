@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod policy;
 pub mod pss;
 pub mod quantity;
+pub mod remap;
 pub mod render;
 pub mod report;
 pub mod rules;
@@ -37,4 +38,4 @@ pub use engine::SettingsSource;
 pub use outcome::{
     Collect, Emitter, FileReport, LintedObject, Outcome, Phase, Report, Stats, Totals,
 };
-pub use session::{FixOptions, FixSummary, Inputs, Linter, Stdin};
+pub use session::{Derived, FixOptions, FixSummary, Inputs, Linter, Stdin};

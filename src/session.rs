@@ -20,6 +20,7 @@ use crate::engine::{self, SettingsSource};
 use crate::fix;
 use crate::outcome::{Collect, Emitter, FileReport, Outcome, Phase, Report};
 use crate::policy;
+pub use crate::remap::Derived;
 use crate::rules;
 use crate::source::{SourceFile, Span};
 use crate::stream::{self, Emit, Run};
@@ -34,6 +35,9 @@ pub struct Inputs {
     pub shared: Vec<PathBuf>,
     /// Standard input (after the paths).
     pub stdin: Option<Stdin>,
+    /// Derived texts (rendered charts, built overlays), after stdin: their findings are
+    /// reported in the files they map to.
+    pub derived: Vec<std::sync::Arc<Derived>>,
     /// Apply excludes to files named explicitly too (pre-commit passes files).
     pub force_exclude: bool,
     /// Report exemptions that silenced nothing and stale baseline entries, last.
@@ -232,6 +236,12 @@ impl<'s> Linter<'s> {
     /// The fixed text of one file and the number of fixes applied (the fix loop re-lints the
     /// file alone only to find the fixes that apply next).
     fn fix_file(&self, file: &FileReport, unsafe_fixes: bool) -> (String, usize) {
+        if file.diagnostics.iter().any(|d| d.mapping.is_some()) {
+            // Findings mapped from a derived text: its origin is not a manifest to lint again,
+            // so one pass of the fixes that mapped exactly.
+            let findings: Vec<&Diagnostic> = file.diagnostics.iter().collect();
+            return fix::apply(&file.source.text, &findings, unsafe_fixes);
+        }
         let settings = self.settings.for_path(file.path.as_deref());
         let name = &file.source.name;
         let passes =
@@ -330,6 +340,9 @@ impl<'s> Linter<'s> {
                 stdin.settings_path.as_deref(),
                 &mut emit,
             )?;
+        }
+        for derived in &inputs.derived {
+            run.lint_derived(derived, &mut emit)?;
         }
         let errors = self.settings.take_errors();
         if !errors.is_empty() {

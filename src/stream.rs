@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, SettingsSource};
 use crate::outcome::{Emitter, FileReport, Phase, Report, Stats, Totals};
+use crate::remap::{remap, Derived};
 use crate::source::{SourceFile, Span};
 use crate::{cross, discover, policy, rules, yaml};
 
@@ -76,6 +77,8 @@ struct Linted {
     shared: bool,
     /// The path whose settings apply (stdin's `--stdin-filename`).
     settings_path: Option<PathBuf>,
+    /// A derived text: its findings are mapped to their origins before they are handed over.
+    derived: Option<std::sync::Arc<Derived>>,
 }
 
 /// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
@@ -119,6 +122,7 @@ impl<'a> Run<'a> {
             text: None,
             windowed: false,
             shared: false,
+            derived: None,
         });
     }
 
@@ -208,6 +212,25 @@ impl<'a> Run<'a> {
             last.settings_path = settings_path.map(Path::to_path_buf);
         }
         self.emit_files(vec![report], emit)
+    }
+
+    /// Lint a derived text (a rendered chart, a built overlay); its findings are handed over
+    /// in the files they map to (see [`crate::remap`]), the run-level ones too.
+    pub fn lint_derived(
+        &mut self,
+        derived: &std::sync::Arc<Derived>,
+        emit: &mut Emit<'_>,
+    ) -> io::Result<()> {
+        let settings = self.source.for_path(derived.settings_path.as_deref());
+        let source = SourceFile::new(derived.name.clone(), derived.text.clone());
+        let (report, index) = engine::lint_source_indexed(source, &settings, self.policies);
+        self.keep(&report, index);
+        if let Some(last) = self.files.last_mut() {
+            last.text = Some(derived.text.clone());
+            last.settings_path.clone_from(&derived.settings_path);
+            last.derived = Some(std::sync::Arc::clone(derived));
+        }
+        self.emit_files(remap(report, derived), emit)
     }
 
     /// A large file, window by window; a file that is not plain UTF-8 (a BOM aside) is linted
@@ -433,7 +456,10 @@ impl<'a> Run<'a> {
                 (None, None) => String::new(),
             };
             report.source = SourceFile::new(linted.name.clone(), text);
-            files.push(report);
+            match &linted.derived {
+                Some(derived) => files.extend(remap(report, derived)),
+                None => files.push(report),
+            }
         }
         emit.send(Report {
             files,

@@ -98,6 +98,16 @@ fn write_diagnostic(
     write_opt_str(out, d.container.as_deref());
     out.extend_from_slice(b",\"suppressed\":");
     serde_json::to_writer(&mut *out, &d.suppressed).map_err(io::Error::other)?;
+    // Only findings of a derived text (a rendered chart, a built overlay) say how they were
+    // mapped to the file shown.
+    if let Some(mapping) = &d.mapping {
+        out.extend_from_slice(b",\"mapping\":");
+        write_str(out, mapping.precision.as_str());
+        if let Some(rendered) = &mapping.rendered {
+            out.extend_from_slice(b",\"rendered\":");
+            serde_json::to_writer(&mut *out, &**rendered).map_err(io::Error::other)?;
+        }
+    }
     out.push(b'}');
     Ok(())
 }

@@ -499,6 +499,7 @@ pub fn object_diagnostic(
         container: None,
         suppressed: None,
         docs: None,
+        mapping: None,
     }
 }
 

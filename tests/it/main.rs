@@ -31,6 +31,7 @@ mod pipeline;
 mod policies;
 mod registry;
 mod regressions;
+mod remap;
 mod stream;
 mod version;
 mod vscode;
