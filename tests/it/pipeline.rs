@@ -108,7 +108,7 @@ fn findings(format: &str, out: &str) -> BTreeSet<Finding> {
             for line in out.lines().filter(|l| l.starts_with("::")) {
                 let head = line[2..].split("::").next().unwrap();
                 let field = |name: &str| {
-                    head.split(|c| c == ',' || c == ' ')
+                    head.split([',', ' '])
                         .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
                         .unwrap()
                         .to_string()
