@@ -159,7 +159,7 @@ pub struct FileIndex {
     pub roles: Vec<Role>,
     pub priority_classes: Vec<Named>,
     pub daemonsets: Vec<DaemonSetEntry>,
-    /// DaemonSets not indexed (see [`crate::Indexing::OtherObjects`]) name a priority class
+    /// DaemonSets not indexed (see [`crate::engine::Indexing::OtherObjects`]) name a priority class
     /// to look up: the run-level phase must index them again (see [`may_find`]).
     pub looks_up_priority_class: bool,
 }

@@ -71,7 +71,7 @@ struct Linted {
     index: cross::FileIndex,
     /// The text of a source that cannot be read again (stdin).
     text: Option<String>,
-    /// Read in windows: its DaemonSets are not in `index` (see [`crate::Indexing`]).
+    /// Read in windows: its DaemonSets are not in `index` (see [`crate::engine::Indexing`]).
     windowed: bool,
     /// Given with `--namespaces`: seen by every scope of the run-level checks.
     shared: bool,
@@ -126,7 +126,7 @@ impl<'a> Run<'a> {
         });
     }
 
-    /// Discover and lint files and directories (see [`crate::lint_paths_indexed`]), writing
+    /// Discover and lint files and directories (see [`crate::session::Linter::run`]), writing
     /// each batch out in path order.
     pub fn lint_paths(
         &mut self,
@@ -475,7 +475,7 @@ fn empty_report(name: &str, path: Option<&Path>) -> FileReport {
 }
 
 /// Whether a file is UTF-8 without NUL bytes near its start (a UTF-8 BOM allowed): what
-/// [`crate::decode`] accepts without a diagnostic, checked without holding the file.
+/// [`crate::source::decode`] accepts without a diagnostic, checked without holding the file.
 fn plain_utf8(path: &Path, limit: u64) -> io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     let mut block = vec![0u8; 1 << 20];
