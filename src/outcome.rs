@@ -319,9 +319,10 @@ impl Emitter for Collect {
             }
             Phase::RunLevel => {
                 for mut found in files {
+                    // The file of the same name and path (stdin may share a file's name).
                     let own = self.report.files[self.config_files..]
                         .iter_mut()
-                        .find(|f| f.source.name == found.source.name);
+                        .find(|f| f.source.name == found.source.name && f.path == found.path);
                     match own {
                         Some(own) => {
                             if found.diagnostics.is_empty() {

@@ -75,7 +75,7 @@ struct Linted {
     windowed: bool,
     /// Given with `--namespaces`: seen by every scope of the run-level checks.
     shared: bool,
-    /// The path whose settings apply (stdin's `--stdin-filename`).
+    /// The path whose settings apply when it is not `path` (stdin's `--stdin-filename`).
     settings_path: Option<PathBuf>,
     /// A derived text: its findings are mapped to their origins before they are handed over.
     derived: Option<std::sync::Arc<Derived>>,
@@ -116,7 +116,7 @@ impl<'a> Run<'a> {
     fn keep(&mut self, report: &FileReport, index: cross::FileIndex) {
         self.files.push(Linted {
             name: report.source.name.clone(),
-            settings_path: report.path.clone(),
+            settings_path: None,
             path: report.path.clone(),
             index,
             text: None,
@@ -380,7 +380,7 @@ impl<'a> Run<'a> {
         let paths: Vec<Option<&Path>> = self
             .files
             .iter()
-            .map(|f| f.settings_path.as_deref())
+            .map(|f| f.settings_path.as_deref().or(f.path.as_deref()))
             .collect();
         let settings_of = |i: usize| self.source.for_path(paths.get(i).copied().flatten());
         cross::check(&mut reports, &indexed, &settings_of);

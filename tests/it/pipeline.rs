@@ -244,3 +244,40 @@ fn fix_keeps_the_cross_file_findings_of_a_fixed_file() {
     let (again, _, _) = run(dir.path(), &plain, None);
     assert_eq!(found, findings("concise", &again));
 }
+
+#[test]
+fn stdin_named_like_a_file_of_the_run_keeps_its_own_findings() {
+    // `agent.yaml` on disk holds no DaemonSet; stdin, named the same, holds the one bound to
+    // cluster-admin: the run-level finding is stdin's, at its line.
+    let dir = workspace(false);
+    std::fs::write(
+        dir.path().join("agent.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: logging}\n",
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for format in ["json", "sarif", "checkstyle"] {
+        let args = [
+            "check",
+            "--format",
+            format,
+            "--stdin-filename",
+            "agent.yaml",
+            "-",
+            "agent.yaml",
+            "binding.yaml",
+        ];
+        let (out, err, code) = run(dir.path(), &args, Some(data("agent.yaml")));
+        assert_eq!(code, 1, "{format}: {err}");
+        let found = findings(format, &out);
+        let admin = (
+            "cluster-admin-binding".to_string(),
+            "agent.yaml".to_string(),
+            13,
+        );
+        assert!(found.contains(&admin), "{format}: {found:?}");
+        seen.push(found);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0], seen[2]);
+}
