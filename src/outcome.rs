@@ -275,6 +275,13 @@ pub trait Emitter {
     fn streams(&self) -> bool {
         true
     }
+
+    /// Whether the reports of the run-level phase must carry their files' texts (an emitter
+    /// that writes them does; one that merges them into the files it keeps does not, and the
+    /// run then does not read the files again).
+    fn run_level_texts(&self) -> bool {
+        true
+    }
 }
 
 /// An emitter that keeps the whole report: configuration errors first, then the files in
@@ -318,13 +325,21 @@ impl Emitter for Collect {
                 self.report.files.splice(at..at, files);
             }
             Phase::RunLevel => {
+                // The reports come in run order, as the files did: each search starts where
+                // the last one ended.
+                let mut cursor = self.config_files;
                 for mut found in files {
                     // The file of the same name and path (stdin may share a file's name).
-                    let own = self.report.files[self.config_files..]
-                        .iter_mut()
-                        .find(|f| f.source.name == found.source.name && f.path == found.path);
-                    match own {
-                        Some(own) => {
+                    let kept = &self.report.files;
+                    let at = (cursor..kept.len())
+                        .chain(self.config_files..cursor)
+                        .find(|&i| {
+                            kept[i].source.name == found.source.name && kept[i].path == found.path
+                        });
+                    match at {
+                        Some(i) => {
+                            cursor = i;
+                            let own = &mut self.report.files[i];
                             if found.diagnostics.is_empty() {
                                 continue;
                             }
@@ -348,6 +363,10 @@ impl Emitter for Collect {
     fn streams(&self) -> bool {
         false
     }
+
+    fn run_level_texts(&self) -> bool {
+        false
+    }
 }
 
 /// Two emitters fed the same run (`--output-file` beside the terminal's report). The first
@@ -368,6 +387,10 @@ impl Emitter for Tee<'_> {
     fn streams(&self) -> bool {
         self.0.streams() && self.1.streams()
     }
+
+    fn run_level_texts(&self) -> bool {
+        self.0.run_level_texts() || self.1.run_level_texts()
+    }
 }
 
 /// An emitter that writes nothing (a run read only for its outcome).
@@ -381,5 +404,9 @@ impl Emitter for Discard {
 
     fn finish(&mut self, _outcome: &Outcome) -> io::Result<()> {
         Ok(())
+    }
+
+    fn run_level_texts(&self) -> bool {
+        false
     }
 }

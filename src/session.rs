@@ -324,6 +324,7 @@ impl<'s> Linter<'s> {
             // Read every file whole: the emitter keeps it anyway, and lists its DaemonSets.
             options.window = usize::MAX;
         }
+        options.texts = emit.emitter.run_level_texts();
         let mut run = Run::new(self.settings, &self.policies, options);
         if !(inputs.paths.is_empty() && inputs.shared.is_empty()) {
             run.lint_paths(

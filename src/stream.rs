@@ -48,6 +48,9 @@ pub(crate) struct Options {
     pub window: usize,
     /// Show suppressed findings too (`--show-suppressed`).
     pub show_suppressed: bool,
+    /// The run-level reports carry their files' texts (see
+    /// [`crate::outcome::Emitter::run_level_texts`]).
+    pub texts: bool,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
         Self {
             window: 4 << 20,
             show_suppressed: false,
+            texts: true,
         }
     }
 }
@@ -446,6 +450,7 @@ impl<'a> Run<'a> {
             }
             // The text again, for positions and excerpts.
             let text = match (&linted.text, &linted.path) {
+                _ if !self.options.texts => String::new(),
                 (Some(text), _) => text.clone(),
                 (None, Some(path)) => {
                     let limit = self.source.for_path(Some(path)).max_file_size;

@@ -184,6 +184,10 @@ impl Emitter for FormatEmitter<'_> {
     fn streams(&self) -> bool {
         self.whole.is_none()
     }
+
+    fn run_level_texts(&self) -> bool {
+        self.whole.is_none()
+    }
 }
 
 /// A file name as tools that want repository-relative paths need it: an absolute name under
