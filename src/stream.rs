@@ -388,10 +388,12 @@ impl<'a> Run<'a> {
             .collect();
         let settings_of = |i: usize| self.source.for_path(paths.get(i).copied().flatten());
         cross::check(&mut reports, &indexed, &settings_of);
-        let scopes = cross::Scopes::of(&indexed, &settings_of);
         // The DaemonSets of windowed files, indexed again window by window when they can
-        // have findings at all.
+        // have findings at all (the scopes are computed again only for them).
+        let windowed = self.files.iter().any(|f| f.windowed);
+        let scopes = windowed.then(|| cross::Scopes::of(&indexed, &settings_of));
         for (i, (linted, report)) in self.files.iter().zip(&mut reports).enumerate() {
+            let Some(scopes) = &scopes else { break };
             let Some(path) = linted.path.as_deref().filter(|_| linted.windowed) else {
                 continue;
             };
