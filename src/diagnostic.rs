@@ -117,6 +117,17 @@ pub struct Diagnostic {
     /// The documentation URL when it is not a built-in rule's page (a custom policy's `docs`;
     /// empty when the policy names none).
     pub docs: Option<String>,
+    /// Set when the finding was made on a derived text (a rendered chart, a built overlay) and
+    /// mapped back to the file the user edits: how sure that place is.
+    pub mapping: Option<Box<Mapping>>,
+}
+
+/// How a finding of a derived text was mapped to its origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub precision: crate::source_map::Precision,
+    /// How the text was produced (the JSON `rendered` object), already serialized.
+    pub rendered: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 impl Diagnostic {
@@ -141,6 +152,7 @@ impl Diagnostic {
             container: None,
             suppressed: None,
             docs: None,
+            mapping: None,
         }
     }
 

@@ -2,7 +2,6 @@
 //! deterministic conflict resolution, and writing files atomically. Building them in the file's
 //! own style is [`crate::yaml::edit`]'s (re-exported here).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
@@ -205,30 +204,18 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
 // Writing.
 
 /// Why a fixed file was not written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The file changed on disk after it was read.
+    #[error("the file changed on disk since it was read; not overwritten")]
     Changed,
+    #[error("cannot write the fixed file: {0}; the original is intact")]
     Io(std::io::Error),
 }
 
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Changed => {
-                f.write_str("the file changed on disk since it was read; not overwritten")
-            }
-            Self::Io(e) => write!(
-                f,
-                "cannot write the fixed file: {e}; the original is intact"
-            ),
-        }
-    }
-}
-
-/// Write `new_text` over `path` atomically: a temporary file beside the target (symlinks are
-/// followed: the target is fixed, the link kept), fsync, the original permissions, then a
-/// rename. `original` is the text that was read; if the file no longer holds it, nothing is
+/// Write `new_text` over `path` atomically ([`crate::atomic::write`]: a temporary file beside
+/// the target, fsync, the original permissions, then a rename); symlinks are followed: the
+/// target is fixed, the link kept. `original` is the text that was read; if the file no longer holds it, nothing is
 /// written. A UTF-8 byte order mark is kept.
 pub fn write_atomic(path: &Path, original: &str, new_text: &str) -> Result<(), WriteError> {
     let target: PathBuf = std::fs::canonicalize(path).map_err(WriteError::Io)?;
@@ -240,22 +227,12 @@ pub fn write_atomic(path: &Path, original: &str, new_text: &str) -> Result<(), W
     if body != original.as_bytes() {
         return Err(WriteError::Changed);
     }
-    let dir = target.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".daemonlint-fix-")
-        .tempfile_in(dir)
-        .map_err(WriteError::Io)?;
+    let mut bytes = Vec::with_capacity(new_text.len() + 3);
     if bom {
-        tmp.write_all(b"\xEF\xBB\xBF").map_err(WriteError::Io)?;
+        bytes.extend_from_slice(b"\xEF\xBB\xBF");
     }
-    tmp.write_all(new_text.as_bytes()).map_err(WriteError::Io)?;
-    tmp.as_file().sync_all().map_err(WriteError::Io)?;
-    let permissions = std::fs::metadata(&target)
-        .map_err(WriteError::Io)?
-        .permissions();
-    std::fs::set_permissions(tmp.path(), permissions).map_err(WriteError::Io)?;
-    tmp.persist(&target).map_err(|e| WriteError::Io(e.error))?;
-    Ok(())
+    bytes.extend_from_slice(new_text.as_bytes());
+    crate::atomic::write(&target, &bytes).map_err(WriteError::Io)
 }
 
 #[cfg(test)]

@@ -523,3 +523,33 @@ pub enum OutputFormat {
     /// GitLab Code Quality JSON.
     Gitlab,
 }
+
+/// Where the settings of each file come from: one fixed set, or configuration discovery.
+pub trait SettingsSource: Sync {
+    /// The settings for a file (`None`: the working directory, e.g. for stdin without a name).
+    fn for_path(&self, path: Option<&std::path::Path>) -> std::borrow::Cow<'_, Settings>;
+
+    /// Errors met in configuration files discovered so far, as reports of those files (each
+    /// is given once).
+    fn take_errors(&self) -> Vec<crate::findings::FileReport> {
+        Vec::new()
+    }
+
+    /// Exemptions that silenced nothing and stale baseline entries, once a run over `paths`
+    /// is over.
+    fn unused_suppressions(
+        &self,
+        _paths: &[std::path::PathBuf],
+    ) -> Vec<crate::findings::FileReport> {
+        Vec::new()
+    }
+}
+
+impl SettingsSource for Settings {
+    fn for_path(&self, path: Option<&std::path::Path>) -> std::borrow::Cow<'_, Settings> {
+        match path {
+            Some(p) if !self.per_path.is_empty() => std::borrow::Cow::Owned(self.for_file(p)),
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+}

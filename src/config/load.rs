@@ -4,12 +4,7 @@
 use super::*;
 
 /// An error in a configuration file, with the span it blames.
-#[derive(Debug)]
-pub struct ConfigError {
-    pub source: Arc<SourceFile>,
-    pub span: Span,
-    pub message: String,
-}
+pub type ConfigError = crate::source::FileError;
 
 impl ConfigError {
     #[must_use]

@@ -132,16 +132,16 @@ pub fn analyze<'c>(paths: &[PathBuf], cluster: &'c Cluster) -> CoverageReport<'c
                 .push(format!("{}: error: {message}", target.display));
             continue;
         }
-        let bytes = match crate::read_limited(&target.path, settings.max_file_size) {
-            Ok(b) => b,
-            Err(e) => {
-                report
-                    .errors
-                    .push(format!("{}: error: cannot read: {e}", target.display));
-                continue;
-            }
-        };
-        let (source, problem) = crate::decode(&target.display, bytes);
+        let (source, problem) =
+            match crate::source::read(&target.path, &target.display, settings.max_file_size) {
+                Ok(read) => read,
+                Err(e) => {
+                    report
+                        .errors
+                        .push(format!("{}: error: cannot read: {e}", target.display));
+                    continue;
+                }
+            };
         if let Some(d) = problem {
             let (line, column) = position(&source, d.span);
             report.errors.push(format!(

@@ -147,7 +147,7 @@ pub struct FileIndex {
     pub roles: Vec<Role>,
     pub priority_classes: Vec<Named>,
     pub daemonsets: Vec<DaemonSetEntry>,
-    /// DaemonSets not indexed (see [`crate::Indexing::OtherObjects`]) name a priority class
+    /// DaemonSets not indexed (see [`crate::engine::Indexing::OtherObjects`]) name a priority class
     /// to look up: the run-level phase must index them again (see [`may_find`]).
     pub looks_up_priority_class: bool,
 }
@@ -299,10 +299,10 @@ impl FileIndex {
 
     /// Every DaemonSet of the index, as a report lists them.
     #[must_use]
-    pub fn linted(&self) -> Vec<crate::LintedObject> {
+    pub fn linted(&self) -> Vec<crate::findings::LintedObject> {
         self.daemonsets
             .iter()
-            .map(|d| crate::LintedObject {
+            .map(|d| crate::findings::LintedObject {
                 document: d.document,
                 object: ObjectRef::clone(&d.object),
             })

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Label, ObjectRef, Severity};
+use crate::findings::FileReport;
 use crate::k8s::pss::{self, Level};
 use crate::manifest::{DaemonSet, Object};
 use crate::rules::{self, RuleMeta};
@@ -16,7 +17,6 @@ use crate::settings::Settings;
 use crate::source::Span;
 use crate::suppress::Suppressions;
 use crate::yaml::Node;
-use crate::FileReport;
 
 mod checks;
 mod index;

@@ -14,7 +14,7 @@ impl Server {
         }
         let settings = settings_of(self.resolver.as_ref(), doc);
         let passes = fix::apply_until_stable(&doc.text, &doc.findings, false, |text| {
-            lint_text(&self.options, doc, text, &settings)
+            lint_text(&self.options, doc, text, &settings, &self.policies)
         });
         let (text, applied) = (passes.text, passes.applied);
         if applied == 0 || text == doc.text {

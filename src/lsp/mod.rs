@@ -4,7 +4,7 @@
 //!   once the document has been quiet for the debounce delay (150 ms; `initializationOptions:
 //!   {"debounceMs": N}`). The message loop never blocks on the delay: it waits on the
 //!   connection with a timeout set by the earliest pending lint.
-//! - The same [`crate::lint_source`] as the command line, with the settings of the configuration
+//! - The same [`crate::session::check_with`] as the command line, with the settings of the configuration
 //!   file that applies to the document's path. Configuration files are read again when one
 //!   changes (`workspace/didChangeWatchedFiles`, registered dynamically when the client can, and
 //!   `didSave` of a `.daemonlint.yaml`); an open configuration file is itself validated as typed.
@@ -49,11 +49,12 @@ use serde_json::{json, Value};
 
 use crate::config::{self, Overrides, Resolver, Settings, CONFIG_NAMES};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
+use crate::findings::FileReport;
 use crate::source::{LineIndex, SourceFile, Span};
-use crate::{fix, manifest, rules, rules_docs, yaml, FileReport};
+use crate::{fix, manifest, rules, rules_docs, yaml};
 
-/// How a document is linted: [`crate::lint_source`], or a stand-in in tests.
-pub type Linter = fn(SourceFile, &Settings) -> FileReport;
+/// How a document is linted: [`crate::session::check_with`], or a stand-in in tests.
+pub type Linter = fn(SourceFile, &Settings, &crate::policy::Cache) -> FileReport;
 
 /// Server options.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +68,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             debounce: Duration::from_millis(150),
-            linter: crate::lint_source,
+            linter: crate::session::check_with,
         }
     }
 }

@@ -21,6 +21,8 @@ pub(super) struct Server {
     pub(super) encoding: Encoding,
     pub(super) options: Options,
     pub(super) resolver: Option<Resolver>,
+    /// The policies loaded for `resolver` (loaded again after a configuration reload).
+    pub(super) policies: crate::policy::Cache,
     /// `initializationOptions.configFile`: applied on top of discovered files, like `--config`.
     pub(super) config_file: Option<PathBuf>,
     pub(super) documents: HashMap<String, Document>,
@@ -119,6 +121,7 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                     encoding,
                     options,
                     resolver,
+                    policies: crate::policy::Cache::default(),
                     config_file,
                     documents: HashMap::new(),
                     config_error_uris: Vec::new(),
@@ -475,6 +478,7 @@ impl Server {
     fn reload_config(&mut self) {
         let (resolver, errors) = new_resolver(self.config_file.as_deref());
         self.resolver = resolver;
+        self.policies = crate::policy::Cache::default();
         self.report_config_file_errors(&errors);
         for uri in std::mem::take(&mut self.config_error_uris) {
             if !self.documents.contains_key(uri.as_str()) {
@@ -524,7 +528,7 @@ impl Server {
             if excluded {
                 Vec::new()
             } else {
-                lint_text(&self.options, doc, &doc.text, &settings)
+                lint_text(&self.options, doc, &doc.text, &settings, &self.policies)
             }
         };
         doc.findings = findings;
@@ -631,6 +635,7 @@ pub(super) fn lint_text(
     doc: &Document,
     text: &str,
     settings: &Settings,
+    policies: &crate::policy::Cache,
 ) -> Vec<Diagnostic> {
     if text.len() as u64 > settings.max_file_size {
         if !mentions_daemonset(text) {
@@ -653,7 +658,7 @@ pub(super) fn lint_text(
         .map_or_else(|| doc.uri.as_str().to_string(), |p| p.display().to_string());
     let source = SourceFile::new(name, text.to_string());
     let linter = options.linter;
-    match catch_unwind(AssertUnwindSafe(|| linter(source, settings))) {
+    match catch_unwind(AssertUnwindSafe(|| linter(source, settings, policies))) {
         Ok(report) => {
             if report.stats.daemonsets == 0 && !mentions_daemonset(text) {
                 return Vec::new();

@@ -279,6 +279,7 @@ pub fn object_diagnostic(
         container: None,
         suppressed: None,
         docs: None,
+        mapping: None,
     }
 }
 
@@ -347,15 +348,13 @@ mod tests {
         \x20     volumes: [{name: root, hostPath: {path: /}}]\n";
 
     fn severities(settings: &Settings) -> Vec<Severity> {
-        crate::lint_source(
-            SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()),
-            settings,
-        )
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == "sensitive-host-path")
-        .map(|d| d.severity)
-        .collect()
+        crate::Linter::new(settings)
+            .check_source(SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()), None)
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "sensitive-host-path")
+            .map(|d| d.severity)
+            .collect()
     }
 
     #[test]
@@ -391,12 +390,12 @@ mod tests {
     fn rules_fired(text: &str) -> Vec<String> {
         let mut settings = Settings::default();
         settings.selection.select = Some(vec![crate::config::Selector::All]);
-        let mut fired: Vec<String> =
-            crate::lint_source(SourceFile::new("a.yaml", text.to_string()), &settings)
-                .diagnostics
-                .iter()
-                .map(|d| d.rule.to_string())
-                .collect();
+        let mut fired: Vec<String> = crate::Linter::new(&settings)
+            .check_source(SourceFile::new("a.yaml", text.to_string()), None)
+            .diagnostics
+            .iter()
+            .map(|d| d.rule.to_string())
+            .collect();
         fired.sort();
         fired.dedup();
         fired

@@ -61,11 +61,13 @@ fn truth_dir() -> PathBuf {
     common::root().join("tests/data/kustomize-truth")
 }
 
-/// The one call into today's linting API (to become `Linter::check_source`): lint the built
-/// text as one in-memory file.
+/// Lint the built text as one in-memory file.
 fn lint_built(name: &str, text: &str) -> Vec<Diagnostic> {
     let source = daemonlint::source::SourceFile::new(name, text);
-    daemonlint::lint_source(source, &daemonlint::config::Settings::default()).diagnostics
+    let settings = daemonlint::settings::Settings::default();
+    daemonlint::Linter::new(&settings)
+        .check_source(source, None)
+        .diagnostics
 }
 
 #[derive(Debug, Clone)]

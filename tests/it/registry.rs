@@ -202,9 +202,9 @@ fn page_examples_fire_and_stay_silent() {
             continue;
         }
         for example in &bad {
-            let report = daemonlint::lint_source(
+            let report = daemonlint::Linter::new(&settings).check_source(
                 daemonlint::source::SourceFile::new("bad.yaml", example.clone()),
-                &settings,
+                None,
             );
             assert!(
                 report.diagnostics.iter().any(|d| d.rule == meta.id),
@@ -213,9 +213,9 @@ fn page_examples_fire_and_stay_silent() {
             );
         }
         for example in &good {
-            let report = daemonlint::lint_source(
+            let report = daemonlint::Linter::new(&settings).check_source(
                 daemonlint::source::SourceFile::new("good.yaml", example.clone()),
-                &settings,
+                None,
             );
             let fired: Vec<_> = report
                 .diagnostics
