@@ -21,6 +21,7 @@ mod docs;
 mod fix;
 mod fixtures;
 mod formats;
+mod helm;
 mod hostile;
 mod integrations;
 mod kustomize;
