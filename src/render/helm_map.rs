@@ -1024,6 +1024,9 @@ impl HelmMap {
                     return mapped;
                 }
             }
+            if let Some(mapped) = self.template_mount_item(line) {
+                return mapped;
+            }
         }
         let mut mapped = self.map_line(line);
         if absent.is_some()
@@ -1046,6 +1049,39 @@ impl HelmMap {
             }
         }
         mapped
+    }
+
+    /// A mount item the template writes itself, its first line holding a value
+    /// (`- mountPath: {{ .Values.dir }}`): the fix adds `readOnly` to the template item, so the
+    /// template line is the primary and the value's line, which only gives the path, is related.
+    /// An item a `range` writes stays with its values list item.
+    fn template_mount_item(&self, line: usize) -> Option<Mapped> {
+        let doc = self.doc_of(line)?;
+        let Assign::Text(t) = doc.assign[line - doc.first] else {
+            return None;
+        };
+        let t = &doc.lines[t as usize];
+        if !t.has_action
+            || t.range_body.is_some()
+            || !self.files[t.file]
+                .line_text(t.line)
+                .trim_start()
+                .starts_with("- ")
+        {
+            return None;
+        }
+        let template = self.tline_origin(t, Precision::Line);
+        let by_value = self.map_line(line);
+        if by_value.primary.source == template.source {
+            return None;
+        }
+        Some(Mapped {
+            primary: template,
+            related: vec![Related {
+                origin: by_value.primary,
+                message: "the value that gives the mount its path".to_string(),
+            }],
+        })
     }
 
     /// The first map from the values that fills the key at expanded line `k` (a block's value,

@@ -17,6 +17,7 @@ mod config;
 mod coverage;
 mod cross;
 mod docs;
+mod external_precision;
 #[cfg(unix)]
 mod fix;
 mod fixtures;
@@ -30,6 +31,7 @@ mod lsp_nvim;
 mod memory;
 mod mutation;
 mod policies;
+mod precision_regressions;
 mod registry;
 mod regressions;
 mod stream;

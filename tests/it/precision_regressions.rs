@@ -1,0 +1,154 @@
+//! Wrong lines found by the precision check on charts and layouts the project does not hold
+//! (issues 19 and 20), each reproduced with a small chart written here, never the external
+//! text. The charts are written to a scratch directory (`tests/data` is linted as plain YAML).
+
+use std::path::PathBuf;
+
+use daemonlint::diagnostic::Diagnostic;
+use daemonlint::render::helm::{self, HelmOptions};
+use daemonlint::source::SourceFile;
+use daemonlint::source_map::{Origin, Precision, Sources};
+
+use crate::common::root;
+
+fn helm_bin() -> Option<PathBuf> {
+    let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "SKIPPED: scripts/install-k8s-tools failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("helm");
+    bin.is_file().then_some(bin)
+}
+
+fn lint(text: &str) -> Vec<Diagnostic> {
+    let mut settings = daemonlint::config::Settings::default();
+    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
+    daemonlint::lint_source(SourceFile::new("rendered.yaml", text), &settings).diagnostics
+}
+
+/// `file:line` of an origin, the file relative to the chart.
+fn at(sources: &Sources, chart: &std::path::Path, origin: &Origin) -> String {
+    let entry = sources.get(origin.source);
+    let name = entry
+        .name
+        .strip_prefix(&format!("{}/", chart.display()))
+        .unwrap_or(&entry.name)
+        .to_string();
+    format!("{name}:{}", entry.line_col(origin.span.start).line)
+}
+
+/// A scratch chart, removed on drop.
+struct Chart(PathBuf);
+
+impl Chart {
+    fn write(tag: &str, files: &[(&str, &str)]) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "daemonlint-precision-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Self(dir)
+    }
+}
+
+impl Drop for Chart {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Render the chart and map every DaemonSet finding of `rule`: (primary, precision, related).
+fn mapped(chart: &Chart, rule: &str) -> Option<Vec<(String, Precision, Vec<String>)>> {
+    let helm = helm_bin()?;
+    let options = HelmOptions {
+        release: "rel".into(),
+        helm: Some(helm),
+        ..HelmOptions::default()
+    };
+    let sources = Sources::new();
+    let rendered = helm::render(&chart.0, &options, &sources).expect("the chart renders");
+    let text = sources.get(rendered.source).text.to_string();
+    let out = lint(&text)
+        .into_iter()
+        .filter(|d| d.rule == rule)
+        .map(|d| {
+            let m = rendered.map.map_finding(d.span, d.path.as_deref(), &d.rule);
+            (
+                at(&sources, &chart.0, &m.primary),
+                m.primary.precision,
+                m.related
+                    .iter()
+                    .map(|r| at(&sources, &chart.0, &r.origin))
+                    .collect(),
+            )
+        })
+        .collect();
+    Some(out)
+}
+
+const CHART_YAML: &str = "apiVersion: v2\nname: agent\nversion: 0.1.0\n";
+
+/// A mount item the template writes itself, with its path from a value (csi-driver-smb's
+/// kerberos cache): the fix adds `readOnly` to the template item, so the template line is the
+/// primary and the values line (which only gives the path) a related place. It went to the
+/// values line.
+#[test]
+fn a_template_mount_with_a_value_path_maps_to_the_template_item() {
+    let chart = Chart::write(
+        "mount",
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "cacheDir: /var/cache/agent\n"),
+            (
+                "templates/ds.yaml",
+                r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.0
+          volumeMounts:
+{{- if ne .Values.cacheDir "" }}
+            - mountPath: {{ .Values.cacheDir }}
+              name: cache
+{{- end }}
+      volumes:
+        - name: cache
+          hostPath:
+            path: {{ .Values.cacheDir }}
+"#,
+            ),
+        ],
+    );
+    let Some(found) = mapped(&chart, "writable-host-path") else {
+        return;
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (primary, precision, related) = &found[0];
+    assert_eq!(primary, "templates/ds.yaml:19");
+    assert_eq!(*precision, Precision::Line);
+    assert!(related.contains(&"values.yaml:1".to_string()), "{related:?}");
+}
