@@ -623,6 +623,22 @@ impl HelmMap {
         Some(self.files[file].origin(node.line, precision))
     }
 
+    /// Whether the value at `path` is empty (`""`, `~`, `null`, no value) while the rendered
+    /// line shows a value: the text then comes from the template (a `default`).
+    fn empty_but_rendered(&self, path: &str, shown: &str) -> bool {
+        let Some((_, node)) = self.lookup(path) else {
+            return false;
+        };
+        let empty = node.kind == ValueKind::Null
+            || (node.kind == ValueKind::Scalar
+                && node
+                    .scalar
+                    .as_deref()
+                    .is_some_and(|s| matches!(unquote(s), "" | "~" | "null")));
+        let rendered = shown.split_once(": ").map_or("", |(_, v)| unquote(v));
+        empty && !rendered.is_empty() && !matches!(rendered, "~" | "null")
+    }
+
     /// Map one rendered line (0-based).
     fn map_line(&self, line: usize) -> Mapped {
         let Some(doc) = self.doc_of(line) else {
@@ -654,6 +670,20 @@ impl HelmMap {
                         .flatten()
                         .filter(|o| o.precision == Precision::Exact || value_like(t, shown))
                     {
+                        if self.empty_but_rendered(path, shown) {
+                            // The text is the template's `default`, not the empty value.
+                            return Mapped {
+                                primary: self.tline_origin(t, Precision::Line),
+                                related: vec![Related {
+                                    origin: Origin {
+                                        precision: Precision::Line,
+                                        ..origin
+                                    },
+                                    message: "the empty value the template's default stands for"
+                                        .to_string(),
+                                }],
+                            };
+                        }
                         return Mapped {
                             primary: origin,
                             related: vec![self.related(t, "the template line that uses this value")],

@@ -150,5 +150,107 @@ spec:
     let (primary, precision, related) = &found[0];
     assert_eq!(primary, "templates/ds.yaml:19");
     assert_eq!(*precision, Precision::Line);
-    assert!(related.contains(&"values.yaml:1".to_string()), "{related:?}");
+    assert!(
+        related.contains(&"values.yaml:1".to_string()),
+        "{related:?}"
+    );
+}
+
+/// A value left empty in the values, the rendered text coming from the template's `default`
+/// (aws-node-termination-handler's `procUptimeFile: ""` with `default "/proc/uptime"`): the
+/// path is written in the template line, so that line is the primary and the empty value a
+/// related place. It went to the empty values line.
+#[test]
+fn a_template_default_for_an_empty_value_maps_to_the_template_line() {
+    let chart = Chart::write(
+        "default",
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "# the host's docker socket\nsocket: \"\"\n"),
+            (
+                "templates/ds.yaml",
+                r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.0
+          volumeMounts:
+            - name: socket
+              mountPath: /var/run/docker.sock
+              readOnly: true
+      volumes:
+        - name: socket
+          hostPath:
+            path: {{ .Values.socket | default "/var/run/docker.sock" | quote }}
+"#,
+            ),
+        ],
+    );
+    let Some(found) = mapped(&chart, "sensitive-host-path") else {
+        return;
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (primary, precision, related) = &found[0];
+    assert_eq!(primary, "templates/ds.yaml:24");
+    assert_eq!(*precision, Precision::Line);
+    assert!(
+        related.contains(&"values.yaml:2".to_string()),
+        "{related:?}"
+    );
+}
+
+/// A value that is set keeps its values line (the case the fix above must not change).
+#[test]
+fn a_set_value_with_a_template_default_stays_on_the_values_line() {
+    let chart = Chart::write(
+        "default-set",
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "socket: /run/containerd/containerd.sock\n"),
+            (
+                "templates/ds.yaml",
+                r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.0
+          volumeMounts:
+            - name: socket
+              mountPath: /run/containerd/containerd.sock
+              readOnly: true
+      volumes:
+        - name: socket
+          hostPath:
+            path: {{ .Values.socket | default "/var/run/docker.sock" | quote }}
+"#,
+            ),
+        ],
+    );
+    let Some(found) = mapped(&chart, "sensitive-host-path") else {
+        return;
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "values.yaml:1");
 }
