@@ -1324,7 +1324,16 @@ impl SourceMap for HelmMap {
     }
 
     fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
-        HelmMap::map_finding(self, span, path, rule)
+        let mut mapped = HelmMap::map_finding(self, span, path, rule);
+        // One template line can be both the key and the `toYaml` that fills it: name it once.
+        let mut seen = Vec::new();
+        mapped.related.retain(|r| {
+            let key = (r.origin.source, r.origin.span);
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        });
+        mapped
     }
 }
 

@@ -254,3 +254,47 @@ spec:
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "values.yaml:1");
 }
+
+/// `resources: {{- toYaml .Values.resources | nindent 12 }}` is both the key line and the
+/// line that fills it: a related place is named once (csi-driver-nfs and -smb named it twice).
+#[test]
+fn a_related_template_line_is_named_once() {
+    let chart = Chart::write(
+        "related",
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "values.yaml",
+                "resources:\n  limits:\n    memory: 100Mi\n  requests:\n    cpu: 10m\n    memory: 20Mi\n",
+            ),
+            (
+                "templates/ds.yaml",
+                r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.0
+          resources: {{- toYaml .Values.resources | nindent 12 }}
+"#,
+            ),
+        ],
+    );
+    let Some(found) = mapped(&chart, "missing-resource-limits") else {
+        return;
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (primary, _, related) = &found[0];
+    assert_eq!(primary, "values.yaml:2");
+    assert_eq!(related, &["templates/ds.yaml:17".to_string()]);
+}
