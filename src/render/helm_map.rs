@@ -1108,7 +1108,10 @@ impl HelmMap {
         Some(Mapped {
             primary: template,
             related: vec![Related {
-                origin: by_value.primary,
+                origin: Origin {
+                    precision: by_value.primary.precision.min(Precision::Line),
+                    ..by_value.primary
+                },
                 message: "the value that gives the mount its path".to_string(),
             }],
         })
