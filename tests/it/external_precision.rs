@@ -11,6 +11,9 @@
 //!   cargo test --test it external_precision:: -- --ignored --nocapture
 //! ```
 
+// Printing is what this review aid is for.
+#![allow(clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 
 use daemonlint::diagnostic::Diagnostic;
@@ -60,9 +63,7 @@ fn report(sources: &Sources, rendered: &Rendered, tag: &str) {
         if d.object.as_ref().is_none_or(|o| o.kind != "DaemonSet") {
             continue;
         }
-        let mapped = rendered
-            .map
-            .map_finding(d.span, d.path.as_deref(), &d.rule);
+        let mapped = rendered.map.map_finding(d.span, d.path.as_deref(), &d.rule);
         match mapped.primary.precision {
             Precision::Exact => exact += 1,
             Precision::Line => line += 1,

@@ -2,6 +2,8 @@
 //! (issues 19 and 20), each reproduced with a small chart written here, never the external
 //! text. The charts are written to a scratch directory (`tests/data` is linted as plain YAML).
 
+#![allow(clippy::print_stderr)]
+
 use std::path::PathBuf;
 
 use daemonlint::diagnostic::Diagnostic;
