@@ -100,6 +100,13 @@ impl From<Origin> for Mapped {
 /// left it absent.
 pub trait SourceMap: Send + Sync + std::fmt::Debug {
     fn map(&self, span: Span, path: Option<&str>) -> Mapped;
+
+    /// Map a finding of `rule`: a renderer can then place an absence (a field the rule wanted
+    /// and did not find) on the value that left it out. Defaults to [`Self::map`].
+    fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
+        let _ = rule;
+        self.map(span, path)
+    }
 }
 
 /// A piecewise map: parts of the derived text copied unchanged from an origin (a window of a

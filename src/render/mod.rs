@@ -6,6 +6,8 @@
 //! and what a user needs to reproduce it ([`RenderInfo`]). A failure is a [`RenderError`] with
 //! the place to fix when the tool names one.
 
+pub mod helm;
+mod helm_map;
 pub mod kustomize;
 pub mod tool;
 
