@@ -36,7 +36,9 @@ fn tools() -> PathBuf {
 fn lint(name: &str, text: &str) -> Vec<Diagnostic> {
     let mut settings = daemonlint::config::Settings::default();
     settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::lint_source(SourceFile::new(name, text), &settings).diagnostics
+    daemonlint::Linter::new(&settings)
+        .check_source(SourceFile::new(name, text), None)
+        .diagnostics
 }
 
 fn describe(sources: &Sources, origin: &Origin) -> String {

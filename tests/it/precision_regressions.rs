@@ -31,7 +31,9 @@ fn helm_bin() -> Option<PathBuf> {
 fn lint(text: &str) -> Vec<Diagnostic> {
     let mut settings = daemonlint::config::Settings::default();
     settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::lint_source(SourceFile::new("rendered.yaml", text), &settings).diagnostics
+    daemonlint::Linter::new(&settings)
+        .check_source(SourceFile::new("rendered.yaml", text), None)
+        .diagnostics
 }
 
 /// `file:line` of an origin, the file relative to the chart.
