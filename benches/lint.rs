@@ -1,6 +1,6 @@
 //! Library benchmarks on in-memory inputs: `cargo bench --bench lint`. Parsing alone
-//! (`yaml::documents`, the span tree) beside the whole `lint_source`, so the cost of the rules
-//! and suppressions over the bare parse is visible. `lint_source` splits inputs of 256 KiB and
+//! (`yaml::documents`, the span tree) beside the whole `Linter::check_source`, so the cost of the rules
+//! and suppressions over the bare parse is visible. `check_source` splits inputs of 256 KiB and
 //! more across threads: run with `RAYON_NUM_THREADS=1` to compare like with like.
 //!
 //! Inputs: the files `../shared/bench/gen.py` makes (seed 42) when `scripts/bench` has put them
@@ -35,7 +35,8 @@ fn parse_only(text: &str) -> usize {
 }
 
 fn lint(text: &str, settings: &Settings) -> usize {
-    daemonlint::lint_source(SourceFile::new("bench.yaml", text), settings)
+    daemonlint::Linter::new(settings)
+        .check_source(SourceFile::new("bench.yaml", text), None)
         .diagnostics
         .len()
 }

@@ -113,10 +113,21 @@ pub struct Diagnostic {
     /// The container the finding is about, when it is about one.
     pub container: Option<String>,
     /// Set when a suppression silenced the finding.
-    pub suppressed: Option<crate::suppress::Suppressed>,
+    pub suppressed: Option<Suppressed>,
     /// The documentation URL when it is not a built-in rule's page (a custom policy's `docs`;
     /// empty when the policy names none).
     pub docs: Option<String>,
+    /// Set when the finding was made on a derived text (a rendered chart, a built overlay) and
+    /// mapped back to the file the user edits: how sure that place is.
+    pub mapping: Option<Box<Mapping>>,
+}
+
+/// How a finding of a derived text was mapped to its origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub precision: crate::source_map::Precision,
+    /// How the text was produced (the JSON `rendered` object), already serialized.
+    pub rendered: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 impl Diagnostic {
@@ -141,6 +152,7 @@ impl Diagnostic {
             container: None,
             suppressed: None,
             docs: None,
+            mapping: None,
         }
     }
 
@@ -161,7 +173,21 @@ impl Diagnostic {
     pub fn docs_url(&self) -> String {
         match &self.docs {
             Some(url) => url.clone(),
-            None => crate::rules::docs_url(&self.rule),
+            None => rule_docs_url(&self.rule),
         }
     }
+}
+
+/// How a finding was suppressed (see `suppress`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Suppressed {
+    /// `comment`, `document-comment` or `annotation`.
+    pub kind: &'static str,
+    pub reason: Option<String>,
+}
+
+/// Where a built-in rule's page is published.
+#[must_use]
+pub fn rule_docs_url(id: &str) -> String {
+    format!("https://github.com/daemonlint/daemonlint/blob/main/rules/{id}.md")
 }

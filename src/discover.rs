@@ -23,7 +23,7 @@ fn display(path: &Path) -> String {
 #[must_use]
 pub fn discover(
     paths: &[PathBuf],
-    source: &dyn crate::SettingsSource,
+    source: &dyn crate::settings::SettingsSource,
     force_exclude: bool,
 ) -> Vec<Target> {
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::cross::{DaemonSetEntry, FileIndex};
-use crate::pss::Level;
+use crate::k8s::pss::Level;
 
 /// One line of a DaemonSet's table.
 #[derive(Clone, Debug, Serialize)]
@@ -218,7 +218,7 @@ fn entry(
 
 /// Build the inventory of a linted run (`indexes` in `report.files` order).
 #[must_use]
-pub fn build(report: &crate::Report, indexes: &[FileIndex]) -> Inventory {
+pub fn build(report: &crate::outcome::Report, indexes: &[FileIndex]) -> Inventory {
     let named: Vec<(&str, &FileIndex)> = report
         .files
         .iter()

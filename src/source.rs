@@ -299,3 +299,121 @@ mod tests {
         assert_eq!(window.utf16_position(e), (3, 4));
     }
 }
+
+/// Why bytes are not a clean text (the text is still given, lossily, for positions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Decode file bytes: strip a UTF-8 BOM, decode UTF-16 with a BOM, reject binary and invalid
+/// UTF-8 with a positioned error. The one decoder of every file the program reads.
+#[must_use]
+pub fn decode(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<DecodeError>) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return decode(name, rest.to_vec());
+    }
+    let error = |span: Span, message: String| Some(DecodeError { span, message });
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(true),
+        Some([0xFE, 0xFF]) => Some(false),
+        _ => None,
+    };
+    if let Some(le) = utf16 {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        return match String::from_utf16(&units) {
+            Ok(text) => (SourceFile::new(name, text), None),
+            Err(_) => {
+                let text = String::from_utf16_lossy(&units);
+                (
+                    SourceFile::new(name, text),
+                    error(
+                        Span::empty(0),
+                        "the file starts with a UTF-16 byte order mark but is not valid UTF-16"
+                            .into(),
+                    ),
+                )
+            }
+        };
+    }
+    if let Some(nul) = bytes.iter().take(8192).position(|&b| b == 0) {
+        let text = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        let at = text.len();
+        return (
+            SourceFile::new(name, text),
+            error(
+                Span::empty(at),
+                "this looks like a binary file (it contains a NUL byte), not YAML or JSON".into(),
+            ),
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (SourceFile::new(name, text), None),
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            (
+                SourceFile::new(name, text),
+                error(
+                    Span::new(valid, valid + 1),
+                    format!("the file is not valid UTF-8 (invalid byte at offset {valid}); Kubernetes manifests must be UTF-8"),
+                ),
+            )
+        }
+    }
+}
+
+/// Read at most `limit` bytes of a file (an error when it is larger).
+pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "the file grew over the {limit}-byte limit while being read"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Read (at most `limit` bytes) and decode a file, named `name`.
+pub fn read(
+    path: &std::path::Path,
+    name: &str,
+    limit: u64,
+) -> std::io::Result<(SourceFile, Option<DecodeError>)> {
+    read_limited(path, limit).map(|bytes| decode(name, bytes))
+}
+
+/// An error in a file the program reads besides the manifests (a configuration, nodes or
+/// baseline file), with the span it blames.
+#[derive(Clone, Debug)]
+pub struct FileError {
+    pub source: std::sync::Arc<SourceFile>,
+    pub span: Span,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileError {
+    /// `file:line:column: error: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pos = self.source.line_col(self.span.start);
+        write!(
+            f,
+            "{}:{}:{}: error: {}",
+            self.source.name, pos.line, pos.column, self.message
+        )
+    }
+}

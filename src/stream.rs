@@ -11,22 +11,46 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::engine::{self, SettingsSource};
+use crate::outcome::{Emitter, FileReport, Phase, Report, Stats, Totals};
+use crate::remap::{remap, Derived};
 use crate::source::{SourceFile, Span};
-use crate::{cross, discover, policy, rules, yaml, FileReport, Report, SettingsSource, Stats};
+use crate::{cross, discover, policy, rules, yaml};
 
-/// Where finished reports go (an output [`crate::report::Stream`]).
-pub type Emit<'e> = dyn FnMut(&Report) -> io::Result<()> + 'e;
+/// Where finished reports go: the run's emitter, and the totals counted on the way.
+pub(crate) struct Emit<'e> {
+    pub emitter: &'e mut dyn Emitter,
+    pub totals: Totals,
+    /// Called on each file's own report before it is handed over (`--fix` adds the files it
+    /// could not write).
+    pub amend: Option<&'e mut dyn FnMut(&mut FileReport)>,
+}
+
+impl Emit<'_> {
+    /// Count `report` and hand it to the emitter.
+    pub fn send(&mut self, mut report: Report) -> io::Result<()> {
+        if let (Phase::Files, Some(amend)) = (report.phase, self.amend.as_mut()) {
+            for file in &mut report.files {
+                amend(file);
+            }
+        }
+        self.totals.add(&report);
+        self.emitter.batch(&mut report)
+    }
+}
 
 /// Tuning of a streamed run.
 #[derive(Clone, Copy, Debug)]
-pub struct Options {
+pub(crate) struct Options {
     /// Files at least this large are read and linted window by window, and a window holds
     /// about this many bytes.
     pub window: usize,
     /// Show suppressed findings too (`--show-suppressed`).
     pub show_suppressed: bool,
+    /// The run-level reports carry their files' texts (see
+    /// [`crate::outcome::Emitter::run_level_texts`]).
+    pub texts: bool,
 }
 
 impl Default for Options {
@@ -34,6 +58,7 @@ impl Default for Options {
         Self {
             window: 4 << 20,
             show_suppressed: false,
+            texts: true,
         }
     }
 }
@@ -50,50 +75,62 @@ struct Linted {
     index: cross::FileIndex,
     /// The text of a source that cannot be read again (stdin).
     text: Option<String>,
-    /// Read in windows: its DaemonSets are not in `index` (see [`crate::Indexing`]).
+    /// Read in windows: its DaemonSets are not in `index` (see [`crate::engine::Indexing`]).
     windowed: bool,
     /// Given with `--namespaces`: seen by every scope of the run-level checks.
     shared: bool,
+    /// The path whose settings apply when it is not `path` (stdin's `--stdin-filename`).
+    settings_path: Option<PathBuf>,
+    /// A derived text: its findings are mapped to their origins before they are handed over.
+    derived: Option<std::sync::Arc<Derived>>,
 }
 
 /// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
 /// [`Run::finish`] for the run-level findings.
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     source: &'a dyn SettingsSource,
+    policies: &'a policy::Cache,
     options: Options,
     files: Vec<Linted>,
 }
 
 impl<'a> Run<'a> {
     #[must_use]
-    pub fn new(source: &'a dyn SettingsSource, options: Options) -> Self {
+    pub fn new(
+        source: &'a dyn SettingsSource,
+        policies: &'a policy::Cache,
+        options: Options,
+    ) -> Self {
         Self {
             source,
+            policies,
             options,
             files: Vec::new(),
         }
     }
 
     fn emit_files(&self, files: Vec<FileReport>, emit: &mut Emit<'_>) -> io::Result<()> {
-        emit(&Report {
+        emit.send(Report {
             files,
             show_suppressed: self.options.show_suppressed,
-            config_error: false,
+            ..Report::default()
         })
     }
 
     fn keep(&mut self, report: &FileReport, index: cross::FileIndex) {
         self.files.push(Linted {
             name: report.source.name.clone(),
+            settings_path: None,
             path: report.path.clone(),
             index,
             text: None,
             windowed: false,
             shared: false,
+            derived: None,
         });
     }
 
-    /// Discover and lint files and directories (see [`crate::lint_paths_indexed`]), writing
+    /// Discover and lint files and directories (see [`crate::session::Linter::run`]), writing
     /// each batch out in path order.
     pub fn lint_paths(
         &mut self,
@@ -103,10 +140,7 @@ impl<'a> Run<'a> {
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         use rayon::prelude::*;
-        if let Some(report) = crate::broken_policies(self.source) {
-            return emit(&report);
-        }
-        let targets = crate::targets(paths, self.source, force_exclude, extra);
+        let targets = engine::targets(paths, self.source, force_exclude, extra);
         // (target, size when it is a regular file)
         let sized: Vec<(&discover::Target, Option<u64>)> = targets
             .iter()
@@ -143,8 +177,9 @@ impl<'a> Run<'a> {
                 .max(1);
             let (batch, next) = rest.split_at(count);
             rest = next;
-            let lint =
-                |(t, _): &(&discover::Target, Option<u64>)| crate::lint_target(t, self.source);
+            let lint = |(t, _): &(&discover::Target, Option<u64>)| {
+                engine::lint_target(t, self.source, self.policies)
+            };
             let linted: Vec<(FileReport, cross::FileIndex)> = if batch.len() > 1 {
                 batch.par_iter().map(lint).collect()
             } else {
@@ -169,22 +204,37 @@ impl<'a> Run<'a> {
         &mut self,
         name: &str,
         bytes: Vec<u8>,
-        settings: &Settings,
+        settings_path: Option<&Path>,
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
-        let (report, index) = crate::lint_bytes_indexed(name, bytes, settings);
+        let settings = self.source.for_path(settings_path);
+        let (report, index) = engine::lint_bytes_indexed(name, bytes, &settings, self.policies);
         self.keep(&report, index);
-        let report = Report {
-            files: vec![report],
-            show_suppressed: self.options.show_suppressed,
-            config_error: false,
-        };
-        emit(&report)?;
-        let text = report.files.into_iter().next().map(|f| f.source.text);
+        let text = report.source.text.clone();
         if let Some(last) = self.files.last_mut() {
-            last.text = text;
+            last.text = Some(text);
+            last.settings_path = settings_path.map(Path::to_path_buf);
         }
-        Ok(())
+        self.emit_files(vec![report], emit)
+    }
+
+    /// Lint a derived text (a rendered chart, a built overlay); its findings are handed over
+    /// in the files they map to (see [`crate::remap`]), the run-level ones too.
+    pub fn lint_derived(
+        &mut self,
+        derived: &std::sync::Arc<Derived>,
+        emit: &mut Emit<'_>,
+    ) -> io::Result<()> {
+        let settings = self.source.for_path(derived.settings_path.as_deref());
+        let source = SourceFile::new(derived.name.clone(), derived.text.clone());
+        let (report, index) = engine::lint_source_indexed(source, &settings, self.policies);
+        self.keep(&report, index);
+        if let Some(last) = self.files.last_mut() {
+            last.text = Some(derived.text.clone());
+            last.settings_path.clone_from(&derived.settings_path);
+            last.derived = Some(std::sync::Arc::clone(derived));
+        }
+        self.emit_files(remap(report, derived), emit)
     }
 
     /// A large file, window by window; a file that is not plain UTF-8 (a BOM aside) is linted
@@ -196,7 +246,7 @@ impl<'a> Run<'a> {
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         let settings = self.source.for_path(Some(&target.path));
-        let loaded = policy::cached(&settings);
+        let loaded = self.policies.get(&settings);
         // Over the size limit, the whole-file path says so without reading it; broken policies
         // are reported by it too.
         let policies = match &*loaded {
@@ -207,7 +257,7 @@ impl<'a> Run<'a> {
                 policies
             }
             _ => {
-                let (report, index) = crate::lint_target(target, self.source);
+                let (report, index) = engine::lint_target(target, self.source, self.policies);
                 self.keep(&report, index);
                 return self.emit_files(vec![report], emit);
             }
@@ -254,12 +304,12 @@ impl<'a> Run<'a> {
             let (slot, text_ref, settings_ref) = (&mut linted, &text, &*settings);
             rayon::in_place_scope(|scope| {
                 scope.spawn(move |_| {
-                    *slot = Some(crate::lint_ranges(
+                    *slot = Some(engine::lint_ranges(
                         text_ref,
                         ranges,
                         settings_ref,
                         policies,
-                        crate::Indexing::OtherObjects,
+                        engine::Indexing::OtherObjects,
                     ));
                 });
                 pending
@@ -276,15 +326,17 @@ impl<'a> Run<'a> {
             crate::suppress_stage::apply(&settings, &target.display, &[], &mut diagnostics);
             part_index.shift(base_offset, documents);
             documents += part_stats.documents;
-            let mut report = FileReport {
-                source: SourceFile::window(target.display.clone(), text, base_offset, base_line),
-                diagnostics,
-                stats: std::mem::take(&mut stats),
-                // Not indexed in this pass (see `crate::Indexing`); no streamed format lists them.
-                daemonsets: Vec::new(),
-                io_error: false,
-                path: Some(target.path.clone()),
-            };
+            // The DaemonSets are not indexed in this pass (see `engine::Indexing`): no emitter
+            // that streams lists them.
+            let mut report = FileReport::new(SourceFile::window(
+                target.display.clone(),
+                text,
+                base_offset,
+                base_line,
+            ))
+            .at(Some(target.path.clone()));
+            report.diagnostics = diagnostics;
+            report.stats = std::mem::take(&mut stats);
             report.stats += part_stats;
             index.append(part_index);
             pending = Some(report);
@@ -329,13 +381,19 @@ impl<'a> Run<'a> {
                 ..empty_report(&f.name, f.path.as_deref())
             })
             .collect();
-        let paths: Vec<Option<&Path>> = self.files.iter().map(|f| f.path.as_deref()).collect();
+        let paths: Vec<Option<&Path>> = self
+            .files
+            .iter()
+            .map(|f| f.settings_path.as_deref().or(f.path.as_deref()))
+            .collect();
         let settings_of = |i: usize| self.source.for_path(paths.get(i).copied().flatten());
         cross::check(&mut reports, &indexed, &settings_of);
-        let scopes = cross::Scopes::of(&indexed, &settings_of);
         // The DaemonSets of windowed files, indexed again window by window when they can
-        // have findings at all.
+        // have findings at all (the scopes are computed again only for them).
+        let windowed = self.files.iter().any(|f| f.windowed);
+        let scopes = windowed.then(|| cross::Scopes::of(&indexed, &settings_of));
         for (i, (linted, report)) in self.files.iter().zip(&mut reports).enumerate() {
+            let Some(scopes) = &scopes else { break };
             let Some(path) = linted.path.as_deref().filter(|_| linted.windowed) else {
                 continue;
             };
@@ -351,7 +409,7 @@ impl<'a> Run<'a> {
                 let parts: Vec<(cross::FileIndex, usize)> = window
                     .ranges
                     .into_par_iter()
-                    .map(|range| crate::index_range(&window.text, range, &settings))
+                    .map(|range| engine::index_range(&window.text, range, &settings))
                     .collect();
                 let mut index = cross::FileIndex::default();
                 let mut documents = 0;
@@ -394,42 +452,37 @@ impl<'a> Run<'a> {
             }
             // The text again, for positions and excerpts.
             let text = match (&linted.text, &linted.path) {
+                _ if !self.options.texts => String::new(),
                 (Some(text), _) => text.clone(),
                 (None, Some(path)) => {
                     let limit = self.source.for_path(Some(path)).max_file_size;
-                    crate::read_limited(path, limit)
-                        .map(|bytes| crate::decode(&linted.name, bytes).0.text)
+                    crate::source::read(path, &linted.name, limit)
+                        .map(|(source, _)| source.text)
                         .unwrap_or_default()
                 }
                 (None, None) => String::new(),
             };
             report.source = SourceFile::new(linted.name.clone(), text);
-            files.push(report);
+            match &linted.derived {
+                Some(derived) => files.extend(remap(report, derived)),
+                None => files.push(report),
+            }
         }
-        emit(&Report {
+        emit.send(Report {
             files,
             show_suppressed: self.options.show_suppressed,
-            config_error: false,
+            phase: Phase::RunLevel,
+            ..Report::default()
         })
     }
 }
 
 fn empty_report(name: &str, path: Option<&Path>) -> FileReport {
-    FileReport {
-        source: SourceFile::new(name, String::new()),
-        diagnostics: Vec::new(),
-        stats: Stats {
-            files: 1,
-            ..Stats::default()
-        },
-        daemonsets: Vec::new(),
-        io_error: false,
-        path: path.map(Path::to_path_buf),
-    }
+    FileReport::new(SourceFile::new(name, String::new())).at(path.map(Path::to_path_buf))
 }
 
 /// Whether a file is UTF-8 without NUL bytes near its start (a UTF-8 BOM allowed): what
-/// [`crate::decode`] accepts without a diagnostic, checked without holding the file.
+/// [`crate::source::decode`] accepts without a diagnostic, checked without holding the file.
 fn plain_utf8(path: &Path, limit: u64) -> io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     let mut block = vec![0u8; 1 << 20];

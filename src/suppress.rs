@@ -12,20 +12,14 @@
 //! # daemonlint: ignore-document[missing-resource-limits] sized by the operator at install time
 //! ```
 
-use crate::config::{self, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::DaemonSet;
 use crate::rules::{self, RuleMeta};
+use crate::settings::Settings;
 use crate::source::Span;
 use crate::yaml::{Comment, Node};
 
-/// How a finding was suppressed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Suppressed {
-    /// `comment`, `document-comment` or `annotation`.
-    pub kind: &'static str,
-    pub reason: Option<String>,
-}
+pub use crate::diagnostic::Suppressed;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Scope {
@@ -131,7 +125,7 @@ fn check_ids(ids: &[(String, Span)], invalid: &mut Vec<(Span, String)>) {
         if rules::find(id).is_none() {
             invalid.push((
                 *span,
-                config::unknown_rule_message(id).replace("rule or category", "rule"),
+                rules::unknown_rule_message(id).replace("rule or category", "rule"),
             ));
         }
     }

@@ -25,9 +25,9 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobMatcher};
 
-use crate::config::{Selector, Settings};
 use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::rules;
+use crate::settings::{Selector, Settings};
 use crate::source::{SourceFile, Span};
 use crate::suppress::Suppressed;
 use crate::yaml::Node;
@@ -374,7 +374,7 @@ fn recordable(d: &Diagnostic) -> bool {
 pub fn apply(
     settings: &Settings,
     name: &str,
-    daemonsets: &[crate::LintedObject],
+    daemonsets: &[crate::findings::LintedObject],
     diagnostics: &mut [Diagnostic],
 ) {
     for set in &settings.exemptions {
@@ -463,7 +463,7 @@ pub fn unused(
     in_play: &InPlay,
     settings: &Settings,
     covers: &dyn Fn(&Path) -> bool,
-) -> Vec<crate::FileReport> {
+) -> Vec<crate::outcome::FileReport> {
     let Some(severity) = settings.severity_of(&rules::UNUSED_SUPPRESSION) else {
         return Vec::new();
     };
@@ -522,14 +522,10 @@ pub fn unused(
         .into_values()
         .map(|(source, mut diagnostics)| {
             diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-            crate::FileReport {
-                source: SourceFile::new(source.name.clone(), source.text.clone()),
+            crate::outcome::FileReport::findings(
+                SourceFile::new(source.name.clone(), source.text.clone()),
                 diagnostics,
-                stats: crate::Stats::default(),
-                daemonsets: Vec::new(),
-                io_error: false,
-                path: None,
-            }
+            )
         })
         .collect()
 }
@@ -537,7 +533,7 @@ pub fn unused(
 /// The text of a baseline file recording the active findings of `report` (hidden ones aside),
 /// with file names relative to `dir`: one entry a line, sorted, each fingerprint once.
 #[must_use]
-pub fn write(report: &crate::Report, dir: &Path) -> (String, usize) {
+pub fn write(report: &crate::outcome::Report, dir: &Path) -> (String, usize) {
     let mut entries: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
     for (file, d) in report.active() {
         if !recordable(d) || file.io_error {

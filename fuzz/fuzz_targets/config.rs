@@ -11,7 +11,7 @@ use std::path::Path;
 use daemonlint::config::Settings;
 use daemonlint::report::{OutputFormat, RenderOptions};
 use daemonlint::source::SourceFile;
-use daemonlint::{FileReport, Report, Stats};
+use daemonlint::{FileReport, Report};
 use libfuzzer_sys::fuzz_target;
 
 /// A manifest whose findings depend on the rule options of the configuration file.
@@ -73,14 +73,10 @@ fuzz_target!(|data: &[u8]| {
     match daemonlint::config::parse_layer(path, text.to_string()) {
         Err(errors) => {
             assert!(!errors.is_empty(), "a failed parse reports an error");
-            let file = FileReport {
-                source: SourceFile::new(path.display().to_string(), text),
-                diagnostics: errors.iter().map(|e| e.to_diagnostic()).collect(),
-                stats: Stats::default(),
-                daemonsets: Vec::new(),
-                io_error: false,
-                path: None,
-            };
+            let file = FileReport::findings(
+                SourceFile::new(path.display().to_string(), text),
+                errors.iter().map(|e| e.to_diagnostic()).collect(),
+            );
             for d in &file.diagnostics {
                 let _ = file.source.span_positions(d.span);
             }
@@ -99,7 +95,16 @@ fuzz_target!(|data: &[u8]| {
                 let _ = settings.is_included(Path::new(name));
                 let _ = settings.is_excluded(Path::new(name));
                 let settings = settings.for_file(Path::new(name));
-                let file = daemonlint::lint_bytes(name, MANIFEST.as_bytes().to_vec(), &settings);
+                let stdin = daemonlint::Stdin {
+                    name: name.into(),
+                    bytes: MANIFEST.as_bytes().to_vec(),
+                    settings_path: None,
+                };
+                let mut report = daemonlint::Linter::new(&settings).report(&daemonlint::Inputs {
+                    stdin: Some(stdin),
+                    ..daemonlint::Inputs::default()
+                });
+                let file = report.files.remove(0);
                 render_everything(&Report {
                     files: vec![file],
                     ..Report::default()

@@ -70,51 +70,62 @@ fn has_rule(file: &FileReport, rule: &str) -> usize {
 }
 
 fn check_fix(file: FileReport, settings: &Settings) {
+    let linter = daemonlint::Linter::new(settings);
     let parsed = has_rule(&file, "yaml-syntax") == 0;
     let duplicates = has_rule(&file, "duplicate-key");
     let name = file.source.name.clone();
-    let mut report = Report {
-        files: vec![file],
-        ..Report::default()
+    let stdin = |text: &str| daemonlint::Stdin {
+        name: name.clone(),
+        bytes: text.as_bytes().to_vec(),
+        settings_path: None,
     };
-    let summary = daemonlint::fix_report(&mut report, settings, true, false);
-    if summary.fixed == 0 {
+    let original = file.source.text.clone();
+    let text = linter.fix_text(stdin(&original), true);
+    if text == original {
         return;
     }
-    let fixed = &report.files[0];
+    let fixed = linter.check_source(SourceFile::new(name.clone(), text.clone()), None);
     if parsed {
         assert_eq!(
-            has_rule(fixed, "yaml-syntax"),
+            has_rule(&fixed, "yaml-syntax"),
             0,
             "the fixed text does not parse:\n{}",
             fixed.source.text
         );
         assert!(
-            has_rule(fixed, "duplicate-key") <= duplicates,
+            has_rule(&fixed, "duplicate-key") <= duplicates,
             "a fix added a duplicate key:\n{}",
             fixed.source.text
         );
     }
-    render_everything(&report);
-    let text = report.files[0].source.text.clone();
-    let again = daemonlint::lint_source(SourceFile::new(name, text.clone()), settings);
-    let mut again = Report {
-        files: vec![again],
+    render_everything(&Report {
+        files: vec![fixed],
         ..Report::default()
-    };
-    let second = daemonlint::fix_report(&mut again, settings, true, false);
+    });
+    let again = linter.fix_text(stdin(&text), true);
     assert!(
-        second.fixed == 0 || again.files[0].source.text == text,
-        "fixing the fixed text changed it again ({} more fixes):\n{}\n---\n{}",
-        second.fixed,
-        text,
-        again.files[0].source.text
+        again == text,
+        "fixing the fixed text changed it again:\n{text}\n---\n{again}"
     );
+}
+
+/// Lint bytes as standard input is linted.
+fn lint_bytes(name: &str, bytes: Vec<u8>, settings: &Settings) -> FileReport {
+    let stdin = daemonlint::Stdin {
+        name: name.into(),
+        bytes,
+        settings_path: None,
+    };
+    let mut report = daemonlint::Linter::new(settings).report(&daemonlint::Inputs {
+        stdin: Some(stdin),
+        ..daemonlint::Inputs::default()
+    });
+    report.files.remove(0)
 }
 
 fuzz_target!(|data: &[u8]| {
     let settings = settings();
-    let file = daemonlint::lint_bytes("fuzz.yaml", data.to_vec(), settings);
+    let file = lint_bytes("fuzz.yaml", data.to_vec(), settings);
     for d in &file.diagnostics {
         let _ = file.source.span_positions(d.span);
     }

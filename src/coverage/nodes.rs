@@ -7,79 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::quantity::{self, Quantity};
-use crate::rules::tolerations::Taint;
+use crate::k8s::quantity::{self, Quantity};
+pub use crate::k8s::scheduling::nodes::{Cluster, ClusterNode, NodeTaint};
 use crate::source::{SourceFile, Span};
 use crate::yaml::Node;
 
 /// At most this many nodes are read (a synthetic `count` cannot exhaust memory).
 pub const MAX_NODES: usize = 100_000;
 
-/// A taint of a node (`spec.taints[]`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeTaint {
-    pub key: String,
-    pub value: String,
-    pub effect: String,
-}
-
-impl NodeTaint {
-    #[must_use]
-    pub fn view(&self) -> Taint<'_> {
-        Taint {
-            key: &self.key,
-            value: &self.value,
-            effect: &self.effect,
-        }
-    }
-}
-
-/// One node: what scheduling reads from it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterNode {
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
-    pub taints: Vec<NodeTaint>,
-    /// `spec.unschedulable` (the node is cordoned).
-    pub unschedulable: bool,
-    /// `status.allocatable`, or `None` when the node does not say.
-    pub allocatable: Option<BTreeMap<String, Quantity>>,
-}
-
-impl ClusterNode {
-    #[must_use]
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).map(String::as_str)
-    }
-}
-
-/// The nodes of a cluster and where they were read from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Cluster {
-    /// The path given to `--nodes`, for messages.
-    pub source: String,
-    pub nodes: Vec<ClusterNode>,
-}
-
-/// An error in a nodes file, with the span it blames.
-#[derive(Debug, Clone)]
-pub struct LoadError {
-    pub source: Arc<SourceFile>,
-    pub span: Span,
-    pub message: String,
-}
-
-impl std::fmt::Display for LoadError {
-    /// `file:line:column: error: message`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pos = self.source.line_col(self.span.start);
-        write!(
-            f,
-            "{}:{}:{}: error: {}",
-            self.source.name, pos.line, pos.column, self.message
-        )
-    }
-}
+/// An error in a nodes file, with the span it blames (`file:line:column: error: message`).
+pub type LoadError = crate::source::FileError;
 
 const EXPECTED: &str = "`--nodes` takes the output of `kubectl get nodes -o yaml` (or `-o json`), \
                         a directory of Node files, or a `synthetic:` description of node pools";
@@ -109,18 +46,17 @@ pub fn load(path: &Path) -> Result<Cluster, Vec<LoadError>> {
     let mut errors = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for (file, name) in &files {
-        let bytes =
-            match crate::read_limited(file, crate::config::Settings::default().max_file_size) {
-                Ok(b) => b,
-                Err(e) => {
-                    errors.push(io_error(
-                        name.clone(),
-                        format!("cannot read the nodes file: {e}"),
-                    ));
-                    continue;
-                }
-            };
-        let (source, problem) = crate::decode(name, bytes);
+        let limit = crate::config::Settings::default().max_file_size;
+        let (source, problem) = match crate::source::read(file, name, limit) {
+            Ok(read) => read,
+            Err(e) => {
+                errors.push(io_error(
+                    name.clone(),
+                    format!("cannot read the nodes file: {e}"),
+                ));
+                continue;
+            }
+        };
         let source = Arc::new(source);
         if let Some(d) = problem {
             errors.push(LoadError {

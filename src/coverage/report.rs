@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use super::pod::{HostPort, Limit, PodView};
 use super::{place, scaled, Cluster, Outcome, Placement};
+use crate::k8s::quantity::Quantity;
 use crate::manifest::{self, DaemonSet};
-use crate::quantity::Quantity;
 use crate::rules::rolling_update::{parse_amount, Amount, StrategyType};
 use crate::source::{SourceFile, Span};
 
@@ -132,16 +132,16 @@ pub fn analyze<'c>(paths: &[PathBuf], cluster: &'c Cluster) -> CoverageReport<'c
                 .push(format!("{}: error: {message}", target.display));
             continue;
         }
-        let bytes = match crate::read_limited(&target.path, settings.max_file_size) {
-            Ok(b) => b,
-            Err(e) => {
-                report
-                    .errors
-                    .push(format!("{}: error: cannot read: {e}", target.display));
-                continue;
-            }
-        };
-        let (source, problem) = crate::decode(&target.display, bytes);
+        let (source, problem) =
+            match crate::source::read(&target.path, &target.display, settings.max_file_size) {
+                Ok(read) => read,
+                Err(e) => {
+                    report
+                        .errors
+                        .push(format!("{}: error: cannot read: {e}", target.display));
+                    continue;
+                }
+            };
         if let Some(d) = problem {
             let (line, column) = position(&source, d.span);
             report.errors.push(format!(

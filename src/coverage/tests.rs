@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::pod::Limit;
 use super::*;
+use crate::k8s::quantity::parse;
 use crate::manifest::{self, DaemonSet};
-use crate::quantity::parse;
 use crate::rules::rolling_update::Amount;
 use crate::source::SourceFile;
 use crate::yaml::{documents, Limits};
@@ -551,7 +551,7 @@ fn percentages_round_up_like_the_daemonset_controller() {
     assert_eq!(scaled(&Amount::Count(3), 40), 3);
     assert_eq!(
         parse("1").ok(),
-        Some(crate::quantity::Quantity::from_units(1))
+        Some(crate::k8s::quantity::Quantity::from_units(1))
     );
 }
 

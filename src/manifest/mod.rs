@@ -1,5 +1,31 @@
 //! Views over the span tree: Kubernetes objects, DaemonSets, pod specs and containers, each
 //! exposing the nodes (and so the spans) of the fields the rules read.
+//!
+//! The fields several rules share have typed accessors that return a [`Field`] (the value as
+//! its API type, the key's span and the value's span): host namespaces
+//! ([`DaemonSet::host_network`]), `securityContext` ([`SecurityContext`], with
+//! [`DaemonSet::effective_security`] for the pod-or-container settings), volumes, hostPath and
+//! `volumeMounts` ([`Volumes`], [`VolumeMount`]), `resources` ([`Resources`]), `tolerations`
+//! ([`Tolerations`]) and `updateStrategy` ([`UpdateStrategy`]). Rules read those fields through
+//! them and spell no key strings for them (a test in `tests.rs` checks the rule files); a new
+//! field several rules read gets an accessor here.
+
+mod field;
+mod resources;
+mod security;
+mod strategy;
+mod tolerations;
+mod volumes;
+
+#[cfg(test)]
+mod tests;
+
+pub use field::{is, Field};
+pub use resources::{ResourceList, Resources};
+pub use security::{Capabilities, SeccompProfile, SecurityContext};
+pub use strategy::{RollingUpdate, UpdateStrategy};
+pub use tolerations::{TolerationFields, Tolerations};
+pub use volumes::{HostPath, HostPathVolume, Volume, VolumeMount, Volumes};
 
 use crate::diagnostic::ObjectRef;
 use crate::source::Span;
@@ -164,9 +190,17 @@ impl<'a> Container<'a> {
         self.node.get(key)
     }
 
+    /// The container's `securityContext`, when it is a mapping.
     #[must_use]
-    pub fn security_context(&self) -> Option<Node<'a>> {
-        self.node.get("securityContext").filter(Node::is_mapping)
+    pub fn security_context(&self) -> Option<SecurityContext<'a>> {
+        SecurityContext::of(self.node)
+    }
+
+    /// The `securityContext` value whatever its type (a fix adds to it only if it is a
+    /// mapping).
+    #[must_use]
+    pub fn security_context_value(&self) -> Option<Node<'a>> {
+        self.node.get("securityContext")
     }
 
     /// Where a missing `securityContext` setting belongs: the `securityContext` key, else the
@@ -183,19 +217,37 @@ impl<'a> Container<'a> {
     #[must_use]
     pub fn added_capabilities(&self) -> Vec<(Node<'a>, String)> {
         self.security_context()
-            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
-            .into_iter()
-            .flat_map(|a| a.items())
-            .filter_map(|item| Some((item, normalize_capability(item.as_str()?))))
-            .collect()
+            .and_then(|sc| sc.capabilities())
+            .map(|c| c.add())
+            .unwrap_or_default()
     }
 
-    /// The container's `volumeMounts` entries.
+    /// The container's `volumeMounts` entries, as nodes.
     pub fn volume_mounts(&self) -> impl Iterator<Item = Node<'a>> + 'a {
         self.node
             .get("volumeMounts")
             .into_iter()
             .flat_map(|m| m.items())
+    }
+
+    /// The container's `volumeMounts` entries.
+    pub fn mounts(&self) -> impl Iterator<Item = VolumeMount<'a>> + 'a {
+        self.volume_mounts().map(|node| VolumeMount { node })
+    }
+
+    /// The container's `volumeDevices` entries (a device names its volume as a mount does).
+    pub fn devices(&self) -> impl Iterator<Item = VolumeMount<'a>> + 'a {
+        self.node
+            .get("volumeDevices")
+            .into_iter()
+            .flat_map(|m| m.items())
+            .map(|node| VolumeMount { node })
+    }
+
+    /// The container's `resources`.
+    #[must_use]
+    pub fn resources(&self) -> Option<Resources<'a>> {
+        Resources::of(self.node)
     }
 
     /// The span of the container's name value, or the container item itself.
@@ -378,24 +430,78 @@ impl<'a> DaemonSet<'a> {
 
     /// The pod-level `securityContext`, when it is a mapping.
     #[must_use]
-    pub fn pod_security_context(&self) -> Option<Node<'a>> {
-        self.pod.get("securityContext").filter(Node::is_mapping)
+    pub fn pod_security_context(&self) -> Option<SecurityContext<'a>> {
+        SecurityContext::of(self.pod)
     }
 
     /// A security setting as it applies to `container`: the container's `securityContext` field,
-    /// else the pod's (for fields both levels have, e.g. `runAsUser`, `runAsNonRoot`). Null values
-    /// count as unset.
+    /// else the pod's (for fields both levels have, e.g. `runAsUser`, `runAsNonRoot`), read by
+    /// `field` (`SecurityContext::run_as_user`). Null values count as unset.
     #[must_use]
-    pub fn effective_security(&self, container: &Container<'a>, key: &str) -> Option<Node<'a>> {
+    pub fn effective_security<T>(
+        &self,
+        container: &Container<'a>,
+        field: impl Fn(&SecurityContext<'a>) -> Option<Field<'a, T>>,
+    ) -> Option<Field<'a, T>> {
         container
             .security_context()
-            .and_then(|sc| sc.get(key))
-            .filter(|v| !v.is_null())
+            .and_then(|sc| field(&sc))
+            .and_then(Field::non_null)
             .or_else(|| {
                 self.pod_security_context()
-                    .and_then(|sc| sc.get(key))
-                    .filter(|v| !v.is_null())
+                    .and_then(|sc| field(&sc))
+                    .and_then(Field::non_null)
             })
+    }
+
+    /// `hostNetwork`.
+    #[must_use]
+    pub fn host_network(&self) -> Option<Field<'a, bool>> {
+        field::bool_field(self.pod, "hostNetwork")
+    }
+
+    /// `hostPID`.
+    #[must_use]
+    pub fn host_pid(&self) -> Option<Field<'a, bool>> {
+        field::bool_field(self.pod, "hostPID")
+    }
+
+    /// `hostIPC`.
+    #[must_use]
+    pub fn host_ipc(&self) -> Option<Field<'a, bool>> {
+        field::bool_field(self.pod, "hostIPC")
+    }
+
+    /// True when the pods use the node's network (`hostNetwork: true`).
+    #[must_use]
+    pub fn uses_host_network(&self) -> bool {
+        is(self.host_network(), true)
+    }
+
+    /// The pod-level `resources` (Kubernetes 1.32+: limits and requests for the whole pod).
+    #[must_use]
+    pub fn pod_resources(&self) -> Option<Resources<'a>> {
+        Resources::of(self.pod)
+    }
+
+    /// The pod spec's `volumes`.
+    #[must_use]
+    pub fn volumes(&self) -> Volumes<'a> {
+        Volumes {
+            node: self.pod.get("volumes"),
+        }
+    }
+
+    /// The pod spec's `tolerations`.
+    #[must_use]
+    pub fn tolerations(&self) -> Option<Tolerations<'a>> {
+        Tolerations::of(self.pod)
+    }
+
+    /// `spec.updateStrategy`, when present (null included).
+    #[must_use]
+    pub fn update_strategy(&self) -> Option<UpdateStrategy<'a>> {
+        UpdateStrategy::of(self.spec)
     }
 
     /// True when the pods only run on Windows nodes: `spec.os.name: windows`, a `nodeSelector`
@@ -438,18 +544,11 @@ impl<'a> DaemonSet<'a> {
     /// Names of `volumes` entries that are hostPath volumes, with the volume node.
     #[must_use]
     pub fn host_path_volumes(&self) -> Vec<(&'a str, Node<'a>)> {
-        let mut out = Vec::new();
-        for volume in self.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
-            if let (Some(name), Some(hp)) = (
-                volume.get("name").and_then(|n| n.as_str()),
-                volume.get("hostPath"),
-            ) {
-                if hp.is_mapping() {
-                    out.push((name, volume));
-                }
-            }
-        }
-        out
+        self.volumes()
+            .host_paths()
+            .into_iter()
+            .map(|v| (v.name, v.volume.node))
+            .collect()
     }
 }
 

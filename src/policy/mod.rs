@@ -22,21 +22,21 @@
 //! Policy files are read with the project's span tree, so every problem in one points at the
 //! exact line and column (rule `invalid-policy`). Patterns run on the linear-time `regex` engine.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use globset::{Glob, GlobMatcher};
 use jsonschema::Validator;
 
-use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::findings::FileReport;
 use crate::manifest::{DaemonSet, Object};
 use crate::rules;
 use crate::schema::{self, ObjectInstance};
+use crate::settings::Settings;
 use crate::source::{SourceFile, Span};
 use crate::yaml::json::{to_json_with, Keys};
 use crate::yaml::{self, Node, NodeType};
-use crate::{FileReport, Stats};
 
 pub(crate) mod instance;
 pub use instance::{Instance, SpanJson};
@@ -226,16 +226,18 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<PolicySet, Vec<Fil
     let mut ids = HashSet::new();
     for path in paths {
         let name = path.display().to_string();
-        let source = match crate::read_limited(path, settings.max_file_size) {
-            Ok(bytes) => match crate::decode(&name, bytes) {
-                (source, None) => source,
-                (source, Some(d)) => {
-                    let mut d = *d;
-                    d.rule = rules::INVALID_POLICY.id.into();
-                    failed.push(report(source, vec![d]));
-                    continue;
-                }
-            },
+        let source = match crate::source::read(path, &name, settings.max_file_size) {
+            Ok((source, None)) => source,
+            Ok((source, Some(problem))) => {
+                let d = Diagnostic::new(
+                    rules::INVALID_POLICY.id,
+                    rules::YAML_SYNTAX.default_severity,
+                    problem.span,
+                    problem.message,
+                );
+                failed.push(report(source, vec![d]));
+                continue;
+            }
             Err(e) => {
                 let d = Diagnostic::new(
                     rules::INVALID_POLICY.id,
@@ -263,14 +265,9 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<PolicySet, Vec<Fil
 
 fn report(source: SourceFile, mut diagnostics: Vec<Diagnostic>) -> FileReport {
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    FileReport {
-        source,
-        diagnostics,
-        stats: Stats::default(),
-        daemonsets: Vec::new(),
-        io_error: true,
-        path: None,
-    }
+    let mut report = FileReport::findings(source, diagnostics);
+    report.io_error = true;
+    report
 }
 
 /// Parse the policies of one file. `ids` holds the ids already taken by earlier files.
@@ -733,23 +730,31 @@ fn schema_error(
 #[cfg(test)]
 mod tests;
 
-/// The policies of `settings.policies`, loaded once per distinct list of files for the whole
-/// process (files are linted in parallel with the same settings; the language server relints
-/// often).
-#[must_use]
-pub fn cached(settings: &Settings) -> std::sync::Arc<Result<PolicySet, Vec<FileReport>>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    type Cache = Mutex<HashMap<Vec<PathBuf>, Arc<Result<PolicySet, Vec<FileReport>>>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = settings.policies.clone();
-    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return hit;
+/// What loading a list of policy files gives: the compiled set, or the reports of the broken
+/// files.
+pub type Loaded = Result<PolicySet, Vec<FileReport>>;
+
+/// The policies of a [`crate::session::Linter`], loaded once per distinct list of files (files
+/// are linted in parallel with the same settings; the language server relints often). A new
+/// linter (a reloaded configuration) starts empty, so edited policy files are read again.
+#[derive(Debug, Default)]
+pub struct Cache {
+    loaded: std::sync::Mutex<HashMap<Vec<PathBuf>, std::sync::Arc<Loaded>>>,
+}
+
+impl Cache {
+    /// The policies of `settings.policies`, loaded on first use.
+    #[must_use]
+    pub fn get(&self, settings: &Settings) -> std::sync::Arc<Loaded> {
+        use std::sync::Arc;
+        let key = &settings.policies;
+        if let Some(hit) = self.loaded.lock().ok().and_then(|c| c.get(key).cloned()) {
+            return hit;
+        }
+        let loaded = Arc::new(load(&settings.policies, settings));
+        if let Ok(mut c) = self.loaded.lock() {
+            c.insert(key.clone(), Arc::clone(&loaded));
+        }
+        loaded
     }
-    let loaded = Arc::new(load(&settings.policies, settings));
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, Arc::clone(&loaded));
-    }
-    loaded
 }

@@ -31,7 +31,7 @@ fn policy(text: &str) -> PolicySet {
 
 /// `rule line:col-line:col message` of the policy findings on a manifest.
 fn run(set: &PolicySet, manifest: &str) -> Vec<String> {
-    let report = crate::lint_source_with(
+    let report = crate::session::check_with_set(
         SourceFile::new("ds.yaml", manifest),
         &Settings::default(),
         set,
@@ -137,7 +137,7 @@ fn match_restricts_policies_to_some_daemonsets() {
 fn severity_defaults_to_warning_and_docs_to_an_empty_url() {
     let set = policy("id: p\nmessage: m\ntarget: podSpec\nschema: {required: [x]}\n");
     let report =
-        crate::lint_source_with(SourceFile::new("ds.yaml", DS), &Settings::default(), &set);
+        crate::session::check_with_set(SourceFile::new("ds.yaml", DS), &Settings::default(), &set);
     let d = report.diagnostics.iter().find(|d| d.rule == "p").unwrap();
     assert_eq!(d.severity, Severity::Warning);
     assert_eq!(d.docs_url(), "");
@@ -278,7 +278,7 @@ fn lint_source_refuses_to_lint_with_a_broken_policy() {
         policies: vec![path],
         ..Settings::default()
     };
-    let report = crate::lint_source(SourceFile::new("ds.yaml", DS), &settings);
+    let report = crate::Linter::new(&settings).check_source(SourceFile::new("ds.yaml", DS), None);
     assert!(report.io_error, "exit code 2");
     assert_eq!(report.diagnostics.len(), 1);
     let message = &report.diagnostics[0].message;

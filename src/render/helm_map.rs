@@ -669,6 +669,22 @@ impl HelmMap {
         Some(self.files[file].origin(node.line, precision))
     }
 
+    /// Whether the value at `path` is empty (`""`, `~`, `null`, no value) while the rendered
+    /// line shows a value: the text then comes from the template (a `default`).
+    fn empty_but_rendered(&self, path: &str, shown: &str) -> bool {
+        let Some((_, node)) = self.lookup(path) else {
+            return false;
+        };
+        let empty = node.kind == ValueKind::Null
+            || (node.kind == ValueKind::Scalar
+                && node
+                    .scalar
+                    .as_deref()
+                    .is_some_and(|s| matches!(unquote(s), "" | "~" | "null")));
+        let rendered = shown.split_once(": ").map_or("", |(_, v)| unquote(v));
+        empty && !rendered.is_empty() && !matches!(rendered, "~" | "null")
+    }
+
     /// Map one rendered line (0-based).
     fn map_line(&self, line: usize) -> Mapped {
         let Some(doc) = self.doc_of(line) else {
@@ -700,6 +716,20 @@ impl HelmMap {
                         .flatten()
                         .filter(|o| o.precision == Precision::Exact || value_like(t, shown))
                     {
+                        if self.empty_but_rendered(path, shown) {
+                            // The text is the template's `default`, not the empty value.
+                            return Mapped {
+                                primary: self.tline_origin(t, Precision::Line),
+                                related: vec![Related {
+                                    origin: Origin {
+                                        precision: Precision::Line,
+                                        ..origin
+                                    },
+                                    message: "the empty value the template's default stands for"
+                                        .to_string(),
+                                }],
+                            };
+                        }
                         return Mapped {
                             primary: origin,
                             related: vec![self.related(t, "the template line that uses this value")],
@@ -1106,6 +1136,9 @@ impl HelmMap {
                     return mapped;
                 }
             }
+            if let Some(mapped) = self.template_mount_item(line) {
+                return mapped;
+            }
         }
         let mut mapped = self.map_line(line);
         if absent.is_some()
@@ -1128,6 +1161,42 @@ impl HelmMap {
             }
         }
         mapped
+    }
+
+    /// A mount item the template writes itself, its first line holding a value
+    /// (`- mountPath: {{ .Values.dir }}`): the fix adds `readOnly` to the template item, so the
+    /// template line is the primary and the value's line, which only gives the path, is related.
+    /// An item a `range` writes stays with its values list item.
+    fn template_mount_item(&self, line: usize) -> Option<Mapped> {
+        let doc = self.doc_of(line)?;
+        let Assign::Text(t) = doc.assign[line - doc.first] else {
+            return None;
+        };
+        let t = &doc.lines[t as usize];
+        if !t.has_action
+            || t.range_body.is_some()
+            || !self.files[t.file]
+                .line_text(t.line)
+                .trim_start()
+                .starts_with("- ")
+        {
+            return None;
+        }
+        let template = self.tline_origin(t, Precision::Line);
+        let by_value = self.map_line(line);
+        if by_value.primary.source == template.source {
+            return None;
+        }
+        Some(Mapped {
+            primary: template,
+            related: vec![Related {
+                origin: Origin {
+                    precision: by_value.primary.precision.min(Precision::Line),
+                    ..by_value.primary
+                },
+                message: "the value that gives the mount its path".to_string(),
+            }],
+        })
     }
 
     /// The first map from the values that fills the key at expanded line `k` (a block's value,
@@ -1340,7 +1409,16 @@ impl SourceMap for HelmMap {
     }
 
     fn map_finding(&self, span: Span, path: Option<&str>, rule: &str) -> Mapped {
-        HelmMap::map_finding(self, span, path, rule)
+        let mut mapped = HelmMap::map_finding(self, span, path, rule);
+        // One template line can be both the key and the `toYaml` that fills it: name it once.
+        let mut seen = Vec::new();
+        mapped.related.retain(|r| {
+            let key = (r.origin.source, r.origin.span);
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        });
+        mapped
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod helm;
 mod helm_map;
+pub mod kustomize;
 pub mod tool;
 
 use std::sync::Arc;

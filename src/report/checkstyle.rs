@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::xml;
-use crate::Report;
+use crate::outcome::Report;
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut text =

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::RenderOptions;
-use crate::Report;
+use crate::outcome::Report;
 
 pub fn emit(report: &Report, _options: RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     for (file, d) in report.diagnostics() {

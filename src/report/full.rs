@@ -10,8 +10,8 @@ use miette::{
 
 use super::RenderOptions;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::outcome::Report;
 use crate::source::SourceFile;
-use crate::Report;
 
 /// A `SourceCode` that finds context lines through the file's line index.
 struct Indexed<'a>(&'a SourceFile);

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{relative_name, RenderOptions};
 use crate::diagnostic::Severity;
-use crate::Report;
+use crate::outcome::Report;
 
 /// Escapes a command's message as the runner expects (`%`, CR and LF).
 #[must_use]

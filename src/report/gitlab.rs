@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{relative_name, RenderOptions};
 use crate::diagnostic::Severity;
+use crate::outcome::Report;
 use crate::rules::{self, Category};
-use crate::Report;
 
 #[derive(Serialize)]
 struct Issue<'a> {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::Report;
+use crate::outcome::Report;
 
 #[derive(Serialize)]
 struct Summary {
@@ -26,7 +26,7 @@ struct Summary {
 fn write_diagnostic(
     out: &mut Vec<u8>,
     report: &Report,
-    file: &crate::FileReport,
+    file: &crate::outcome::FileReport,
     d: &crate::diagnostic::Diagnostic,
 ) -> io::Result<()> {
     out.extend_from_slice(b"{\"rule\":");
@@ -98,6 +98,16 @@ fn write_diagnostic(
     write_opt_str(out, d.container.as_deref());
     out.extend_from_slice(b",\"suppressed\":");
     serde_json::to_writer(&mut *out, &d.suppressed).map_err(io::Error::other)?;
+    // Only findings of a derived text (a rendered chart, a built overlay) say how they were
+    // mapped to the file shown.
+    if let Some(mapping) = &d.mapping {
+        out.extend_from_slice(b",\"mapping\":");
+        write_str(out, mapping.precision.as_str());
+        if let Some(rendered) = &mapping.rendered {
+            out.extend_from_slice(b",\"rendered\":");
+            serde_json::to_writer(&mut *out, &**rendered).map_err(io::Error::other)?;
+        }
+    }
     out.push(b'}');
     Ok(())
 }
@@ -227,14 +237,15 @@ pub fn batch(report: &Report, first: &mut bool, out: &mut dyn Write) -> io::Resu
     use rayon::prelude::*;
     let findings: Vec<_> = report.diagnostics().collect();
     for window in findings.chunks(WINDOW) {
-        let serialize = |chunk: &[(&crate::FileReport, &crate::diagnostic::Diagnostic)]| {
-            let mut buf = Vec::with_capacity(chunk.len() * 512);
-            for (file, d) in chunk {
-                buf.push(b',');
-                write_diagnostic(&mut buf, report, file, d)?;
-            }
-            Ok(buf)
-        };
+        let serialize =
+            |chunk: &[(&crate::outcome::FileReport, &crate::diagnostic::Diagnostic)]| {
+                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                for (file, d) in chunk {
+                    buf.push(b',');
+                    write_diagnostic(&mut buf, report, file, d)?;
+                }
+                Ok(buf)
+            };
         // A small output is not worth starting the thread pool for.
         let parts: Vec<Vec<u8>> = if window.len() > CHUNK {
             window

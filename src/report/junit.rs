@@ -11,8 +11,8 @@ use std::io::{self, Write};
 
 use super::xml;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::outcome::{FileReport, LintedObject, Report};
 use crate::rules::{self, Category};
-use crate::{FileReport, LintedObject, Report};
 
 struct Case<'a> {
     object: Option<&'a LintedObject>,

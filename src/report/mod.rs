@@ -16,39 +16,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::diagnostic::ObjectRef;
-use crate::Report;
+use crate::outcome::{Collect, Emitter, Outcome, Report};
 
-/// Every output format; serves clap, the configuration file and the docs.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// Rich excerpts of the source with labels (the default on a terminal).
-    Full,
-    /// One line per finding: `file:line:col: severity[rule] message`.
-    Concise,
-    /// A stable JSON document (see `docs/src/reference/json.md` for the contract).
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// GitHub Actions workflow commands: inline annotations on the pull request.
-    Github,
-    /// JUnit XML: one test case per DaemonSet and rule category (GitLab, Jenkins).
-    Junit,
-    /// Checkstyle XML (reviewdog, Jenkins warnings).
-    Checkstyle,
-    /// GitLab Code Quality JSON.
-    Gitlab,
-}
+pub use crate::settings::OutputFormat;
 
 /// Options that shape the output.
 #[derive(Clone, Copy, Debug, Default)]
@@ -69,12 +39,22 @@ pub fn emit(
     options: RenderOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if Stream::supports(format) {
-        let mut stream = Stream::new(format, options, out)?;
-        stream.batch(report)?;
-        stream.finish()?;
-        return Ok(());
+    if FormatEmitter::streams_format(format) {
+        let mut stream = FormatEmitter::new(format, options, out)?;
+        stream.write(report)?;
+        let totals = Totals::of(report);
+        return stream.finish(&Outcome { totals });
     }
+    emit_whole(format, report, options, out)
+}
+
+/// Write a whole report in a format that needs it whole.
+fn emit_whole(
+    format: OutputFormat,
+    report: &Report,
+    options: RenderOptions<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Github => github::emit(report, options, out)?,
         OutputFormat::Sarif => return sarif::emit(report, options, out),
@@ -89,112 +69,41 @@ pub fn emit(
     Ok(())
 }
 
-/// What a run found, counted report by report: the closing summaries and the exit code need
-/// only these, so a streamed run does not keep its findings.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub stats: crate::Stats,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// Findings silenced by suppressions.
-    pub suppressed: usize,
-    /// A file could not be read.
-    pub io_error: bool,
-    /// A configuration or policy file was broken.
-    pub config_error: bool,
-}
+pub use crate::outcome::Totals;
 
-impl Totals {
-    #[must_use]
-    pub fn of(report: &Report) -> Self {
-        let mut totals = Self::default();
-        totals.add(report);
-        totals
-    }
-
-    /// Count the files and findings of `report` too.
-    pub fn add(&mut self, report: &Report) {
-        use crate::diagnostic::Severity;
-        self.stats += report.stats();
-        self.io_error |= report.files.iter().any(|f| f.io_error);
-        self.config_error |= report.config_error;
-        for d in report.files.iter().flat_map(|f| &f.diagnostics) {
-            if d.suppressed.is_some() {
-                self.suppressed += 1;
-                continue;
-            }
-            match d.severity {
-                Severity::Error => self.errors += 1,
-                Severity::Warning => self.warnings += 1,
-                Severity::Info => self.infos += 1,
-            }
-        }
-    }
-
-    /// Findings that are not suppressed.
-    #[must_use]
-    pub fn findings(&self) -> usize {
-        self.errors + self.warnings + self.infos
-    }
-
-    #[must_use]
-    pub fn count(&self, severity: crate::diagnostic::Severity) -> usize {
-        use crate::diagnostic::Severity;
-        match severity {
-            Severity::Error => self.errors,
-            Severity::Warning => self.warnings,
-            Severity::Info => self.infos,
-        }
-    }
-
-    /// 0 clean, 1 findings at or above the threshold, 2 a file could not be read or a
-    /// configuration file is broken.
-    #[must_use]
-    pub fn exit_code(&self, fail_on: crate::config::FailOn) -> i32 {
-        use crate::diagnostic::Severity;
-        if self.config_error || self.io_error {
-            2
-        } else if [Severity::Error, Severity::Warning, Severity::Info]
-            .into_iter()
-            .any(|s| self.count(s) > 0 && fail_on.fails(s))
-        {
-            1
-        } else {
-            0
-        }
-    }
-}
-
-/// An output written report by report, as the files of a run are linted (see
-/// [`crate::stream`]): the formats whose documents need nothing up front that only the end of
-/// the run knows. The others (SARIF, JUnit, Checkstyle, GitLab, GitHub with its job summary)
-/// are written whole by [`emit`].
-pub struct Stream<'a> {
+/// The emitter of an output format. JSON, concise and full are written batch by batch as the
+/// files of a run are linted (memory stays flat); SARIF, JUnit, Checkstyle, GitLab and GitHub
+/// (with its job summary) keep the whole report and write it at the end.
+pub struct FormatEmitter<'a> {
     format: OutputFormat,
     options: RenderOptions<'a>,
     out: &'a mut dyn Write,
-    totals: Totals,
+    /// The whole report, for the formats written at the end.
+    whole: Option<Collect>,
     /// No finding written yet (JSON separates them with commas).
     first: bool,
 }
 
-impl<'a> Stream<'a> {
-    /// Whether `format` can be written report by report.
+impl<'a> FormatEmitter<'a> {
+    /// Whether `format` is written batch by batch.
     #[must_use]
-    pub fn supports(format: OutputFormat) -> bool {
+    pub fn streams_format(format: OutputFormat) -> bool {
         matches!(
             format,
             OutputFormat::Json | OutputFormat::Concise | OutputFormat::Full
         )
     }
 
-    /// Start the output (`format` must be one [`Stream::supports`]).
+    /// Start the output.
+    ///
+    /// # Errors
+    /// When `out` cannot be written.
     pub fn new(
         format: OutputFormat,
         options: RenderOptions<'a>,
         out: &'a mut dyn Write,
     ) -> io::Result<Self> {
+        let streams = Self::streams_format(format);
         if format == OutputFormat::Json {
             json::begin(out)?;
         }
@@ -202,30 +111,52 @@ impl<'a> Stream<'a> {
             format,
             options,
             out,
-            totals: Totals::default(),
+            whole: (!streams).then(Collect::new),
             first: true,
         })
     }
 
-    /// Write the findings of `report` (a part of the run: labels may point only into its own
-    /// files).
-    pub fn batch(&mut self, report: &Report) -> io::Result<()> {
-        self.totals.add(report);
+    /// The whole report of a format written at the end (after [`Emitter::finish`]).
+    #[must_use]
+    pub fn whole(&self) -> Option<&Report> {
+        self.whole.as_ref().map(Collect::report)
+    }
+
+    /// Write the findings of a batch (labels may point only into its own files).
+    fn write(&mut self, report: &Report) -> io::Result<()> {
         match self.format {
             OutputFormat::Json => json::batch(report, &mut self.first, self.out),
             OutputFormat::Full => full::emit(report, self.options, self.out),
             _ => concise::emit(report, self.options, self.out),
         }
     }
+}
 
-    /// Close the output with the summary, and give the totals.
-    pub fn finish(self) -> io::Result<Totals> {
-        match self.format {
-            OutputFormat::Json => json::end(&self.totals, self.out)?,
-            _ if self.options.summary => summary(&self.totals, self.out)?,
-            _ => {}
+impl Emitter for FormatEmitter<'_> {
+    fn batch(&mut self, batch: &mut Report) -> io::Result<()> {
+        match &mut self.whole {
+            Some(whole) => whole.batch(batch),
+            None => self.write(batch),
         }
-        Ok(self.totals)
+    }
+
+    fn finish(&mut self, outcome: &Outcome) -> io::Result<()> {
+        if let Some(whole) = &self.whole {
+            return emit_whole(self.format, whole.report(), self.options, self.out);
+        }
+        match self.format {
+            OutputFormat::Json => json::end(&outcome.totals, self.out),
+            _ if self.options.summary => summary(&outcome.totals, self.out),
+            _ => Ok(()),
+        }
+    }
+
+    fn streams(&self) -> bool {
+        self.whole.is_none()
+    }
+
+    fn run_level_texts(&self) -> bool {
+        self.whole.is_none()
     }
 }
 
@@ -321,7 +252,11 @@ pub fn summary(totals: &Totals, out: &mut dyn Write) -> io::Result<()> {
 /// Line and column of a label that points into another file of the report (1:1 when that file
 /// is not part of it).
 #[must_use]
-pub fn label_position(report: &crate::Report, file: &str, span: crate::source::Span) -> (u32, u32) {
+pub fn label_position(
+    report: &crate::outcome::Report,
+    file: &str,
+    span: crate::source::Span,
+) -> (u32, u32) {
     report
         .files
         .iter()

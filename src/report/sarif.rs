@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::RenderOptions;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::outcome::Report;
+use crate::rules;
 use crate::source::{SourceFile, Span};
-use crate::{rules, Report};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

@@ -23,10 +23,10 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if strategy.kind != StrategyType::RollingUpdate {
         return;
     }
-    let Some(value) = strategy.rolling_field("maxUnavailable") else {
+    let Some(value) = strategy.max_unavailable() else {
         return;
     };
-    let Some(resolved) = value.resolve() else {
+    let Some(resolved) = value.value else {
         return;
     };
     let options = &cx.settings.options;
@@ -43,17 +43,17 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     };
     // With `--nodes`: the nodes the controller targets (desiredNumberScheduled).
     let nodes = cx.settings.cluster.as_ref().and_then(|cluster| {
-        let pod = crate::coverage::PodView::of(ds);
+        let pod = crate::k8s::scheduling::PodView::of(ds);
         let desired = cluster
             .nodes
             .iter()
-            .filter(|n| crate::coverage::place(&pod, n).desired())
+            .filter(|n| crate::k8s::scheduling::place(&pod, n).desired())
             .count();
         (desired > 0).then_some((desired, cluster.source.as_str()))
     });
     let message = match (amount, nodes) {
         (amount, Some((total, source))) => {
-            let down = crate::coverage::scaled(&amount, total);
+            let down = crate::k8s::scheduling::scaled(&amount, total);
             let written = match amount {
                 Amount::Percent(p) => format!("{p}%"),
                 Amount::Count(n) => n.to_string(),
@@ -91,13 +91,13 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             options.max_unavailable_count
         ),
     };
-    let fix = crate::fix::replace_value(value, "1").map(|edit| Fix {
+    let fix = crate::yaml::edit::replace_value(value.node, "1").map(|edit| Fix {
         description: "set `maxUnavailable: 1`".into(),
         applicability: Applicability::Safe,
         edits: vec![edit],
     });
     out.push(
-        Violation::new(value.span(), message)
+        Violation::new(value.value_span, message)
             .with_fix(fix)
             .help(format!(
         "use `maxUnavailable: 1` (the default) or a small percentage (at most {}%); raise it only \

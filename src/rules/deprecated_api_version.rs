@@ -56,8 +56,8 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
 /// labels, and for `extensions/v1beta1` its `OnDelete` default written out.
 fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
     let api = ds.object.node.get("apiVersion")?;
-    let mut edits = vec![crate::fix::replace_value(api, "apps/v1")?];
-    let unit = crate::fix::indent_unit(text, ds.spec);
+    let mut edits = vec![crate::yaml::edit::replace_value(api, "apps/v1")?];
+    let unit = crate::yaml::edit::indent_unit(text, ds.spec);
     let pad = " ".repeat(unit);
     let mut inserts = Vec::new();
     if ds.spec.get("selector").is_none_or(|s| s.is_null()) {
@@ -67,8 +67,8 @@ fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
             let (k, v) = (k.scalar_text()?, v.scalar_text()?);
             lines.push(format!(
                 "{pad}{}: {}",
-                crate::fix::yaml_string(k),
-                crate::fix::yaml_string(v)
+                crate::yaml::edit::yaml_string(k),
+                crate::yaml::edit::yaml_string(v)
             ));
         }
         if lines.len() == 1 {
@@ -78,7 +78,7 @@ fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
         if ds.spec.get("selector").is_some() {
             return None;
         }
-        inserts.push(crate::fix::insert_entry(
+        inserts.push(crate::yaml::edit::insert_entry(
             text,
             ds.spec,
             "selector",
@@ -86,11 +86,14 @@ fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
         )?);
     }
     if version == "extensions/v1beta1" && rolling_update::strategy(ds).type_node.is_none() {
-        match ds.spec.get("updateStrategy").filter(|s| s.is_mapping()) {
-            Some(strategy) => edits.push(crate::fix::insert_entry(
-                text, strategy, "type", "OnDelete",
+        match ds.update_strategy().filter(|s| s.is_mapping()) {
+            Some(strategy) => edits.push(crate::yaml::edit::insert_entry(
+                text,
+                strategy.node,
+                "type",
+                "OnDelete",
             )?),
-            None => inserts.push(crate::fix::insert_mapping_entry(
+            None => inserts.push(crate::yaml::edit::insert_mapping_entry(
                 text,
                 ds.spec,
                 "updateStrategy",
@@ -99,7 +102,7 @@ fn fix(ds: &DaemonSet<'_>, text: &str, version: &str) -> Option<Fix> {
             )?),
         }
     }
-    edits.extend(crate::fix::merge_insertions(inserts));
+    edits.extend(crate::yaml::edit::merge_insertions(inserts));
     Some(Fix {
         description:
             "use `apps/v1` with the selector and update strategy the old version defaulted".into(),

@@ -66,16 +66,12 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     );
     report_repeats(
         ds,
-        ds.pod
-            .get("volumes")
-            .into_iter()
-            .flat_map(|v| v.items())
-            .filter_map(|v| {
-                let name = v.get("name")?;
-                Some((name, move || {
-                    format!("volume `{}`", name.as_str().unwrap_or("?"))
-                }))
-            }),
+        ds.volumes().iter().filter_map(|v| {
+            let name = v.name()?.node;
+            Some((name, move || {
+                format!("volume `{}`", name.as_str().unwrap_or("?"))
+            }))
+        }),
         "volume",
         |_| true,
         out,

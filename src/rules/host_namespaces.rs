@@ -5,7 +5,7 @@ use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
 
 macro_rules! host_namespace_rule {
-    ($name:ident, $id:literal, $field:literal, $summary:literal, $check:ident, $why:literal, $help:literal) => {
+    ($name:ident, $id:literal, $read:path, $summary:literal, $check:ident, $why:literal, $help:literal) => {
         pub static $name: Rule = Rule {
             meta: RuleMeta {
                 id: $id,
@@ -20,13 +20,14 @@ macro_rules! host_namespace_rule {
         };
 
         fn $check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-            if let Some(value) = ds.pod_field($field) {
-                if value.as_bool() == Some(true) {
-                    out.push(
-                        Violation::new(value.span(), concat!("`", $field, ": true`: ", $why))
-                            .help($help),
-                    );
-                }
+            if let Some(field) = $read(ds).filter(|f| f.is(true)) {
+                out.push(
+                    Violation::new(
+                        field.value_span,
+                        format!("`{}: true`: {}", field.name, $why),
+                    )
+                    .help($help),
+                );
             }
         }
     };
@@ -35,7 +36,7 @@ macro_rules! host_namespace_rule {
 host_namespace_rule!(
     HOST_NETWORK,
     "host-network",
-    "hostNetwork",
+    DaemonSet::host_network,
     "The pods share the node's network namespace",
     check_host_network,
     "the pods share every node's network stack, can bind its ports and see its traffic, and \
@@ -47,7 +48,7 @@ host_namespace_rule!(
 host_namespace_rule!(
     HOST_PID,
     "host-pid",
-    "hostPID",
+    DaemonSet::host_pid,
     "The pods share the node's process namespace",
     check_host_pid,
     "the pods see and can signal every process on every node, and can read their environment",
@@ -58,7 +59,7 @@ host_namespace_rule!(
 host_namespace_rule!(
     HOST_IPC,
     "host-ipc",
-    "hostIPC",
+    DaemonSet::host_ipc,
     "The pods share the node's IPC namespace",
     check_host_ipc,
     "the pods can read and write the shared memory of every process on every node",

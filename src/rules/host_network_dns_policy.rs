@@ -18,10 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    let Some(host_network) = ds
-        .pod_field("hostNetwork")
-        .filter(|h| h.as_bool() == Some(true))
-    else {
+    let Some(host_network) = ds.host_network().filter(|h| h.is(true)) else {
         return;
     };
     // Windows nodes do not support ClusterFirstWithHostNet.
@@ -30,7 +27,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     }
     let policy = ds.pod_field("dnsPolicy").filter(|p| !p.is_null());
     let span = match policy {
-        None => host_network.span(),
+        None => host_network.value_span,
         Some(p) if p.scalar_text() == Some("ClusterFirst") => p.span(),
         // `Default`, `None` or `ClusterFirstWithHostNet`: a deliberate choice.
         Some(_) => return,
@@ -50,20 +47,18 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     )
     .help("set `dnsPolicy: ClusterFirstWithHostNet`; if the agent needs only the node's DNS, set `dnsPolicy: Default` to say so");
     // Unsafe: agents that must use the node's resolver want `Default` instead.
-    let fix =
-        crate::fix::set_key(cx.text, ds.pod, "dnsPolicy", "ClusterFirstWithHostNet").map(|edit| {
-            crate::diagnostic::Fix {
-                description: "set `dnsPolicy: ClusterFirstWithHostNet`".into(),
-                applicability: crate::diagnostic::Applicability::Unsafe,
-                edits: vec![edit],
-            }
+    let fix = crate::yaml::edit::set_key(cx.text, ds.pod, "dnsPolicy", "ClusterFirstWithHostNet")
+        .map(|edit| crate::diagnostic::Fix {
+            description: "set `dnsPolicy: ClusterFirstWithHostNet`".into(),
+            applicability: crate::diagnostic::Applicability::Unsafe,
+            edits: vec![edit],
         });
     violation = violation.with_fix(fix);
     if policy.is_none() {
         violation = violation.absent();
     }
-    if span != host_network.span() {
-        violation = violation.label(host_network.span(), "hostNetwork is set here");
+    if span != host_network.value_span {
+        violation = violation.label(host_network.value_span, "hostNetwork is set here");
     }
     out.push(violation);
 }

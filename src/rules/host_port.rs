@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     // With hostNetwork every container port is a host port: `host-network` reports that.
-    if ds.pod_field("hostNetwork").and_then(|h| h.as_bool()) == Some(true) {
+    if ds.uses_host_network() {
         return;
     }
     for port in ds.host_ports() {

@@ -92,9 +92,15 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             report(ds, name, &what, Kind::Label, out);
         }
     }
-    for volume in ds.pod.get("volumes").into_iter().flat_map(|v| v.items()) {
-        if let Some(name) = volume.get("name") {
-            report(ds, name, &|| "the volume name".into(), Kind::Label, out);
+    for volume in ds.volumes().iter() {
+        if let Some(name) = volume.name() {
+            report(
+                ds,
+                name.node,
+                &|| "the volume name".into(),
+                Kind::Label,
+                out,
+            );
         }
     }
 }

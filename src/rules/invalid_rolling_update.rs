@@ -61,21 +61,22 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     }
     let mut amounts = Vec::new();
     let mut valid = true;
-    for field in ["maxUnavailable", "maxSurge"] {
-        let Some(value) = strategy.rolling_field(field) else {
+    for value in [strategy.max_unavailable(), strategy.max_surge()] {
+        let Some(value) = value else {
             amounts.push(None);
             continue;
         };
-        match read(value) {
+        let field = value.name;
+        match read(value.node) {
             Ok(amount) => amounts.push(Some((value, amount))),
             Err(what) => {
                 out.push(
                     Violation::new(
-                        value.span(),
+                        value.value_span,
                         format!(
                             "`{field}: {}` {what}: the API server rejects the DaemonSet, so the \
                              update never reaches a node",
-                            shown(value)
+                            shown(value.node)
                         ),
                     )
                     .help(format!(
@@ -95,13 +96,13 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         let surge_zero = surge.as_ref().is_none_or(|(_, s)| s.is_zero());
         if u.is_zero() && surge_zero {
             let mut v = Violation::new(
-                unavailable.span(),
+                unavailable.value_span,
                 "`maxUnavailable` and `maxSurge` are both 0: the update could never replace a pod, \
                  so the API server rejects the DaemonSet",
             )
             .help("set `maxUnavailable: 1` (the default), or `maxSurge: 1` if the agent must keep running on every node during updates");
             if let Some((s, _)) = surge {
-                v = v.label(s.span(), "`maxSurge` is 0 here");
+                v = v.label(s.value_span, "`maxSurge` is 0 here");
             }
             out.push(v);
         }

@@ -24,10 +24,10 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if strategy.kind != StrategyType::RollingUpdate {
         return;
     }
-    let Some(surge) = strategy.rolling_field("maxSurge") else {
+    let Some(surge) = strategy.max_surge() else {
         return;
     };
-    let positive = match surge.resolve().as_ref().and_then(parse_amount) {
+    let positive = match surge.value.as_ref().and_then(parse_amount) {
         Some(Amount::Count(n)) => n > 0,
         Some(Amount::Percent(p)) => p > 0,
         None => false,
@@ -35,11 +35,9 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if !positive {
         return;
     }
-    let host_network = ds
-        .pod_field("hostNetwork")
-        .filter(|h| h.as_bool() == Some(true));
+    let host_network = ds.host_network().filter(|h| h.is(true));
     let (label_at, what) = if let Some(h) = host_network {
-        (h.span(), "the pods use the host network".to_string())
+        (h.value_span, "the pods use the host network".to_string())
     } else if let Some(port) = ds.host_ports().first() {
         (
             port.span(),
@@ -50,12 +48,12 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     };
     out.push(
         Violation::new(
-            surge.span(),
+            surge.value_span,
             format!(
                 "`maxSurge: {}` starts the new pod on a node while the old one still runs, but {what}: \
                  the new pod cannot get the port the old one holds, so the rollout stalls on the \
                  first node",
-                surge.scalar_text().unwrap_or("?")
+                surge.text().unwrap_or("?")
             ),
         )
         .label(label_at, "the pods share the node's ports here")

@@ -3,8 +3,8 @@
 
 use super::tolerations::{self, Taint};
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
-use crate::coverage;
 use crate::diagnostic::{Applicability, Fix, Severity};
+use crate::k8s::scheduling;
 use crate::manifest::{is_windows_os, DaemonSet};
 use crate::yaml::Node;
 
@@ -123,8 +123,8 @@ fn placement(pod: Node<'_>) -> Placement {
 /// Where the finding points (the `tolerations` key, else the pod template's `spec` key) and how
 /// the message describes the tolerations.
 fn anchor(ds: &DaemonSet<'_>) -> (crate::source::Span, &'static str) {
-    match ds.pod.entry("tolerations") {
-        Some((key, _)) => (key.span(), "none of its tolerations matches"),
+    match ds.tolerations() {
+        Some(tolerations) => (tolerations.key_span, "none of its tolerations matches"),
         None => (ds.pod_key.span(), "it has no tolerations"),
     }
 }
@@ -153,21 +153,21 @@ fn name_list(names: &[&str]) -> String {
 fn check_with_nodes(
     ds: &DaemonSet<'_>,
     cx: &RuleCx<'_>,
-    cluster: &coverage::Cluster,
+    cluster: &scheduling::Cluster,
     out: &mut Vec<Violation>,
 ) {
-    let pod = coverage::PodView::of(ds);
+    let pod = scheduling::PodView::of(ds);
     let keys = &cx.settings.options.control_plane_taints;
     let mut skipped: Vec<&str> = Vec::new();
     let mut taints: Vec<String> = Vec::new();
     let mut first_key = None;
     let mut runs = 0;
     for node in &cluster.nodes {
-        let placement = coverage::place(&pod, node);
-        if placement.outcome == coverage::Outcome::Runs {
+        let placement = scheduling::place(&pod, node);
+        if placement.outcome == scheduling::Outcome::Runs {
             runs += 1;
         }
-        if !coverage::is_control_plane(node, keys) {
+        if !scheduling::is_control_plane(node, keys) {
             continue;
         }
         if let Some(taint) = &placement.taint {
@@ -208,7 +208,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if matches!(placement, Placement::Excluded) {
         return;
     }
-    let tolerations = tolerations::of_pod(ds.pod);
+    let tolerations = tolerations::of(ds);
     let missing: Vec<&str> = cx
         .settings
         .options
@@ -267,7 +267,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         .with_fix(fix)
         .help(help(example));
     // Without tolerations the patch keeps its base's (a list in a patch replaces the base's).
-    if ds.pod.get("tolerations").is_none() {
+    if ds.tolerations().is_none() {
         violation = violation.absent();
     }
     out.push(violation);
@@ -280,12 +280,12 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
         .map(|key| format!("key: {key}\noperator: Exists\neffect: NoSchedule"))
         .collect();
     let mut edits = Vec::new();
-    match ds.pod.get("tolerations") {
-        Some(list) if list.is_sequence() => {
+    match ds.tolerations() {
+        Some(list) if list.is_list() => {
             // One edit holding every item keeps them in order at one insertion point.
             let mut combined: Option<crate::diagnostic::Edit> = None;
             for item in &items {
-                let edit = crate::fix::append_item(text, list, item)?;
+                let edit = crate::yaml::edit::append_item(text, list.node, item)?;
                 match &mut combined {
                     Some(c) => c.replacement.push_str(&edit.replacement),
                     None => combined = Some(edit),
@@ -312,7 +312,7 @@ fn toleration_fix(ds: &DaemonSet<'_>, text: &str, missing: &[&str]) -> Option<Fi
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            edits.push(crate::fix::insert_entry(
+            edits.push(crate::yaml::edit::insert_entry(
                 text,
                 ds.pod,
                 "tolerations",

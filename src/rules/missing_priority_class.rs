@@ -25,7 +25,7 @@ pub const BUILT_IN: &[&str] = &["system-node-critical", "system-cluster-critical
 #[must_use]
 pub fn to_look_up<'a>(
     ds: &DaemonSet<'a>,
-    settings: &crate::config::Settings,
+    settings: &crate::settings::Settings,
 ) -> Option<(&'a str, crate::source::Span)> {
     let value = ds.pod_field("priorityClassName")?;
     let name = value.as_str()?;

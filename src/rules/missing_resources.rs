@@ -3,7 +3,7 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
-use crate::manifest::{Container, DaemonSet};
+use crate::manifest::{Container, DaemonSet, ResourceList};
 
 pub static REQUESTS: Rule = Rule {
     meta: RuleMeta {
@@ -32,19 +32,15 @@ pub static LIMITS: Rule = Rule {
     check: check_limits,
 };
 
-fn has(container: &Container<'_>, section: &str, resource: &str) -> bool {
-    container
-        .get("resources")
-        .and_then(|r| r.get(section))
-        .and_then(|s| s.get(resource))
-        .is_some_and(|v| !v.is_null())
+/// True when `list` (the container's requests or limits) sets `resource`.
+fn has(list: Option<ResourceList<'_>>, resource: &str) -> bool {
+    list.is_some_and(|l| l.has(resource))
 }
 
 fn span_for(container: &Container<'_>) -> crate::source::Span {
     container
-        .node
-        .entry("resources")
-        .map_or_else(|| container.name_span(), |(key, _)| key.span())
+        .resources()
+        .map_or_else(|| container.name_span(), |r| r.key_span)
 }
 
 fn list(resources: &[&str]) -> String {
@@ -57,6 +53,9 @@ fn list(resources: &[&str]) -> String {
 
 fn check_requests(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     for container in ds.resourced_containers() {
+        let resources = container.resources();
+        let requests = resources.and_then(|r| r.requests());
+        let limits = resources.and_then(|r| r.limits());
         // Kubernetes defaults a missing request to the limit, so a limit counts as a request.
         let missing: Vec<&str> = cx
             .settings
@@ -64,7 +63,7 @@ fn check_requests(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>)
             .required_requests
             .iter()
             .map(String::as_str)
-            .filter(|r| !has(container, "requests", r) && !has(container, "limits", r))
+            .filter(|r| !has(requests, r) && !has(limits, r))
             .collect();
         if missing.is_empty() {
             continue;
@@ -87,13 +86,14 @@ fn check_requests(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>)
 
 fn check_limits(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     for container in ds.resourced_containers() {
+        let limits = container.resources().and_then(|r| r.limits());
         let missing: Vec<&str> = cx
             .settings
             .options
             .required_limits
             .iter()
             .map(String::as_str)
-            .filter(|r| !has(container, "limits", r))
+            .filter(|r| !has(limits, r))
             .collect();
         if missing.is_empty() {
             continue;

@@ -1,4 +1,5 @@
-//! The rule registry (a static table) and the engine that runs it over a DaemonSet.
+//! The rules (a static table of metadata and check functions) and the engine that runs them
+//! over a DaemonSet. The metadata types and the engine-level rules are in [`crate::registry`].
 
 mod aggressive_max_unavailable;
 mod api_server;
@@ -29,73 +30,22 @@ mod undefined_volume;
 mod writable_host_path;
 mod writable_root_filesystem;
 
-pub mod rolling_update;
 pub mod sensitive_host_path;
-pub mod tolerations;
+// Kubernetes semantics the rules share with the coverage, under their old paths.
+pub use crate::k8s::{rolling_update, tolerations};
 pub mod yaml_1_1_ambiguity;
 
 use std::borrow::Cow;
 
-use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Label, ObjectRef, Severity};
 use crate::manifest::{DaemonSet, Object};
+use crate::settings::Settings;
+use crate::settings::{did_you_mean, Selector};
 use crate::source::Span;
 
-/// The rule families, as shown in `daemonlint rules` and usable in selections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    /// The manifest is broken: the API server rejects it or it does not do what it says.
-    Correctness,
-    /// The agent may be missing from nodes, evicted or taken down at once.
-    Reliability,
-    /// The agent holds more access to the node than it should.
-    Security,
-    /// Resource accounting across every node.
-    Resources,
-}
-
-impl Category {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Correctness => "correctness",
-            Self::Reliability => "reliability",
-            Self::Security => "security",
-            Self::Resources => "resources",
-        }
-    }
-
-    pub const ALL: [Category; 4] = [
-        Self::Correctness,
-        Self::Reliability,
-        Self::Security,
-        Self::Resources,
-    ];
-}
-
-/// Whether and how a rule offers fixes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FixKind {
-    None,
-    Safe,
-    Unsafe,
-}
-
-/// A rule's metadata: the single source of truth for docs, `daemonlint rules` and SARIF.
-#[derive(Debug, serde::Serialize)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub default_severity: Severity,
-    pub category: Category,
-    pub summary: &'static str,
-    /// Off unless selected.
-    pub default_enabled: bool,
-    pub fix: FixKind,
-    /// The version that introduced the rule.
-    pub since: &'static str,
-}
+// The metadata of the rules and the rules the engine reports itself: the registry, one layer
+// below the rules (settings and selections read it).
+pub use crate::registry::*;
 
 /// What a rule reports; the engine stamps rule id, severity, document, path and object.
 #[derive(Debug)]
@@ -186,193 +136,6 @@ pub struct Rule {
     pub check: CheckFn,
 }
 
-/// Rules the engine itself reports (not run per DaemonSet).
-pub static YAML_SYNTAX: RuleMeta = RuleMeta {
-    id: "yaml-syntax",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "The file is not valid YAML (or JSON), is not UTF-8, or exceeds a safety limit",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static INVALID_DAEMONSET: RuleMeta = RuleMeta {
-    id: "invalid-daemonset",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A DaemonSet whose shape makes linting impossible (no pod template, no containers, wrong types)",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static IO_ERROR: RuleMeta = RuleMeta {
-    id: "io-error",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A file could not be read",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static INVALID_CONFIG: RuleMeta = RuleMeta {
-    id: "invalid-config",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary:
-        "The configuration file has an unknown key, a wrong type, an unknown rule id or a bad glob",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
-    id: "unused-suppression",
-    default_severity: Severity::Warning,
-    category: Category::Correctness,
-    summary: "A suppression comment or annotation that silences no finding",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static INVALID_SUPPRESSION: RuleMeta = RuleMeta {
-    id: "invalid-suppression",
-    default_severity: Severity::Warning,
-    category: Category::Correctness,
-    summary: "A suppression without a reason, with an unknown rule id, or malformed",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static POD_SECURITY_ADMISSION: RuleMeta = RuleMeta {
-    id: "pod-security-admission",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "The DaemonSet's namespace enforces (or warns about) a Pod Security Standards level its pods violate",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.2.0",
-};
-
-pub static MISSING_SERVICE_ACCOUNT: RuleMeta = RuleMeta {
-    id: "missing-service-account",
-    default_severity: Severity::Info,
-    category: Category::Correctness,
-    summary: "The pods' ServiceAccount is not among the ServiceAccounts the linted files define for that namespace",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.2.0",
-};
-
-pub static CLUSTER_ADMIN_BINDING: RuleMeta = RuleMeta {
-    id: "cluster-admin-binding",
-    default_severity: Severity::Error,
-    category: Category::Security,
-    summary: "A binding in the linted files gives the DaemonSet's ServiceAccount cluster-admin (or `*` on `*`)",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.2.0",
-};
-
-pub static MISSING_CONFIG_REFERENCE: RuleMeta = RuleMeta {
-    id: "missing-config-reference",
-    default_severity: Severity::Warning,
-    category: Category::Correctness,
-    summary: "A ConfigMap or Secret the pods need is not among those the linted files define for that namespace",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.2.0",
-};
-
-/// Rules that run once over every linted file (cross-object checks), after per-file linting.
-pub static RUN_LEVEL: &[&RuleMeta] = &[
-    &POD_SECURITY_ADMISSION,
-    &MISSING_SERVICE_ACCOUNT,
-    &CLUSTER_ADMIN_BINDING,
-    &MISSING_CONFIG_REFERENCE,
-];
-
-/// True for the id of a run-level rule.
-#[must_use]
-pub fn is_run_level(id: &str) -> bool {
-    RUN_LEVEL.iter().any(|m| m.id == id)
-}
-
-pub static UNKNOWN_FIELD: RuleMeta = RuleMeta {
-    id: "unknown-field",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A field the Kubernetes schema does not know (a typo or a field at the wrong level)",
-    default_enabled: true,
-    fix: FixKind::Unsafe,
-    since: "0.1.0",
-};
-
-pub static INVALID_TYPE: RuleMeta = RuleMeta {
-    id: "invalid-type",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A value of the wrong type for the Kubernetes schema (a quoted number, a mapping where a list belongs)",
-    default_enabled: true,
-    fix: FixKind::Unsafe,
-    since: "0.1.0",
-};
-
-pub static MISSING_FIELD: RuleMeta = RuleMeta {
-    id: "missing-field",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A field the Kubernetes schema requires is missing",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static INVALID_VALUE: RuleMeta = RuleMeta {
-    id: "invalid-value",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary:
-        "A value Kubernetes rejects: not one of the allowed values, out of range, not a quantity",
-    default_enabled: true,
-    fix: FixKind::Unsafe,
-    since: "0.1.0",
-};
-
-pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
-    id: "duplicate-key",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A key repeated in the same mapping: kubectl rejects the document, other tools keep one value",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
-pub static YAML_1_1_AMBIGUITY: RuleMeta = RuleMeta {
-    id: "yaml-1-1-ambiguity",
-    default_severity: Severity::Warning,
-    category: Category::Correctness,
-    summary: "A plain `yes`/`no`/`on`/`off` or `0640` that Kubernetes (YAML 1.1) and YAML 1.2 tools read differently",
-    default_enabled: true,
-    fix: FixKind::Safe,
-    since: "0.1.0",
-};
-
-pub static INVALID_POLICY: RuleMeta = RuleMeta {
-    id: "invalid-policy",
-    default_severity: Severity::Error,
-    category: Category::Correctness,
-    summary: "A custom policy file that cannot be used (bad YAML, bad schema, unknown target, missing id)",
-    default_enabled: true,
-    fix: FixKind::None,
-    since: "0.1.0",
-};
-
 /// Every DaemonSet rule, in documentation order.
 pub static RULES: &[&Rule] = &[
     &missing_control_plane_toleration::RULE,
@@ -452,16 +215,33 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
     all_meta().find(|m| m.id == id)
 }
 
-/// Where a rule's page is published.
-#[must_use]
-pub fn docs_url(id: &str) -> String {
-    format!("https://github.com/daemonlint/daemonlint/blob/main/rules/{id}.md")
+impl Selector {
+    /// Parse a selector; unknown names get a "did you mean".
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == "all" {
+            return Ok(Self::All);
+        }
+        if let Some(c) = Category::ALL.iter().find(|c| c.as_str() == text) {
+            return Ok(Self::Category(*c));
+        }
+        if find(text).is_some() {
+            return Ok(Self::Rule(text.to_string()));
+        }
+        Err(unknown_rule_message(text))
+    }
 }
 
-/// The documentation page of a rule (the committed `rules/<id>.md`).
+/// "unknown rule `x` (did you mean `y`?)".
 #[must_use]
-pub fn docs_page(id: &str) -> Option<&'static str> {
-    crate::rules_docs::page(id)
+pub fn unknown_rule_message(text: &str) -> String {
+    let candidates = all_meta()
+        .map(|m| m.id)
+        .chain(Category::ALL.iter().map(|c| c.as_str()))
+        .chain(std::iter::once("all"));
+    match did_you_mean(text, candidates) {
+        Some(s) => format!("unknown rule or category `{text}` (did you mean `{s}`?)"),
+        None => format!("unknown rule or category `{text}`; `daemonlint rules` lists them"),
+    }
 }
 
 /// The name of the container whose text holds `span`.
@@ -499,6 +279,7 @@ pub fn object_diagnostic(
         container: None,
         suppressed: None,
         docs: None,
+        mapping: None,
     }
 }
 
@@ -554,135 +335,6 @@ pub fn check_daemonset(
     }
 }
 
-/// Where links that leave the rule pages (to the schemas' or the policies' README) point.
-const REPOSITORY_FILES: &str = "https://github.com/daemonlint/daemonlint/blob/main/";
-
-/// The note that opens every generated page of the book.
-const GENERATED: &str =
-    "<!-- Generated from the rule registry and rules/<id>.md by `DAEMONLINT_BLESS=1 cargo test --test it registry::`; do not edit. -->\n";
-
-fn fix_name(fix: FixKind) -> &'static str {
-    match fix {
-        FixKind::None => "",
-        FixKind::Safe => "safe",
-        FixKind::Unsafe => "unsafe",
-    }
-}
-
-fn default_level(meta: &RuleMeta) -> String {
-    if meta.default_enabled {
-        meta.default_severity.to_string()
-    } else {
-        format!("{} (off by default)", meta.default_severity)
-    }
-}
-
-/// The generated rule reference of the book (`docs/src/rules.md`), built from the registry: one
-/// row per rule, linking to its page.
-#[must_use]
-pub fn reference_markdown() -> String {
-    use std::fmt::Write as _;
-    let mut out = format!(
-        "{GENERATED}# Rules\n\n\
-         Every rule daemonlint has, with its default severity. Rules *off by default* run only when \
-         selected (`select`, `--select`, or a severity in the configuration). A rule's findings can \
-         carry their own severity (a writable `sensitive-host-path` is an error, a read-only one a \
-         warning); setting the rule's severity in the configuration overrides it. `daemonlint rules` \
-         lists the same table, and `daemonlint rule <id>` prints a rule's page.\n\n\
-         | id | severity | category | fix | summary |\n|---|---|---|---|---|\n"
-    );
-    for meta in all_meta() {
-        let _ = writeln!(
-            out,
-            "| [`{id}`](rules/{id}.md) | {} | {} | {} | {} |",
-            default_level(meta),
-            meta.category.as_str(),
-            fix_name(meta.fix),
-            meta.summary,
-            id = meta.id
-        );
-    }
-    out
-}
-
-/// The generated page of one rule in the book (`docs/src/rules/<id>.md`): its registry entry and
-/// its committed page (`rules/<id>.md`), with links out of the rule pages made absolute.
-#[must_use]
-pub fn book_page(meta: &RuleMeta) -> String {
-    use std::fmt::Write as _;
-    let mut out = format!("{GENERATED}# {}\n\n", meta.id);
-    let _ = writeln!(
-        out,
-        "| severity | category | fix | since |\n|---|---|---|---|\n| {} | {} | {} | {} |\n\n{}.\n",
-        default_level(meta),
-        meta.category.as_str(),
-        match fix_name(meta.fix) {
-            "" => "none",
-            name => name,
-        },
-        meta.since,
-        meta.summary.trim_end_matches('.')
-    );
-    let body = crate::rules_docs::body(meta.id).unwrap_or_default();
-    let title = format!("# {}\n", meta.id);
-    let body = body.strip_prefix(title.as_str()).unwrap_or(body);
-    // A link into the book (`../docs/src/...`) stays in the book; any other link out of
-    // `rules/` points at the file in the repository.
-    let mut rest = body.trim_start_matches('\n');
-    while let Some(at) = rest.find("](../") {
-        out.push_str(&rest[..at + 2]);
-        rest = &rest[at + 2..];
-        if let Some(page) = rest.strip_prefix("../docs/src/") {
-            out.push_str("../");
-            rest = page;
-        } else {
-            out.push_str(REPOSITORY_FILES);
-            rest = &rest[3..];
-        }
-    }
-    out.push_str(rest);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
-}
-
-/// Every generated page of the book, as (path relative to `docs/src`, text).
-#[must_use]
-pub fn book_pages() -> Vec<(String, String)> {
-    let mut pages = vec![("rules.md".to_string(), reference_markdown())];
-    pages.extend(all_meta().map(|meta| (format!("rules/{}.md", meta.id), book_page(meta))));
-    pages
-}
-
-/// `SUMMARY.md` with the entries under its `- [Rules](rules.md)` line replaced by one entry per
-/// rule, in registry order (the rest of the file is written by hand and kept as it is).
-#[must_use]
-pub fn book_summary(summary: &str) -> String {
-    let mut out = String::with_capacity(summary.len());
-    let mut lines = summary.lines().peekable();
-    while let Some(line) = lines.next() {
-        out.push_str(line);
-        out.push('\n');
-        if line.trim_start() == "- [Rules](rules.md)" {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            while lines
-                .peek()
-                .is_some_and(|next| next.starts_with(&format!("{indent}  ")))
-            {
-                lines.next();
-            }
-            for meta in all_meta() {
-                out.push_str(&format!(
-                    "{indent}  - [{id}](rules/{id}.md)\n",
-                    id = meta.id
-                ));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use crate::config::Settings;
@@ -696,15 +348,13 @@ mod tests {
         \x20     volumes: [{name: root, hostPath: {path: /}}]\n";
 
     fn severities(settings: &Settings) -> Vec<Severity> {
-        crate::lint_source(
-            SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()),
-            settings,
-        )
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == "sensitive-host-path")
-        .map(|d| d.severity)
-        .collect()
+        crate::Linter::new(settings)
+            .check_source(SourceFile::new("a.yaml", WRITABLE_ROOT.to_string()), None)
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "sensitive-host-path")
+            .map(|d| d.severity)
+            .collect()
     }
 
     #[test]
@@ -740,12 +390,12 @@ mod tests {
     fn rules_fired(text: &str) -> Vec<String> {
         let mut settings = Settings::default();
         settings.selection.select = Some(vec![crate::config::Selector::All]);
-        let mut fired: Vec<String> =
-            crate::lint_source(SourceFile::new("a.yaml", text.to_string()), &settings)
-                .diagnostics
-                .iter()
-                .map(|d| d.rule.to_string())
-                .collect();
+        let mut fired: Vec<String> = crate::Linter::new(&settings)
+            .check_source(SourceFile::new("a.yaml", text.to_string()), None)
+            .diagnostics
+            .iter()
+            .map(|d| d.rule.to_string())
+            .collect();
         fired.sort();
         fired.dedup();
         fired

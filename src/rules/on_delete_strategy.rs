@@ -26,14 +26,16 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     if strategy.kind != StrategyType::OnDelete {
         return;
     }
-    let (span, message) = if let Some(t) = strategy.type_node {
-        (t.span(), format!("`updateStrategy.type: OnDelete`: {WHY}"))
+    let (span, message) = if let Some(t) = strategy.type_field {
+        (
+            t.value_span,
+            format!("`updateStrategy.type: OnDelete`: {WHY}"),
+        )
     } else {
         // extensions/v1beta1 defaulted the strategy to OnDelete.
         let span = ds
-            .spec
-            .entry("updateStrategy")
-            .map(|(k, _)| k.span())
+            .update_strategy()
+            .map(|s| s.key_span)
             .or_else(|| ds.object.node.get("apiVersion").map(|v| v.span()))
             .unwrap_or_else(|| ds.object.anchor_span());
         (

@@ -2,7 +2,7 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
-use crate::manifest::DaemonSet;
+use crate::manifest::{is, DaemonSet, Field};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -24,10 +24,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     }
     for container in ds.all_containers() {
         let sc = container.security_context();
-        let privileged = sc
-            .and_then(|sc| sc.get("privileged"))
-            .and_then(|p| p.as_bool())
-            == Some(true);
+        let privileged = is(sc.and_then(|sc| sc.privileged()), true);
         // CAP_SYS_ADMIN (or every capability) also allows escalation whatever the setting says;
         // `dangerous-capabilities` reports it.
         let sys_admin = container
@@ -35,15 +32,15 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             .iter()
             .any(|(_, c)| c == "SYS_ADMIN" || c == "ALL");
         let value = sc
-            .and_then(|sc| sc.get("allowPrivilegeEscalation"))
-            .filter(|v| !v.is_null());
-        let allowed = value.and_then(|v| v.as_bool());
+            .and_then(|sc| sc.allow_privilege_escalation())
+            .and_then(Field::non_null);
+        let allowed = value.and_then(|v| v.value);
         if privileged {
             // A privileged container always allows escalation; `privileged-container` reports it.
             if let (Some(value), Some(false)) = (value, allowed) {
                 out.push(
                     Violation::new(
-                        value.span(),
+                        value.value_span,
                         format!(
                             "{} sets `allowPrivilegeEscalation: false` together with `privileged: \
                              true`: the API server rejects the DaemonSet, so the agent reaches no node",
@@ -61,11 +58,8 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         }
         let (span, what) = match value {
             Some(v) => (
-                v.span(),
-                format!(
-                    "sets `allowPrivilegeEscalation: {}`",
-                    v.scalar_text().unwrap_or("...")
-                ),
+                v.value_span,
+                format!("sets `{}: {}`", v.name, v.text().unwrap_or("...")),
             ),
             None => (
                 container.security_context_span(),
@@ -95,12 +89,12 @@ fn no_escalation_fix(
     container: &crate::manifest::Container<'_>,
     text: &str,
 ) -> Option<crate::diagnostic::Fix> {
-    let edit = match container.get("securityContext") {
+    let edit = match container.security_context_value() {
         Some(sc) if sc.is_mapping() => {
-            crate::fix::set_key(text, sc, "allowPrivilegeEscalation", "false")?
+            crate::yaml::edit::set_key(text, sc, "allowPrivilegeEscalation", "false")?
         }
         Some(_) => return None,
-        None => crate::fix::insert_mapping_entry(
+        None => crate::yaml::edit::insert_mapping_entry(
             text,
             container.node,
             "securityContext",

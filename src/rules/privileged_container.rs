@@ -19,16 +19,13 @@ pub static RULE: Rule = Rule {
 
 fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     for container in ds.all_containers() {
-        let Some(value) = container
-            .security_context()
-            .and_then(|sc| sc.get("privileged"))
-        else {
+        let Some(privileged) = container.security_context().and_then(|sc| sc.privileged()) else {
             continue;
         };
-        if value.as_bool() == Some(true) {
+        if privileged.is(true) {
             out.push(
                 Violation::new(
-                    value.span(),
+                    privileged.value_span,
                     format!(
                         "{} runs privileged: it has every capability and all host devices on every \
                          node, so one compromised pod owns the whole fleet",

@@ -1,5 +1,5 @@
 //! The `pss-*` rules: one per control of the Pod Security Standards. The logic lives in
-//! [`crate::pss`]; each rule only keeps the findings of its control.
+//! [`crate::k8s::pss`]; each rule only keeps the findings of its control.
 //!
 //! They are off by default: they overlap `privileged-container`, `host-network`,
 //! `sensitive-host-path` and friends, and most node agents legitimately need privileges that
@@ -11,7 +11,7 @@ use crate::diagnostic::Severity;
 use crate::manifest::DaemonSet;
 
 fn report(ds: &DaemonSet<'_>, id: &str, why: &str, help: &'static str, out: &mut Vec<Violation>) {
-    for f in crate::pss::evaluate_control(ds, id) {
+    for f in crate::k8s::pss::evaluate_control(ds, id) {
         let level = f.control.level;
         out.push(
             Violation::new(

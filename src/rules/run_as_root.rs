@@ -3,7 +3,7 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
-use crate::manifest::DaemonSet;
+use crate::manifest::{is, DaemonSet, SecurityContext};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -48,18 +48,18 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let mut explicit: Vec<Span> = Vec::new();
     for container in ds.all_containers() {
         // A container-level setting overrides the pod-level one.
-        let user = ds.effective_security(container, "runAsUser");
-        let non_root = ds.effective_security(container, "runAsNonRoot");
-        let must_be_non_root = non_root.and_then(|n| n.as_bool()) == Some(true);
-        let (span, finding) = match user.map(|u| (u, u.as_i64())) {
-            Some((user, Some(0))) if must_be_non_root => (user.span(), Finding::Contradiction),
-            Some((user, Some(0))) => (user.span(), Finding::Root),
+        let user = ds.effective_security(container, SecurityContext::run_as_user);
+        let non_root = ds.effective_security(container, SecurityContext::run_as_non_root);
+        let must_be_non_root = is(non_root, true);
+        let (span, finding) = match user.map(|u| (u.value_span, u.value)) {
+            Some((span, Some(0))) if must_be_non_root => (span, Finding::Contradiction),
+            Some((span, Some(0))) => (span, Finding::Root),
             Some((_, Some(_))) => continue,
             _ if must_be_non_root => continue,
             _ => match non_root {
-                Some(n) if n.as_bool() == Some(false) => {
-                    explicit.push(n.span());
-                    (n.span(), Finding::Unset)
+                Some(n) if n.is(false) => {
+                    explicit.push(n.value_span);
+                    (n.value_span, Finding::Unset)
                 }
                 _ => (container.security_context_span(), Finding::Unset),
             },

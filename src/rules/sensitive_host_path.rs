@@ -6,7 +6,7 @@ use crate::diagnostic::Severity;
 use crate::k8s::hostpath::{
     classify_mount, describe, is_syslog_socket, kubelet_plugin_dir, PluginDir,
 };
-use crate::manifest::DaemonSet;
+use crate::manifest::{is, DaemonSet};
 
 pub use crate::k8s::hostpath::{classify, normalize_entries, normalize_host_path, Exposure};
 
@@ -25,11 +25,12 @@ pub static RULE: Rule = Rule {
 
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     let entries = &cx.settings.options.sensitive_host_paths;
-    for (name, volume) in ds.host_path_volumes() {
-        let Some(path_node) = volume.get_path(&["hostPath", "path"]) else {
+    for volume in ds.volumes().host_paths() {
+        let name = volume.name;
+        let Some(path_field) = volume.host_path.path() else {
             continue;
         };
-        let Some(raw) = path_node.as_str() else {
+        let Some(raw) = path_field.value else {
             continue;
         };
         let Some(path) = normalize_host_path(raw) else {
@@ -38,15 +39,13 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         // A volume no container mounts exposes nothing.
         let mounts: Vec<_> = ds
             .all_containers()
-            .flat_map(|c| c.volume_mounts().map(move |m| (c, m)))
-            .filter(|(_, m)| m.get("name").and_then(|n| n.as_str()) == Some(name))
+            .flat_map(|c| c.mounts().map(move |m| (c, m)))
+            .filter(|(_, m)| is(m.name(), name))
             .collect();
         let Some(first) = mounts.first() else {
             continue;
         };
-        let writable = mounts
-            .iter()
-            .find(|(_, m)| m.get("readOnly").and_then(|r| r.as_bool()) != Some(true));
+        let writable = mounts.iter().find(|(_, m)| !m.is_read_only());
         // What the node executes as root is only sensitive to write.
         let Some((exposure, executable)) = classify_mount(&path, entries, writable.is_some())
         else {
@@ -70,10 +69,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                 format!("`{path}`, which contains `{e}` ({})", describe(&path, e))
             }
         };
-        let create = match volume
-            .get_path(&["hostPath", "type"])
-            .and_then(|t| t.as_str())
-        {
+        let create = match volume.host_path.kind().and_then(|t| t.value) {
             Some(t @ ("DirectoryOrCreate" | "FileOrCreate")) => format!(
                 "; `type: {t}` makes the kubelet create it inside that tree on every node where it \
                  is missing, instead of failing"
@@ -120,12 +116,10 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             )
         };
         let (label_at, label) = match writable {
-            Some((_, m)) => (m.span(), "mounted writable here"),
-            None => (first.1.span(), "mounted here"),
+            Some((_, m)) => (m.node.span(), "mounted writable here"),
+            None => (first.1.node.span(), "mounted here"),
         };
-        let bidirectional = mounts.iter().any(|(_, m)| {
-            m.get("mountPropagation").and_then(|p| p.as_str()) == Some("Bidirectional")
-        });
+        let bidirectional = mounts.iter().any(|(_, m)| m.is_bidirectional());
         let help = if executable {
             "mount it with `readOnly: true` unless the agent installs these executables (a network \
              plugin's installer copying its CNI binary); if it does, suppress this finding with \
@@ -141,7 +135,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         };
         out.push(
             Violation::new(
-                path_node.span(),
+                path_field.value_span,
                 format!("hostPath volume `{name}` exposes {location}: {how}{create}"),
             )
             .severity(severity)

@@ -19,52 +19,49 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    let volumes = ds.pod.get("volumes");
+    let volumes = ds.volumes();
     // A `volumes` value that is not a list is a schema error: names cannot be judged.
-    if volumes.is_some_and(|v| !v.is_sequence() && !v.is_null()) {
+    if volumes.is_malformed() {
         return;
     }
     let defined: Vec<&str> = volumes
-        .into_iter()
-        .flat_map(|v| v.items())
-        .filter_map(|v| v.get("name").and_then(|n| n.as_str()))
+        .iter()
+        .filter_map(|v| v.name().and_then(|n| n.value))
         .collect();
     for container in ds.all_containers() {
-        for field in ["volumeMounts", "volumeDevices"] {
-            for mount in container.get(field).into_iter().flat_map(|m| m.items()) {
-                let Some(name_node) = mount.get("name") else {
-                    continue;
-                };
-                let Some(name) = name_node.as_str() else {
-                    continue;
-                };
-                if name.is_empty() || defined.contains(&name) {
-                    continue;
-                }
-                let error = not_found(&field_path(ds, name_node.span()), name);
-                let defined_list = if defined.is_empty() {
-                    "the pod defines no volumes".to_string()
-                } else {
-                    let names: Vec<String> = defined.iter().map(|n| format!("`{n}`")).collect();
-                    format!("the pod defines {}", names.join(", "))
-                };
-                out.push(
-                    Violation::new(
-                        name_node.span(),
-                        format!(
-                            "{} mounts volume `{name}`, which `spec.template.spec.volumes` does \
-                             not define ({defined_list}), so the API server rejects the \
-                             DaemonSet: {error}",
-                            container.describe()
-                        ),
-                    )
-                    // A patch may mount a volume its base defines.
-                    .absent()
-                    .help(format!(
-                        "add a volume named `{name}` to `spec.template.spec.volumes`, or correct the name in the mount"
-                    )),
-                );
+        for mount in container.mounts().chain(container.devices()) {
+            let Some(name_field) = mount.name() else {
+                continue;
+            };
+            let Some(name) = name_field.value else {
+                continue;
+            };
+            if name.is_empty() || defined.contains(&name) {
+                continue;
             }
+            let error = not_found(&field_path(ds, name_field.value_span), name);
+            let defined_list = if defined.is_empty() {
+                "the pod defines no volumes".to_string()
+            } else {
+                let names: Vec<String> = defined.iter().map(|n| format!("`{n}`")).collect();
+                format!("the pod defines {}", names.join(", "))
+            };
+            out.push(
+                Violation::new(
+                    name_field.value_span,
+                    format!(
+                        "{} mounts volume `{name}`, which `spec.template.spec.volumes` does \
+                         not define ({defined_list}), so the API server rejects the \
+                         DaemonSet: {error}",
+                        container.describe()
+                    ),
+                )
+                // A patch may mount a volume its base defines.
+                .absent()
+                .help(format!(
+                    "add a volume named `{name}` to `spec.template.spec.volumes`, or correct the name in the mount"
+                )),
+            );
         }
     }
 }

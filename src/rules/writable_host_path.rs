@@ -3,7 +3,7 @@
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::k8s::hostpath::{kubelet_plugin_dir, normalize_host_path};
-use crate::manifest::DaemonSet;
+use crate::manifest::{is, DaemonSet};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -19,28 +19,26 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    let host_volumes = ds.host_path_volumes();
+    let host_volumes = ds.volumes().host_paths();
     if host_volumes.is_empty() {
         return;
     }
     for container in ds.all_containers() {
-        for mount in container
-            .get("volumeMounts")
-            .into_iter()
-            .flat_map(|m| m.items())
-        {
-            let Some(name) = mount.get("name").and_then(|n| n.as_str()) else {
+        for mount in container.mounts() {
+            let Some(name) = mount.name().and_then(|n| n.value) else {
                 continue;
             };
-            let Some((_, volume)) = host_volumes.iter().find(|(v, _)| *v == name) else {
+            let Some(volume) = host_volumes.iter().find(|v| v.name == name) else {
                 continue;
             };
-            if mount.get("readOnly").and_then(|r| r.as_bool()) == Some(true) {
+            let read_only = mount.read_only();
+            if is(read_only, true) {
                 continue;
             }
             let host_path = volume
-                .get_path(&["hostPath", "path"])
-                .and_then(|p| p.scalar_text())
+                .host_path
+                .path()
+                .and_then(|p| p.text())
                 .unwrap_or("?");
             if cx
                 .settings
@@ -49,15 +47,14 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             {
                 continue;
             }
-            let bidirectional =
-                mount.get("mountPropagation").and_then(|p| p.as_str()) == Some("Bidirectional");
             let plugin = normalize_host_path(host_path)
-                .and_then(|p| kubelet_plugin_dir(&p, bidirectional))
+                .and_then(|p| kubelet_plugin_dir(&p, mount.is_bidirectional()))
                 .filter(|d| d.needs_write());
+            let volume_span = volume.volume.node.span();
             if let Some(dir) = plugin {
                 out.push(
                     Violation::new(
-                        mount.span(),
+                        mount.node.span(),
                         format!(
                             "{} mounts host path `{host_path}` (volume `{name}`) writable: expected \
                              for a CSI/device plugin, which must write {}",
@@ -66,19 +63,19 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
                         ),
                     )
                     .severity(Severity::Info)
-                    .label(volume.span(), "the hostPath volume is defined here")
+                    .label(volume_span, "the hostPath volume is defined here")
                     .help("nothing to do if this DaemonSet is a CSI node plugin or a device plugin; otherwise add `readOnly: true` to the volumeMount"),
                 );
                 continue;
             }
-            let how = if mount.get("readOnly").is_some() {
+            let how = if read_only.is_some() {
                 "with `readOnly` not true"
             } else {
                 "without `readOnly: true`"
             };
-            let edit = match mount.get("readOnly") {
-                Some(value) => crate::fix::replace_value(value, "true"),
-                None => crate::fix::insert_entry(cx.text, mount, "readOnly", "true"),
+            let edit = match read_only {
+                Some(value) => crate::yaml::edit::replace_value(value.node, "true"),
+                None => crate::yaml::edit::insert_entry(cx.text, mount.node, "readOnly", "true"),
             };
             let fix = edit.map(|edit| Fix {
                 description: "mount it with `readOnly: true`".into(),
@@ -87,14 +84,14 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
             });
             out.push(
                 Violation::new(
-                    mount.span(),
+                    mount.node.span(),
                     format!(
                         "{} mounts host path `{host_path}` (volume `{name}`) {how}: a compromised or \
                          buggy agent can change that path on every node",
                         container.describe()
                     ),
                 )
-                .label(volume.span(), "the hostPath volume is defined here")
+                .label(volume_span, "the hostPath volume is defined here")
                 .with_fix(fix)
                 .help("add `readOnly: true` to the volumeMount unless the agent must write there; if it must, suppress this finding with a reason"),
             );

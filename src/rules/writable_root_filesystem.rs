@@ -2,7 +2,7 @@
 
 use super::{Category, FixKind, Rule, RuleCx, RuleMeta, Violation};
 use crate::diagnostic::Severity;
-use crate::manifest::DaemonSet;
+use crate::manifest::{is, DaemonSet, Field};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -25,18 +25,15 @@ fn check(ds: &DaemonSet<'_>, _cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
     for container in ds.all_containers() {
         let value = container
             .security_context()
-            .and_then(|sc| sc.get("readOnlyRootFilesystem"))
-            .filter(|v| !v.is_null());
-        if value.and_then(|v| v.as_bool()) == Some(true) {
+            .and_then(|sc| sc.read_only_root_filesystem())
+            .and_then(Field::non_null);
+        if is(value, true) {
             continue;
         }
         let (span, what) = match value {
             Some(v) => (
-                v.span(),
-                format!(
-                    "sets `readOnlyRootFilesystem: {}`",
-                    v.scalar_text().unwrap_or("...")
-                ),
+                v.value_span,
+                format!("sets `{}: {}`", v.name, v.text().unwrap_or("...")),
             ),
             None => (
                 container.security_context_span(),

@@ -1,9 +1,9 @@
 //! `yaml-1-1-ambiguity`: plain scalars that Kubernetes (YAML 1.1) and YAML 1.2 tools read
 //! differently. Reported by the engine over the whole text of every DaemonSet object.
 
-use crate::config::Settings;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::manifest::Object;
+use crate::settings::Settings;
 use crate::yaml::{scalar, Resolved};
 
 use super::{push_engine_finding, Violation, YAML_1_1_AMBIGUITY};

@@ -12,15 +12,18 @@ mod validator;
 
 use std::sync::OnceLock;
 
-use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::k8s::version::SCHEMAS;
 use crate::manifest::Object;
 use crate::rules::{self, Violation};
+use crate::settings::Settings;
 use crate::source::Span;
 use crate::yaml::Node;
 
 pub(crate) use explain::{dotted, explain, EnumValues, Problem};
 pub(crate) use validator::{JsonType, TypeSet};
+
+pub use crate::k8s::version::KubeVersion;
 
 /// `.a.b[0]` for `/a/b/0`: a JSON pointer as a path suffix.
 pub(crate) fn dotted_suffix(pointer: &str) -> String {
@@ -32,97 +35,7 @@ pub(crate) fn dotted_suffix(pointer: &str) -> String {
     }
 }
 
-/// A Kubernetes minor version with an embedded schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KubeVersion {
-    minor: u16,
-}
-
-/// Supported versions, oldest first, with their schema text.
-static SCHEMAS: &[(u16, &str)] = &[
-    (30, include_str!("../../schemas/k8s/daemonset-v1.30.json")),
-    (31, include_str!("../../schemas/k8s/daemonset-v1.31.json")),
-    (32, include_str!("../../schemas/k8s/daemonset-v1.32.json")),
-    (33, include_str!("../../schemas/k8s/daemonset-v1.33.json")),
-    (34, include_str!("../../schemas/k8s/daemonset-v1.34.json")),
-    (35, include_str!("../../schemas/k8s/daemonset-v1.35.json")),
-    (36, include_str!("../../schemas/k8s/daemonset-v1.36.json")),
-    (37, include_str!("../../schemas/k8s/daemonset-v1.37.json")),
-];
-
 static COMPILED: [OnceLock<Option<validator::Schema<'static>>>; 8] = [const { OnceLock::new() }; 8];
-
-impl KubeVersion {
-    /// Every supported version, oldest first.
-    pub fn supported() -> impl Iterator<Item = KubeVersion> {
-        SCHEMAS.iter().map(|&(minor, _)| KubeVersion { minor })
-    }
-
-    /// The newest supported version (the default).
-    #[must_use]
-    pub fn newest() -> KubeVersion {
-        Self::supported().last().unwrap_or(KubeVersion { minor: 0 })
-    }
-
-    #[must_use]
-    pub fn minor(self) -> u16 {
-        self.minor
-    }
-
-    fn index(self) -> Option<usize> {
-        SCHEMAS.iter().position(|&(minor, _)| minor == self.minor)
-    }
-}
-
-impl Default for KubeVersion {
-    fn default() -> Self {
-        Self::newest()
-    }
-}
-
-impl std::fmt::Display for KubeVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "1.{}", self.minor)
-    }
-}
-
-impl std::str::FromStr for KubeVersion {
-    type Err = String;
-
-    /// `1.34`, `v1.34` or `1.34.2`.
-    fn from_str(text: &str) -> Result<Self, String> {
-        let list = || {
-            Self::supported()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let trimmed = text.trim().trim_start_matches('v');
-        let mut parts = trimmed.split('.');
-        let minor = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("1"), Some(minor), patch, None)
-                if patch.is_none_or(|p| p.parse::<u32>().is_ok()) =>
-            {
-                minor.parse::<u16>().ok()
-            }
-            _ => None,
-        };
-        let Some(minor) = minor else {
-            return Err(format!(
-                "`{text}` is not a Kubernetes version like `1.34` (supported: {})",
-                list()
-            ));
-        };
-        let version = KubeVersion { minor };
-        if version.index().is_none() {
-            return Err(format!(
-                "Kubernetes {version} has no embedded schema (supported: {})",
-                list()
-            ));
-        }
-        Ok(version)
-    }
-}
 
 /// The compiled schema of `version`, built on first use and shared by every thread.
 pub(crate) fn compiled(version: KubeVersion) -> Option<&'static validator::Schema<'static>> {

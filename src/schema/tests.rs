@@ -5,7 +5,7 @@ use crate::source::SourceFile;
 
 /// `rule line:col-line:col message` for every finding of the named rules.
 fn findings(text: &str, settings: &Settings, rules: &[&str]) -> Vec<String> {
-    let report = crate::lint_source(SourceFile::new("t.yaml", text), settings);
+    let report = crate::Linter::new(settings).check_source(SourceFile::new("t.yaml", text), None);
     report
         .diagnostics
         .iter()
@@ -121,7 +121,8 @@ fn an_unknown_field_without_a_near_name_gets_no_suggestion_and_a_rename_fix_othe
         "          image: agent:1\n",
         "          image: agent:1\n          frobnicate: 1\n          imagePullPolicyy: Always\n",
     );
-    let report = crate::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = crate::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let unknown: Vec<&Diagnostic> = report
         .diagnostics
         .iter()
@@ -176,7 +177,8 @@ spec:
             "invalid-type 24:22-24:26 `spec.template.spec.containers[0].env[0].value` must be a string, but it is the integer `8080`",
         ]
     );
-    let report = crate::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = crate::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let helps: Vec<&str> = report
         .diagnostics
         .iter()
@@ -286,7 +288,8 @@ fn invalid_values_enums_ranges_quantities_and_formats() {
             "invalid-value 20:30-20:35 `spec.template.spec.containers[0].resources.limits.memory` is the string `\"512MB\"`, which is not a Kubernetes quantity",
         ]
     );
-    let report = crate::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = crate::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let enum_fix = report
         .diagnostics
         .iter()
@@ -428,7 +431,8 @@ items:
         spec:
           containers: [{name: agent, image: agent:1, imagePullPolicy: Sometimes}]
 ";
-    let report = crate::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = crate::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let d = report
         .diagnostics
         .iter()

@@ -593,7 +593,7 @@ fn exemption_errors_point_into_the_configuration() {
 
 #[test]
 fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
-    use daemonlint::report::{OutputFormat, RenderOptions, Stream};
+    use daemonlint::report::{FormatEmitter, OutputFormat, RenderOptions};
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.yaml");
     let text: String = (0..60)
@@ -606,7 +606,8 @@ fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
         .collect();
     std::fs::write(&big, &text).unwrap();
     let mut settings = daemonlint::config::Settings::default();
-    let report = daemonlint::lint_paths(std::slice::from_ref(&big), &settings);
+    let report = daemonlint::Linter::new(&settings)
+        .report(&daemonlint::Inputs::paths(std::slice::from_ref(&big)));
     let found = report.active().count();
     assert!(found >= 60 * 5, "{found}");
     let (baseline, count) = daemonlint::suppress_stage::write(&report, dir.path());
@@ -620,19 +621,15 @@ fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
         src_root: None,
     };
     let mut out = Vec::new();
-    let mut stream = Stream::new(OutputFormat::Json, options, &mut out).unwrap();
-    let mut run = daemonlint::stream::Run::new(
-        &settings,
-        daemonlint::stream::Options {
-            window: 2 << 10,
-            ..daemonlint::stream::Options::default()
-        },
-    );
-    let mut emit = |r: &daemonlint::Report| stream.batch(r);
-    run.lint_paths(std::slice::from_ref(&big), false, &[], &mut emit)
+    let mut stream = FormatEmitter::new(OutputFormat::Json, options, &mut out).unwrap();
+    daemonlint::Linter::new(&settings)
+        .window(2 << 10)
+        .run(
+            &daemonlint::Inputs::paths(std::slice::from_ref(&big)),
+            &mut stream,
+        )
         .unwrap();
-    run.finish(&mut emit).unwrap();
-    stream.finish().unwrap();
+    drop(stream);
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(value["summary"]["findings"], 0, "{}", value["diagnostics"]);
     assert_eq!(value["summary"]["suppressed"], found);

@@ -421,9 +421,8 @@ fn shared_corpus_schema_findings() {
         .skip(1)
         .map(|l| l.split('\t').next().expect("file").to_string())
         .collect();
-    let report = daemonlint::lint_paths(
-        &files.iter().map(|f| dir.join(f)).collect::<Vec<_>>(),
-        &daemonlint::config::Settings::default(),
+    let report = daemonlint::Linter::new(&daemonlint::config::Settings::default()).report(
+        &daemonlint::Inputs::paths(&files.iter().map(|f| dir.join(f)).collect::<Vec<_>>()),
     );
     let schema_rules = [
         "unknown-field",

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use daemonlint::config::Settings;
-use daemonlint::pss::Level;
+use daemonlint::k8s::pss::Level;
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from("tests/data/cross").join(name)
@@ -29,7 +29,10 @@ fn concise(report: &daemonlint::Report) -> String {
 
 #[test]
 fn cross_object_findings_across_files_point_into_the_other_file() {
-    let report = daemonlint::lint_paths(&[PathBuf::from("tests/data/cross")], &Settings::default());
+    let report =
+        daemonlint::Linter::new(&Settings::default()).report(&daemonlint::Inputs::paths(&[
+            PathBuf::from("tests/data/cross"),
+        ]));
     insta::assert_snapshot!("cross_files_concise", concise(&report));
     let mut json = Vec::new();
     daemonlint::report::emit(
@@ -57,7 +60,8 @@ fn cross_object_findings_across_files_point_into_the_other_file() {
 
 #[test]
 fn the_daemonset_file_alone_has_no_cross_object_findings() {
-    let report = daemonlint::lint_paths(&[data("agent.yaml")], &Settings::default());
+    let report = daemonlint::Linter::new(&Settings::default())
+        .report(&daemonlint::Inputs::paths(&[data("agent.yaml")]));
     let rules: Vec<&str> = report.active().map(|(_, d)| d.rule.as_ref()).collect();
     for rule in [
         "pod-security-admission",
@@ -71,12 +75,11 @@ fn the_daemonset_file_alone_has_no_cross_object_findings() {
 
 #[test]
 fn namespaces_given_as_an_extra_file_are_used() {
-    let (report, _) = daemonlint::lint_paths_indexed(
-        &[data("agent.yaml")],
-        &Settings::default(),
-        false,
-        &[data("namespace.yaml")],
-    );
+    let report = daemonlint::Linter::new(&Settings::default()).report(&daemonlint::Inputs {
+        paths: vec![data("agent.yaml")],
+        shared: vec![data("namespace.yaml")],
+        ..daemonlint::Inputs::default()
+    });
     let admission: Vec<String> = report
         .active()
         .filter(|(_, d)| d.rule == "pod-security-admission")
@@ -88,9 +91,9 @@ fn namespaces_given_as_an_extra_file_are_used() {
 }
 
 fn admission(text: &str, settings: &Settings) -> Vec<String> {
-    let report = daemonlint::lint_source(
+    let report = daemonlint::Linter::new(settings).check_source(
         daemonlint::source::SourceFile::new("ns.yaml", text.to_string()),
-        settings,
+        None,
     );
     report
         .diagnostics
@@ -190,10 +193,8 @@ fn suppressions_silence_run_level_findings() {
         "metadata: {name: a, namespace: apps}",
         "metadata:\n  name: a\n  namespace: apps\n  annotations:\n    daemonlint.io/ignore: \"pod-security-admission: runs in a privileged namespace in production\"",
     );
-    let report = daemonlint::lint_source(
-        daemonlint::source::SourceFile::new("ns.yaml", text),
-        &Settings::default(),
-    );
+    let report = daemonlint::Linter::new(&Settings::default())
+        .check_source(daemonlint::source::SourceFile::new("ns.yaml", text), None);
     let psa: Vec<_> = report
         .diagnostics
         .iter()
@@ -240,7 +241,10 @@ fn inventory_formats() {
 fn scoped(scope: daemonlint::config::CrossScope) -> Vec<String> {
     let mut settings = Settings::default();
     settings.cross_scope = scope;
-    let report = daemonlint::lint_paths(&[PathBuf::from("tests/data/scope")], &settings);
+    let report =
+        daemonlint::Linter::new(&settings).report(&daemonlint::Inputs::paths(&[PathBuf::from(
+            "tests/data/scope",
+        )]));
     report
         .active()
         .filter(|(_, d)| {
@@ -298,15 +302,13 @@ fn a_priority_class_defined_beside_the_daemonset_is_accepted() {
     let text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: agents}\nvalue: 1000000\n---\n";
     let ds = std::fs::read_to_string("tests/data/scope/vendor-b/agent.yaml").unwrap();
     let lint = |text: String| -> Vec<String> {
-        daemonlint::lint_source(
-            daemonlint::source::SourceFile::new("x.yaml", text),
-            &Settings::default(),
-        )
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == "missing-priority-class")
-        .map(|d| d.message.clone())
-        .collect()
+        daemonlint::Linter::new(&Settings::default())
+            .check_source(daemonlint::source::SourceFile::new("x.yaml", text), None)
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "missing-priority-class")
+            .map(|d| d.message.clone())
+            .collect()
     };
     let named = ds.replace("platform-critical", "agents");
     assert_eq!(lint(format!("{text}{named}")), Vec::<String>::new());
@@ -320,10 +322,8 @@ fn a_priority_class_defined_beside_the_daemonset_is_accepted() {
     let mut settings = Settings::default();
     settings.options.priority_classes = vec!["agents".into()];
     let builtin = ds.replace("platform-critical", "system-cluster-critical");
-    let report = daemonlint::lint_source(
-        daemonlint::source::SourceFile::new("x.yaml", builtin),
-        &settings,
-    );
+    let report = daemonlint::Linter::new(&settings)
+        .check_source(daemonlint::source::SourceFile::new("x.yaml", builtin), None);
     let found: Vec<&str> = report
         .diagnostics
         .iter()

@@ -194,11 +194,7 @@ fn permissions_are_kept() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".daemonlint-fix-")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".daemonlint-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }

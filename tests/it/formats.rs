@@ -59,7 +59,7 @@ fn edge_case_report() -> Report {
     let settings = daemonlint::config::Resolver::new(Default::default(), None, false)
         .expect("config")
         .settings_for(Some(&common::root().join(AGENTS)));
-    let mut file = daemonlint::lint_source(source, &settings);
+    let mut file = daemonlint::Linter::new(&settings).check_source(source, None);
     let value = file
         .source
         .text
@@ -562,10 +562,8 @@ fn suppressed_findings_stay_out_of_every_machine_format() {
         common::root().join("fixtures/host-network/pass-suppressed-by-annotation.yaml"),
     )
     .expect("fixture");
-    let file = daemonlint::lint_source(
-        SourceFile::new("ds.yaml", text),
-        &daemonlint::config::Settings::default(),
-    );
+    let file = daemonlint::Linter::new(&daemonlint::config::Settings::default())
+        .check_source(SourceFile::new("ds.yaml", text), None);
     assert!(file
         .diagnostics
         .iter()
@@ -613,10 +611,8 @@ fn sarif_marks_shown_suppressed_findings_as_suppressed() {
         common::root().join("fixtures/writable-host-path/pass-suppressed-by-comment.yaml"),
     )
     .expect("fixture");
-    let file = daemonlint::lint_source(
-        SourceFile::new("ds.yaml", text),
-        &daemonlint::config::Settings::default(),
-    );
+    let file = daemonlint::Linter::new(&daemonlint::config::Settings::default())
+        .check_source(SourceFile::new("ds.yaml", text), None);
     let report = Report {
         files: vec![file],
         show_suppressed: true,

@@ -48,7 +48,9 @@ fn shared_charts() -> Option<PathBuf> {
 fn lint_rendered(name: &str, text: &str) -> Vec<Diagnostic> {
     let mut settings = daemonlint::config::Settings::default();
     settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::lint_source(SourceFile::new(name, text), &settings).diagnostics
+    daemonlint::Linter::new(&settings)
+        .check_source(SourceFile::new(name, text), None)
+        .diagnostics
 }
 
 /// A scratch directory under the system's temp dir, removed on drop.

@@ -30,7 +30,11 @@ fn fixture_text() -> String {
 fn lint_beside_fixture(hostile: &Path) -> (Report, Vec<Diagnostic>) {
     let fixture = common::root().join(FIXTURE);
     let started = Instant::now();
-    let report = daemonlint::lint_paths(&[hostile.to_path_buf(), fixture], &Settings::default());
+    let report =
+        daemonlint::Linter::new(&Settings::default()).report(&daemonlint::Inputs::paths(&[
+            hostile.to_path_buf(),
+            fixture,
+        ]));
     let took = started.elapsed();
     assert!(took < BOUND, "{} took {took:?}", hostile.display());
     let fixture_rules: Vec<&str> = report
@@ -289,7 +293,9 @@ fn a_file_deleted_before_reading_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "gone.yaml", fixture_text());
     std::fs::remove_file(&path).unwrap();
-    let report = daemonlint::lint_file(&path, "gone.yaml", &Settings::default());
+    let mut report = daemonlint::Linter::new(&Settings::default())
+        .report(&daemonlint::Inputs::paths(std::slice::from_ref(&path)));
+    let report = report.files.remove(0);
     assert!(report.io_error);
     assert_single(&report.diagnostics, "io-error", "cannot read");
     let (_, own) = lint_beside_fixture(&path);

@@ -62,6 +62,7 @@ const LATER_RULES: &[&str] = &[
 fn first_rules(
     source: daemonlint::source::SourceFile,
     settings: &daemonlint::config::Settings,
+    _: &daemonlint::policy::Cache,
 ) -> daemonlint::FileReport {
     let mut settings = settings.clone();
     for id in LATER_RULES {
@@ -70,7 +71,7 @@ fn first_rules(
             .ignore
             .push(daemonlint::config::Selector::Rule((*id).to_string()));
     }
-    daemonlint::lint_source(source, &settings)
+    daemonlint::Linter::new(&settings).check_source(source, None)
 }
 
 fn test_options() -> Options {
@@ -637,6 +638,7 @@ fn unused_suppressions_are_tagged_unnecessary() {
 fn panicking_linter(
     _: daemonlint::source::SourceFile,
     _: &daemonlint::config::Settings,
+    _: &daemonlint::policy::Cache,
 ) -> daemonlint::FileReport {
     panic!("rule exploded")
 }
@@ -1132,10 +1134,8 @@ fn the_configured_baseline_hides_findings_in_the_editor() {
     let (_, text) = agent();
     std::fs::write(&doc, &text).unwrap();
     // The baseline of today's findings, as `--write-baseline` records them.
-    let report = daemonlint::lint_paths(
-        std::slice::from_ref(&doc),
-        &daemonlint::config::Settings::default(),
-    );
+    let report = daemonlint::Linter::new(&daemonlint::config::Settings::default())
+        .report(&daemonlint::Inputs::paths(std::slice::from_ref(&doc)));
     assert!(report.active().any(|(_, d)| d.rule == "writable-host-path"));
     let (baseline, _) = daemonlint::suppress_stage::write(&report, dir.path());
     std::fs::write(dir.path().join("baseline.json"), baseline).unwrap();

@@ -29,8 +29,7 @@ fn a_streamed_run_holds_neither_the_input_nor_the_findings() {
         return;
     }
     use daemonlint::config::Settings;
-    use daemonlint::report::{OutputFormat, RenderOptions, Stream};
-    use daemonlint::stream::{Options, Run};
+    use daemonlint::report::{FormatEmitter, OutputFormat, RenderOptions};
     use std::io::Write;
     use std::path::PathBuf;
 
@@ -82,18 +81,12 @@ fn a_streamed_run_holds_neither_the_input_nor_the_findings() {
             summary: true,
             src_root: None,
         };
-        let mut stream = Stream::new(OutputFormat::Json, options, out).unwrap();
-        let mut run = Run::new(
-            &settings,
-            Options {
-                window: 64 << 10,
-                ..Options::default()
-            },
-        );
-        let mut emit = |r: &daemonlint::Report| stream.batch(r);
-        run.lint_paths(&[path], false, &[], &mut emit).unwrap();
-        run.finish(&mut emit).unwrap();
-        stream.finish().unwrap()
+        let mut stream = FormatEmitter::new(OutputFormat::Json, options, out).unwrap();
+        daemonlint::Linter::new(&settings)
+            .window(64 << 10)
+            .run(&daemonlint::Inputs::paths(&[path]), &mut stream)
+            .unwrap()
+            .totals
     };
     // Small files first: what every run holds (the compiled schema, the thread pool, the
     // allocator's arenas), then a file ten times larger must not raise the peak by much.

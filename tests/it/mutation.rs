@@ -231,7 +231,16 @@ fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
 
 /// Lint one mutated text in-process and render it with every emitter.
 fn lint_all_formats(bytes: Vec<u8>, settings: &Settings) {
-    let file = daemonlint::lint_bytes("mutated.yaml", bytes, settings);
+    let stdin = daemonlint::Stdin {
+        name: "mutated.yaml".into(),
+        bytes,
+        settings_path: None,
+    };
+    let mut report = daemonlint::Linter::new(settings).report(&daemonlint::Inputs {
+        stdin: Some(stdin),
+        ..daemonlint::Inputs::default()
+    });
+    let file = report.files.remove(0);
     // Positions must be computable for every finding.
     for d in &file.diagnostics {
         let _ = file.source.span_positions(d.span);

@@ -63,7 +63,8 @@ fn example_policies_fire_exactly_where_their_fixtures_say() {
         for file in files {
             let mut with_policy = Settings::default();
             with_policy.policies = vec![policy_file.clone()];
-            let report = daemonlint::lint_paths(std::slice::from_ref(&file), &with_policy);
+            let report = daemonlint::Linter::new(&with_policy)
+                .report(&daemonlint::Inputs::paths(std::slice::from_ref(&file)));
             let found: Vec<String> = common::positions(&report)
                 .into_iter()
                 .filter(|p| p.starts_with(&format!("{id} ")))
@@ -122,12 +123,10 @@ fn findings_carry_the_policy_id_severity_and_docs() {
     let _ = set;
     let mut with_policy = Settings::default();
     with_policy.policies = vec![PathBuf::from("policies/examples/registry-images.yaml")];
-    let report = daemonlint::lint_paths(
-        &[PathBuf::from(
+    let report =
+        daemonlint::Linter::new(&with_policy).report(&daemonlint::Inputs::paths(&[PathBuf::from(
             "policies/examples/fixtures/registry-images/fail-public-images.yaml",
-        )],
-        &with_policy,
-    );
+        )]));
     let d = report
         .diagnostics()
         .map(|(_, d)| d)

@@ -202,9 +202,9 @@ fn page_examples_fire_and_stay_silent() {
             continue;
         }
         for example in &bad {
-            let report = daemonlint::lint_source(
+            let report = daemonlint::Linter::new(&settings).check_source(
                 daemonlint::source::SourceFile::new("bad.yaml", example.clone()),
-                &settings,
+                None,
             );
             assert!(
                 report.diagnostics.iter().any(|d| d.rule == meta.id),
@@ -213,9 +213,9 @@ fn page_examples_fire_and_stay_silent() {
             );
         }
         for example in &good {
-            let report = daemonlint::lint_source(
+            let report = daemonlint::Linter::new(&settings).check_source(
                 daemonlint::source::SourceFile::new("good.yaml", example.clone()),
-                &settings,
+                None,
             );
             let fired: Vec<_> = report
                 .diagnostics
@@ -236,11 +236,11 @@ fn generated_rule_reference_is_up_to_date() {
     // The book's rule reference (`docs/src/rules.md`, `docs/src/rules/<id>.md`) and the rule
     // entries of its `SUMMARY.md` are generated from the registry and `rules/<id>.md`.
     let book = common::root().join("docs/src");
-    let mut expected = daemonlint::rules::book_pages();
+    let mut expected = daemonlint::rules_docs::book_pages();
     let summary = std::fs::read_to_string(book.join("SUMMARY.md")).expect("docs/src/SUMMARY.md");
     expected.push((
         "SUMMARY.md".to_string(),
-        daemonlint::rules::book_summary(&summary),
+        daemonlint::rules_docs::book_summary(&summary),
     ));
     let bless = std::env::var_os("DAEMONLINT_BLESS").is_some();
     let rule_dir = book.join("rules");

@@ -28,7 +28,8 @@ fn regressions_lint_and_report_their_rule() {
     for path in regressions() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (rule, _) = name.split_once("--").expect("named <rule-id>--<what>");
-        let report = daemonlint::lint_paths(std::slice::from_ref(&path), &Settings::default());
+        let report = daemonlint::Linter::new(&Settings::default())
+            .report(&daemonlint::Inputs::paths(std::slice::from_ref(&path)));
         let rules: Vec<&str> = report.diagnostics().map(|(_, d)| d.rule.as_ref()).collect();
         assert!(rules.contains(&rule), "{name}: {rules:?}");
         for &format in <OutputFormat as clap::ValueEnum>::value_variants() {
@@ -50,9 +51,19 @@ fn count(file: &FileReport, rule: &str) -> usize {
 
 /// Lint `path` with every rule on and apply every fix; the fixed text.
 fn fix_all(path: &std::path::Path, settings: &Settings) -> (Report, usize) {
-    let mut report = daemonlint::lint_paths(&[path.to_path_buf()], settings);
-    let summary = daemonlint::fix_report(&mut report, settings, true, false);
-    (report, summary.fixed)
+    // Fixed in a copy: the fixed file is linted again with the rest of its run.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(path.file_name().unwrap());
+    std::fs::copy(path, &copy).unwrap();
+    let mut collect = daemonlint::Collect::new();
+    let options = daemonlint::FixOptions {
+        unsafe_fixes: true,
+        write: true,
+    };
+    let (_, summary) = daemonlint::Linter::new(settings)
+        .fix(&daemonlint::Inputs::paths(&[copy]), options, &mut collect)
+        .unwrap();
+    (collect.into_report(), summary.fixed)
 }
 
 #[test]
@@ -61,7 +72,8 @@ fn regressions_fix_to_parsing_idempotent_text() {
     settings.selection.select = Some(vec![Selector::All]);
     for path in regressions() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let before = daemonlint::lint_paths(std::slice::from_ref(&path), &settings);
+        let before = daemonlint::Linter::new(&settings)
+            .report(&daemonlint::Inputs::paths(std::slice::from_ref(&path)));
         let (report, fixed) = fix_all(&path, &settings);
         if fixed == 0 {
             continue;
@@ -112,7 +124,7 @@ fn a_renamed_key_is_not_inserted_again() {
 
     let path =
         common::root().join("tests/data/regressions/unknown-field--rename-to-an-existing-key.yaml");
-    let report = daemonlint::lint_paths(&[path], &settings);
+    let report = daemonlint::Linter::new(&settings).report(&daemonlint::Inputs::paths(&[path]));
     let unknown: Vec<_> = report.files[0]
         .diagnostics
         .iter()

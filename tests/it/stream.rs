@@ -8,8 +8,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 
 use daemonlint::config::{Selector, Settings};
-use daemonlint::report::{self, OutputFormat, RenderOptions, Stream};
-use daemonlint::stream::{Options, Run};
+use daemonlint::report::{self, FormatEmitter, OutputFormat, RenderOptions};
 use serde_json::Value;
 
 /// Rules whose findings need every file (they come last in a streamed run).
@@ -39,7 +38,7 @@ const OPTIONS: RenderOptions<'static> = RenderOptions {
 };
 
 fn collected(paths: &[PathBuf], settings: &Settings, format: OutputFormat) -> Vec<u8> {
-    let report = daemonlint::lint_paths(paths, settings);
+    let report = daemonlint::Linter::new(settings).report(&daemonlint::Inputs::paths(paths));
     let mut out = Vec::new();
     report::emit(format, &report, OPTIONS, &mut out).unwrap();
     out
@@ -52,18 +51,12 @@ fn streamed(
     format: OutputFormat,
 ) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut stream = Stream::new(format, OPTIONS, &mut out).unwrap();
-    let mut run = Run::new(
-        settings,
-        Options {
-            window,
-            ..Options::default()
-        },
-    );
-    let mut emit = |r: &daemonlint::Report| stream.batch(r);
-    run.lint_paths(paths, false, &[], &mut emit).unwrap();
-    run.finish(&mut emit).unwrap();
-    stream.finish().unwrap();
+    let mut stream = FormatEmitter::new(format, OPTIONS, &mut out).unwrap();
+    daemonlint::Linter::new(settings)
+        .window(window)
+        .run(&daemonlint::Inputs::paths(paths), &mut stream)
+        .unwrap();
+    drop(stream);
     out
 }
 

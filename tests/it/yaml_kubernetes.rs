@@ -21,7 +21,8 @@ fn daemonset(extra: &str, container: &str) -> String {
 
 /// `line rule` of every finding of these rules, and the messages of `yaml-syntax` ones.
 fn findings(text: &str) -> Vec<String> {
-    let report = daemonlint::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = daemonlint::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let index = daemonlint::source::LineIndex::new(text);
     report
         .diagnostics
@@ -176,7 +177,8 @@ fn a_repeated_key_applies_its_last_value() {
         findings(&text),
         ["17 duplicate-key", "17 privileged-container"]
     );
-    let report = daemonlint::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = daemonlint::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let dup = report
         .diagnostics
         .iter()
@@ -260,7 +262,8 @@ fn the_path_of_a_one_item_list_at_its_key_indentation_keeps_its_index() {
         Some("spec.template.spec.containers[0]")
     );
     // The JSON report carries that path.
-    let report = daemonlint::lint_source(SourceFile::new("t.yaml", text), &Settings::default());
+    let report = daemonlint::Linter::new(&Settings::default())
+        .check_source(SourceFile::new("t.yaml", text), None);
     let missing = report
         .diagnostics
         .iter()

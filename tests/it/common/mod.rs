@@ -55,7 +55,7 @@ pub fn lint(path: &Path) -> Report {
     }
     let mut settings = fixture_settings(path);
     enable(rule, &mut settings);
-    daemonlint::lint_paths(&[path.to_path_buf()], &settings)
+    daemonlint::Linter::new(&settings).report(&daemonlint::Inputs::paths(&[path.to_path_buf()]))
 }
 
 pub fn lint_config(path: &Path) -> Report {

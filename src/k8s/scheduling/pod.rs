@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::{ContainerKind, DaemonSet};
-use crate::quantity::{self, Quantity};
-use crate::rules::tolerations::{self, Toleration};
+use crate::k8s::quantity::{self, Quantity};
+use crate::k8s::tolerations::{self, Toleration};
+use crate::manifest::{ContainerKind, DaemonSet, ResourceList, Resources};
 use crate::source::Span;
 use crate::yaml::Node;
 
@@ -179,10 +179,7 @@ impl<'a> PodView<'a> {
                     })
                     .collect(),
             });
-        let host_network = pod
-            .get("hostNetwork")
-            .and_then(|h| h.as_bool())
-            .unwrap_or(false);
+        let host_network = ds.uses_host_network();
         let selects_os = node_selector.iter().any(|(k, _)| OS_LABELS.contains(k))
             || affinity.as_ref().is_some_and(|a| {
                 a.terms
@@ -195,7 +192,7 @@ impl<'a> PodView<'a> {
             node_name,
             node_selector,
             affinity,
-            tolerations: tolerations::of_pod(pod),
+            tolerations: tolerations::of(ds),
             added_tolerations: tolerations::daemonset_defaults(host_network),
             host_network,
             host_ports: Vec::new(),
@@ -219,12 +216,12 @@ impl<'a> PodView<'a> {
     /// (API defaulting: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>).
     fn container_resources(
         &mut self,
-        node: Option<Node<'_>>,
+        resources: Option<Resources<'_>>,
         order: &mut Vec<String>,
     ) -> (BTreeMap<String, Quantity>, BTreeMap<String, Quantity>) {
-        let mut section = |name: &str| -> BTreeMap<String, Quantity> {
+        let mut section = |name: &str, list: Option<ResourceList<'_>>| {
             let mut out = BTreeMap::new();
-            let Some(map) = node.and_then(|r| r.get(name)).filter(Node::is_mapping) else {
+            let Some(map) = list.map(|l| l.node).filter(Node::is_mapping) else {
                 return out;
             };
             for (k, v) in map.entries() {
@@ -259,8 +256,8 @@ impl<'a> PodView<'a> {
             }
             out
         };
-        let limits = section("limits");
-        let mut requests = section("requests");
+        let limits = section("limits", resources.and_then(|r| r.limits()));
+        let mut requests = section("requests", resources.and_then(|r| r.requests()));
         for (r, q) in &limits {
             requests.entry(r.clone()).or_insert(*q);
         }
@@ -278,13 +275,12 @@ impl<'a> PodView<'a> {
         // (kind, name, requests, limits)
         let mut containers = Vec::new();
         for c in ds.resourced_containers() {
-            let (req, lim) = self.container_resources(c.get("resources"), &mut order);
+            let (req, lim) = self.container_resources(c.resources(), &mut order);
             let sidecar = c.kind == ContainerKind::Init
                 && c.get("restartPolicy").and_then(|p| p.scalar_text()) == Some("Always");
             containers.push((c.kind, sidecar, c.describe(), req, lim));
         }
-        let (pod_requests, pod_limits) =
-            self.container_resources(ds.pod.get("resources"), &mut order);
+        let (pod_requests, pod_limits) = self.container_resources(ds.pod_resources(), &mut order);
         for resource in &order {
             // Requests: long-running (app + sidecars) vs the init phase.
             let mut long_running = Quantity::ZERO;

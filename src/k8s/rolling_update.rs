@@ -1,6 +1,6 @@
 //! The DaemonSet update strategy, shared by the rules that judge rolling updates.
 
-use crate::manifest::DaemonSet;
+use crate::manifest::{DaemonSet, Field, UpdateStrategy};
 use crate::yaml::{Node, Resolved};
 
 /// A parsed `maxUnavailable`/`maxSurge`: a node count or a percentage of the DaemonSet's nodes.
@@ -44,22 +44,40 @@ pub enum StrategyType {
     Unknown,
 }
 
-/// The update strategy of a DaemonSet, with the nodes the rules point at.
+/// The update strategy of a DaemonSet, with the fields the rules point at.
 #[derive(Clone, Copy, Debug)]
 pub struct Strategy<'a> {
     pub kind: StrategyType,
-    /// `spec.updateStrategy`, when present.
+    /// `spec.updateStrategy`, when present and not null.
+    pub view: Option<UpdateStrategy<'a>>,
+    /// The value of `spec.updateStrategy`, when present and not null.
     pub node: Option<Node<'a>>,
-    /// The `type` value, when written (absent or null means the apiVersion's default).
+    /// `type`, when written (absent or null means the apiVersion's default).
+    pub type_field: Option<Field<'a, &'a str>>,
+    /// The `type` value, when written.
     pub type_node: Option<Node<'a>>,
 }
 
 impl<'a> Strategy<'a> {
-    /// A `rollingUpdate` field (`maxUnavailable`, `maxSurge`) that is present and not null.
+    /// `rollingUpdate.maxUnavailable`, when present and not null.
+    #[must_use]
+    pub fn max_unavailable(&self) -> Option<Field<'a, Resolved<'a>>> {
+        self.view?.max_unavailable()
+    }
+
+    /// `rollingUpdate.maxSurge`, when present and not null.
+    #[must_use]
+    pub fn max_surge(&self) -> Option<Field<'a, Resolved<'a>>> {
+        self.view?.max_surge()
+    }
+
+    /// A `rollingUpdate` field named `key` that is present and not null.
     #[must_use]
     pub fn rolling_field(&self, key: &str) -> Option<Node<'a>> {
-        self.node?
-            .get_path(&["rollingUpdate", key])
+        self.view?
+            .rolling_update()?
+            .node
+            .get(key)
             .filter(|v| !v.is_null())
     }
 }
@@ -68,9 +86,9 @@ impl<'a> Strategy<'a> {
 /// `RollingUpdate`.
 #[must_use]
 pub fn strategy<'a>(ds: &DaemonSet<'a>) -> Strategy<'a> {
-    let node = ds.spec.get("updateStrategy").filter(|s| !s.is_null());
-    let type_node = node.and_then(|s| s.get("type")).filter(|t| !t.is_null());
-    let kind = match type_node.map(|t| t.scalar_text()) {
+    let view = ds.update_strategy().filter(|s| !s.is_null());
+    let type_field = view.and_then(|s| s.kind());
+    let kind = match type_field.map(|t| t.value) {
         None => {
             if ds.object.api_version == Some("extensions/v1beta1") {
                 StrategyType::OnDelete
@@ -84,7 +102,9 @@ pub fn strategy<'a>(ds: &DaemonSet<'a>) -> Strategy<'a> {
     };
     Strategy {
         kind,
-        node,
-        type_node,
+        view,
+        node: view.map(|s| s.node),
+        type_field,
+        type_node: type_field.map(|t| t.node),
     }
 }

@@ -3,6 +3,7 @@
 //! an empty toleration key with `Exists` tolerates every taint; an empty effect matches every
 //! effect; `Equal` (the default operator) compares values; `Exists` ignores them.
 
+use crate::manifest::{DaemonSet, Field, TolerationFields, Tolerations};
 use crate::yaml::Node;
 
 /// A taint a node may carry.
@@ -35,8 +36,8 @@ pub struct Toleration<'a> {
     pub effect: &'a str,
 }
 
-fn text<'a>(node: Node<'a>, key: &str) -> &'a str {
-    node.get(key).and_then(|n| n.scalar_text()).unwrap_or("")
+fn text<'a>(field: Option<Field<'a, &'a str>>) -> &'a str {
+    field.and_then(|f| f.value).unwrap_or("")
 }
 
 impl<'a> Toleration<'a> {
@@ -45,13 +46,19 @@ impl<'a> Toleration<'a> {
         if !node.is_mapping() {
             return None;
         }
-        Some(Self {
-            node: Some(node),
-            key: text(node, "key"),
-            operator: text(node, "operator"),
-            value: text(node, "value"),
-            effect: text(node, "effect"),
-        })
+        Some(Self::from_fields(TolerationFields { node }))
+    }
+
+    /// A toleration from the view of its fields.
+    #[must_use]
+    pub fn from_fields(fields: TolerationFields<'a>) -> Self {
+        Self {
+            node: Some(fields.node),
+            key: text(fields.key()),
+            operator: text(fields.operator()),
+            value: text(fields.value()),
+            effect: text(fields.effect()),
+        }
     }
 
     /// Whether this toleration tolerates `taint`.
@@ -116,10 +123,19 @@ impl Toleration<'static> {
 /// The tolerations of a pod spec.
 #[must_use]
 pub fn of_pod<'a>(pod: Node<'a>) -> Vec<Toleration<'a>> {
-    pod.get("tolerations")
-        .into_iter()
-        .flat_map(|t| t.items())
-        .filter_map(Toleration::from_node)
+    of_list(Tolerations::of(pod))
+}
+
+/// The tolerations of a DaemonSet's pods.
+#[must_use]
+pub fn of<'a>(ds: &DaemonSet<'a>) -> Vec<Toleration<'a>> {
+    of_list(ds.tolerations())
+}
+
+fn of_list<'a>(list: Option<Tolerations<'a>>) -> Vec<Toleration<'a>> {
+    list.into_iter()
+        .flat_map(|t| t.iter())
+        .map(Toleration::from_fields)
         .collect()
 }
 
