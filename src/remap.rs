@@ -94,7 +94,7 @@ fn remap_one(
     labelled: &mut Vec<SourceId>,
 ) -> (SourceId, Diagnostic) {
     let map = &*derived.map;
-    let mapped = map.map(d.span, d.path.as_deref());
+    let mapped = map.map_finding(d.span, d.path.as_deref(), &d.rule);
     let primary = mapped.primary;
     let mut name_of = |id: SourceId| {
         if !labelled.contains(&id) {
