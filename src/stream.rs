@@ -376,9 +376,9 @@ impl<'a> Run<'a> {
         let mut reports: Vec<FileReport> = self
             .files
             .iter()
-            .map(|f| FileReport {
-                stats: Stats::default(),
-                ..empty_report(&f.name, f.path.as_deref())
+            .map(|f| {
+                FileReport::findings(SourceFile::new(f.name.clone(), String::new()), Vec::new())
+                    .at(f.path.clone())
             })
             .collect();
         let paths: Vec<Option<&Path>> = self

@@ -61,14 +61,10 @@ pub fn lint(path: &Path) -> Report {
 pub fn lint_config(path: &Path) -> Report {
     let text = std::fs::read_to_string(path).expect("config fixture");
     let mut report = Report::default();
-    let mut file = daemonlint::FileReport {
-        source: daemonlint::source::SourceFile::new(path.display().to_string(), text.clone()),
-        diagnostics: Vec::new(),
-        stats: daemonlint::Stats::default(),
-        daemonsets: Vec::new(),
-        io_error: false,
-        path: None,
-    };
+    let mut file = daemonlint::FileReport::findings(
+        daemonlint::source::SourceFile::new(path.display().to_string(), text.clone()),
+        Vec::new(),
+    );
     if let Err(errors) = daemonlint::config::parse_layer(path, text) {
         file.diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
         report.config_error = true;
