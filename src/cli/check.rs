@@ -181,6 +181,23 @@ fn write_baseline(report: &Report, path: &Path, stderr: &mut dyn Write) -> io::R
     })
 }
 
+/// How the input stage renders charts and overlays: the flags.
+fn render_options(args: &CheckArgs) -> crate::input::Options {
+    let render = &args.render;
+    let mut options = crate::input::Options::default();
+    options.helm.helm.clone_from(&render.helm);
+    options.helm.values.clone_from(&render.values);
+    options.helm.set_values.clone_from(&render.set);
+    if let Some(release) = &render.release {
+        options.helm.release.clone_from(release);
+    }
+    options.helm.namespace.clone_from(&render.helm_namespace);
+    options.helm.kube_version = args.settings.kube_version.map(|v| v.to_string());
+    options.kustomize.kubectl.clone_from(&render.kubectl);
+    options.kustomize.kustomize.clone_from(&render.kustomize);
+    options
+}
+
 pub(super) fn check(
     args: &CheckArgs,
     stdout: &mut dyn Write,
@@ -261,8 +278,15 @@ pub(super) fn check(
             return Ok(0);
         }
     }
+    let prepared = crate::input::prepare(&files, &render_options(args));
+    for message in &prepared.missing_tools {
+        writeln!(stderr, "daemonlint: {message}")?;
+    }
     let inputs = Inputs {
-        paths: files,
+        paths: prepared.paths,
+        skip: std::sync::Arc::new(prepared.skip),
+        derived: prepared.derived,
+        prepared: prepared.problems,
         shared: args.namespaces.iter().cloned().collect(),
         stdin,
         force_exclude: args.force_exclude,
