@@ -234,9 +234,15 @@ fn render_chart(
     if sets.is_empty() {
         runs.push(options.helm.clone());
     }
+    let cwd = std::env::current_dir().ok();
+    let near = |p: &PathBuf| -> PathBuf {
+        cwd.as_ref()
+            .and_then(|cwd| p.strip_prefix(cwd).ok())
+            .map_or_else(|| p.clone(), Path::to_path_buf)
+    };
     for set in sets {
         let mut o = options.helm.clone();
-        let mut values = set.values.clone();
+        let mut values: Vec<PathBuf> = set.values.iter().map(near).collect();
         values.extend(options.helm.values.iter().cloned());
         o.values = values;
         o.set = Some(set.name.clone());

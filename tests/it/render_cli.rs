@@ -300,3 +300,81 @@ fn a_base_finding_of_two_overlays_is_reported_once_naming_them() {
         "{d}"
     );
 }
+
+#[test]
+fn value_sets_of_the_config_render_each_and_report_a_shared_finding_once() {
+    let Some(bin) = tools() else { return };
+    if !shared_chart() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chart = common::root().join(CHART).canonicalize().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "hostNetwork: true\n").unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "securityContext:\n  privileged: true\n",
+    )
+    .unwrap();
+    let config = dir.path().join("daemonlint.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "helm:\n  release: rel\n  value-sets:\n    {}:\n      hostnet: [a.yaml]\n      privileged: [b.yaml]\n",
+            chart.display()
+        ),
+    )
+    .unwrap();
+    let (rows, all, code) = run_json(daemonlint(&bin).arg("--config").arg(&config).arg(CHART));
+    assert_eq!(code, 1);
+    let a = dir.path().join("a.yaml").display().to_string();
+    let b = dir.path().join("b.yaml").display().to_string();
+    assert!(
+        rows.contains(&row("host-network", &a, 1, "exact")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&row("privileged-container", &b, 2, "exact")),
+        "{rows:?}"
+    );
+    // The chart's own defaults: in both renderings, reported once.
+    let v = "../shared/charts/fluent-bit/values.yaml";
+    let limits: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i] == row("missing-resource-limits", v, 212, "exact"))
+        .collect();
+    assert_eq!(limits.len(), 1, "{rows:?}");
+    let d = &all[limits[0]];
+    assert_eq!(
+        d["rendered"]["renderings"],
+        serde_json::json!([
+            format!("{CHART} [hostnet]"),
+            format!("{CHART} [privileged]")
+        ])
+    );
+    assert_eq!(d["rendered"]["release"], "rel");
+}
+
+#[test]
+fn render_keys_of_the_config_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("daemonlint.yaml");
+    std::fs::write(
+        &config,
+        "helm:\n  timeout: 0\nkustomize:\n  path: kubectl\n  timout: 5\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("daemonlint")
+        .unwrap()
+        .current_dir(common::root())
+        .args(["check", "--no-summary", "--format", "concise", "--config"])
+        .arg(&config)
+        .arg("fixtures/privileged-container/fail-privileged.yaml")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("[invalid-config]"), "{stdout}");
+    assert!(
+        stdout.contains("timout"),
+        "the unknown key is named: {stdout}"
+    );
+}
