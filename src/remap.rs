@@ -118,7 +118,18 @@ fn remap_one(
         }
         d.labels.push(label);
     }
-    d.fix = d.fix.take().and_then(|fix| exact_fix(fix, map, primary));
+    // A chart's fix edits a values file only, never a template.
+    let editable = derived.render.as_ref().is_none_or(|info| {
+        info.kind != crate::render::RenderKind::Helm
+            || info
+                .values
+                .contains(&derived.sources.get(primary.source).name)
+    });
+    d.fix = d
+        .fix
+        .take()
+        .filter(|_| editable)
+        .and_then(|fix| exact_fix(fix, map, primary));
     d.span = primary.span;
     d.mapping = Some(Box::new(Mapping {
         precision: primary.precision,

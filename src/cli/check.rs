@@ -365,9 +365,23 @@ pub(super) fn check(
             args,
             &output,
             &mut |emitter| {
-                let (outcome, done) = linter.fix(&inputs, options, emitter)?;
+                if inputs.derived.is_empty() {
+                    let (outcome, done) = linter.fix(&inputs, options, emitter)?;
+                    summary = Some(done);
+                    return Ok(outcome);
+                }
+                // The renderings were made before the fixes: render again, then report.
+                let (_, done) = linter.fix(&inputs, options, &mut Discard)?;
                 summary = Some(done);
-                Ok(outcome)
+                let again = crate::input::prepare(&files, &render_options(args, &base));
+                let inputs = Inputs {
+                    paths: again.paths,
+                    skip: std::sync::Arc::new(again.skip),
+                    derived: again.derived,
+                    prepared: again.problems,
+                    ..inputs.clone()
+                };
+                linter.run(&inputs, emitter)
             },
             stdout,
             stderr,

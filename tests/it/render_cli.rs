@@ -378,3 +378,48 @@ fn render_keys_of_the_config_are_validated() {
         "the unknown key is named: {stdout}"
     );
 }
+
+/// Copy a directory tree (the test layouts are small).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn fix_edits_a_patch_through_an_exact_mapping_and_reports_the_overlay_built_again() {
+    let Some(bin) = tools() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &common::root().join("tests/data/kustomize/features"),
+        &dir.path().join("features"),
+    );
+    let patch = dir.path().join("features/overlays/staging/json-patch.yaml");
+    let before = std::fs::read_to_string(&patch).unwrap();
+    assert!(before.contains("  value: 100%\n"), "{before}");
+    let mut cmd = daemonlint(&bin);
+    cmd.current_dir(dir.path())
+        .args(["--fix", "--unsafe-fixes", "features"]);
+    let (rows, _, code) = run_json(&mut cmd);
+    assert_eq!(code, 1);
+    let after = std::fs::read_to_string(&patch).unwrap();
+    assert_eq!(after, before.replace("  value: 100%\n", "  value: 1\n"));
+    // Reported from the overlay built after the fix: the fixed finding is gone.
+    assert!(
+        !rows.iter().any(|r| r.0 == "aggressive-max-unavailable"),
+        "{rows:?}"
+    );
+    assert!(rows.contains(&row(
+        "privileged-container",
+        "features/overlays/staging/sm-patch.yaml",
+        14,
+        "exact"
+    )));
+}
