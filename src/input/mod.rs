@@ -129,6 +129,20 @@ fn walk(dir: &Path, charts: &mut Vec<PathBuf>, kustomizations: &mut Vec<PathBuf>
     }
 }
 
+/// The directory of a file (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// Whether the kustomization beside `file` uses it (a resource, a patch).
+fn used_by_its_kustomization(file: &Path) -> bool {
+    let dir = parent_of(file);
+    kustomize::kustomization_file(&dir).is_some() && kustomize::scan(&[dir]).uses(file)
+}
+
 /// Classify `paths` and render what must be rendered.
 #[must_use]
 pub fn prepare(paths: &[PathBuf], options: &Options) -> Prepared {
@@ -136,6 +150,7 @@ pub fn prepare(paths: &[PathBuf], options: &Options) -> Prepared {
     let mut charts: Vec<PathBuf> = Vec::new();
     let mut walked_kusts: Vec<PathBuf> = Vec::new();
     let mut explicit_kusts: Vec<PathBuf> = Vec::new();
+    let mut used_alone: Vec<PathBuf> = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             out.paths.push(path.clone());
@@ -155,13 +170,26 @@ pub fn prepare(paths: &[PathBuf], options: &Options) -> Prepared {
         } else if let Some(chart) = path.is_file().then(|| helm::chart_of(path)).flatten() {
             charts.push(chart);
         } else if kustomize::is_kustomization_file(path) {
-            let parent = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            explicit_kusts.push(parent.to_path_buf());
+            explicit_kusts.push(parent_of(path));
+        } else if path.is_file() && used_by_its_kustomization(path) {
+            // A base or patch named alone (pre-commit passes the changed files): linted
+            // through the overlays that use it, never as a whole object.
+            used_alone.push(path.clone());
         } else {
             out.paths.push(path.clone());
+        }
+    }
+    if !used_alone.is_empty() {
+        let mut found = Vec::new();
+        walk(Path::new("."), &mut Vec::new(), &mut found);
+        found.extend(used_alone.iter().map(|p| parent_of(p)));
+        let tree = kustomize::scan(&found);
+        for file in &used_alone {
+            let users = tree.entries_using(file);
+            if users.is_empty() {
+                explicit_kusts.push(parent_of(file));
+            }
+            explicit_kusts.extend(users);
         }
     }
     if charts.is_empty() && walked_kusts.is_empty() && explicit_kusts.is_empty() {

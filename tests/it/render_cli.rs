@@ -184,6 +184,11 @@ fn the_issue_20_layout_reports_the_patch_line_and_nothing_on_the_patch_alone() {
         "a file a kustomization uses linted as plain YAML: {tree:?}"
     );
     assert!(tree.contains(&rows[1]));
+    // The patch named alone (what pre-commit passes): linted through its overlay.
+    let (alone, _, code) =
+        run_json(daemonlint(&bin).arg("tests/data/kustomize/repro/overlays/prod/patch.yaml"));
+    assert_eq!(code, 1);
+    assert_eq!(alone, rows);
 }
 
 #[test]
