@@ -327,7 +327,6 @@ pub(super) fn check(
         stdin,
         force_exclude: args.force_exclude,
         unused_suppressions: !args.fix && args.write_baseline.is_none(),
-        ..Inputs::default()
     };
     if let Some(path) = &args.write_baseline {
         return write_baseline(&linter.report(&inputs), path, stderr);

@@ -46,8 +46,11 @@ fn daemonlint(bin: &Path) -> Command {
     cmd
 }
 
-/// `(rule, file, line, mapping)` of every finding of a JSON run, and the exit code.
-fn run_json(cmd: &mut Command) -> (Vec<(String, String, u64, String)>, Vec<Value>, i32) {
+/// `(rule, file, line, mapping)` of a finding.
+type Row = (String, String, u64, String);
+
+/// The rows of every finding of a JSON run, the findings, and the exit code.
+fn run_json(cmd: &mut Command) -> (Vec<Row>, Vec<Value>, i32) {
     let out = cmd.arg("--format").arg("json").output().unwrap();
     let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -71,7 +74,7 @@ fn run_json(cmd: &mut Command) -> (Vec<(String, String, u64, String)>, Vec<Value
     (rows, all, out.status.code().unwrap())
 }
 
-fn row(rule: &str, file: &str, line: u64, mapping: &str) -> (String, String, u64, String) {
+fn row(rule: &str, file: &str, line: u64, mapping: &str) -> Row {
     (rule.into(), file.into(), line, mapping.into())
 }
 
