@@ -328,7 +328,7 @@ fn problem(error: RenderError, sources: &Sources, entry: &str, out: &mut Prepare
         crate::registry::IO_ERROR.id,
         crate::registry::IO_ERROR.default_severity,
         span,
-        format!("cannot render: {}", error.message),
+        format!("cannot render: {}", without_log_headers(&error.message)),
     );
     if let Some(p) = out.problems.iter_mut().find(|p| p.name == name) {
         p.diagnostics.push(d);
@@ -343,4 +343,58 @@ fn problem(error: RenderError, sources: &Sources, entry: &str, out: &mut Prepare
         diagnostics: vec![d],
         io_error: error.missing_tool,
     });
+}
+
+/// `message` without the headers kubectl's logger puts before an error
+/// (`E1204 23:27:15.277263   16124 run.go:72] `): they hold the time and a process id, so the
+/// same error would read differently at every run.
+fn without_log_headers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(|c| matches!(c, 'I' | 'W' | 'E' | 'F')) {
+        let candidate = &rest[at..];
+        match log_header_len(candidate) {
+            Some(len) => {
+                out.push_str(&rest[..at]);
+                rest = &candidate[len..];
+            }
+            None => {
+                out.push_str(&rest[..=at]);
+                rest = &candidate[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of a klog header at the start of `s` (`Lmmdd hh:mm:ss.uuuuuu  pid file:line] `).
+fn log_header_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let digits = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    if !(digits(1, 4) && b.get(5) == Some(&b' ') && digits(6, 2) && b.get(8) == Some(&b':')) {
+        return None;
+    }
+    let close = s.find("] ")?;
+    // The header is short and on one line.
+    (close < 80 && !s[..close].contains('\n')).then_some(close + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_log_headers;
+
+    #[test]
+    fn kubectl_log_headers_are_taken_out_of_messages() {
+        assert_eq!(
+            without_log_headers(
+                "could not build `x`: E1204 23:27:15.334256   16130 run.go:72] \"command failed\""
+            ),
+            "could not build `x`: \"command failed\""
+        );
+        assert_eq!(without_log_headers("Error: EOF in x"), "Error: EOF in x");
+    }
 }
