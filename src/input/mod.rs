@@ -351,7 +351,7 @@ fn problem(error: RenderError, sources: &Sources, entry: &str, out: &mut Prepare
 fn without_log_headers(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(at) = rest.find(|c| matches!(c, 'I' | 'W' | 'E' | 'F')) {
+    while let Some(at) = rest.find(['I', 'W', 'E', 'F']) {
         let candidate = &rest[at..];
         match log_header_len(candidate) {
             Some(len) => {
