@@ -96,3 +96,33 @@ fn walk_error_message(err: &ignore::Error) -> String {
         other => other.to_string(),
     }
 }
+
+/// Files a walk leaves to another input (a chart's files, the files a kustomization uses):
+/// they are linted through their rendering, never as plain YAML.
+#[derive(Clone, Debug, Default)]
+pub struct Skip {
+    /// Canonical paths of single files.
+    pub files: std::collections::BTreeSet<PathBuf>,
+    /// Canonical directories whose every file is skipped.
+    pub dirs: Vec<PathBuf>,
+}
+
+impl Skip {
+    /// Nothing is skipped (a run without charts or kustomizations).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.dirs.is_empty()
+    }
+
+    /// Whether `path` is left to another input.
+    #[must_use]
+    pub fn skips(&self, path: &Path) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let Ok(path) = path.canonicalize() else {
+            return false;
+        };
+        self.files.contains(&path) || self.dirs.iter().any(|d| path.starts_with(d))
+    }
+}

@@ -488,8 +488,12 @@ pub(crate) fn targets(
     source: &dyn SettingsSource,
     force_exclude: bool,
     extra: &[std::path::PathBuf],
+    skip: &discover::Skip,
 ) -> Vec<discover::Target> {
     let mut targets = discover::discover(paths, source, force_exclude);
+    if !skip.is_empty() {
+        targets.retain(|t| t.error.is_some() || !skip.skips(&t.path));
+    }
     // The baseline is JSON beside the manifests: not one of them.
     targets.retain(|t| {
         t.error.is_some()

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod engine;
 pub mod findings;
 pub mod fix;
+pub mod input;
 pub mod inventory;
 pub mod k8s;
 pub mod lsp;

@@ -76,6 +76,7 @@ pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
     for (id, mut diagnostics) in by_origin {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
         let entry = derived.sources.get(id);
+        suppress_by_comments(&entry.text, &mut diagnostics);
         let path = Path::new(&entry.name);
         let report = FileReport::findings(
             SourceFile::new(entry.name.clone(), entry.text.to_string()),
@@ -117,7 +118,18 @@ fn remap_one(
         }
         d.labels.push(label);
     }
-    d.fix = d.fix.take().and_then(|fix| exact_fix(fix, map, primary));
+    // A chart's fix edits a values file only, never a template.
+    let editable = derived.render.as_ref().is_none_or(|info| {
+        info.kind != crate::render::RenderKind::Helm
+            || info
+                .values
+                .contains(&derived.sources.get(primary.source).name)
+    });
+    d.fix = d
+        .fix
+        .take()
+        .filter(|_| editable)
+        .and_then(|fix| exact_fix(fix, map, primary));
     d.span = primary.span;
     d.mapping = Some(Box::new(Mapping {
         precision: primary.precision,
@@ -139,4 +151,127 @@ fn exact_fix(mut fix: Fix, map: &dyn SourceMap, primary: Origin) -> Option<Fix> 
         edit.span = at.span;
     }
     Some(fix)
+}
+
+/// Apply the `# daemonlint: ignore[rule] reason` comments of an origin file (a template, a
+/// values file, a base, a patch) to the findings mapped into it. The origin need not be YAML
+/// (a template): comments are found line by line.
+fn suppress_by_comments(text: &str, diagnostics: &mut [Diagnostic]) {
+    if diagnostics.is_empty() || !text.contains("daemonlint:") {
+        return;
+    }
+    let mut comments = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let mut from = 0;
+        while let Some(i) = line[from..].find('#') {
+            let hash = from + i;
+            let body = &line[hash + 1..];
+            let body = body.strip_suffix('\n').unwrap_or(body);
+            let body = body.strip_suffix('\r').unwrap_or(body);
+            let before_ok = hash == 0 || line[..hash].ends_with([' ', '\t']);
+            if before_ok && body.trim_start().starts_with("daemonlint:") {
+                let start = at + hash;
+                comments.push(crate::yaml::Comment {
+                    span: crate::source::Span::new(start, start + 1 + body.len()),
+                    text: std::borrow::Cow::Borrowed(body),
+                });
+                break;
+            }
+            from = hash + 1;
+        }
+        at += line.len();
+    }
+    if comments.is_empty() {
+        return;
+    }
+    let mut suppressions = crate::suppress::Suppressions::default();
+    suppressions.add_comments(text, &comments);
+    suppressions.apply(diagnostics);
+}
+
+/// A rendering's name in messages: its value set, else its entry.
+fn rendering_name(derived: &Derived) -> String {
+    match &derived.render {
+        Some(info) => match &info.set {
+            Some(set) => format!("{} [{set}]", info.entry),
+            None => info.entry.clone(),
+        },
+        None => derived.name.clone(),
+    }
+}
+
+/// The reports of several derived texts, merged: one report per file, and a finding that
+/// several renderings (value sets of a chart, overlays sharing a base) map to the same place
+/// reported once, naming them (the JSON `rendered.renderings`, and the message). A finding
+/// mapped only to a file is never merged.
+#[must_use]
+pub fn merge_renderings(renderings: Vec<(&Derived, Vec<FileReport>)>) -> Vec<FileReport> {
+    type Key = (String, String, u32, u32, String);
+    let mut out: Vec<FileReport> = Vec::new();
+    // key -> (file index, diagnostic index, renderings)
+    let mut seen: std::collections::HashMap<Key, (usize, usize, Vec<String>)> =
+        std::collections::HashMap::new();
+    for (derived, reports) in renderings {
+        let name = rendering_name(derived);
+        for mut report in reports {
+            let diagnostics = std::mem::take(&mut report.diagnostics);
+            let at = if let Some(i) = out.iter().position(|f| f.source.name == report.source.name) {
+                let f = &mut out[i];
+                f.stats.files = f.stats.files.max(report.stats.files);
+                f.daemonsets.append(&mut report.daemonsets);
+                f.io_error |= report.io_error;
+                i
+            } else {
+                out.push(report);
+                out.len() - 1
+            };
+            for d in diagnostics {
+                let mergeable = d
+                    .mapping
+                    .as_ref()
+                    .is_some_and(|m| m.precision != Precision::File);
+                if mergeable {
+                    let key = (
+                        d.rule.to_string(),
+                        out[at].source.name.clone(),
+                        d.span.start,
+                        d.span.end,
+                        d.message.clone(),
+                    );
+                    if let Some((_, _, names)) = seen.get_mut(&key) {
+                        if !names.contains(&name) {
+                            names.push(name.clone());
+                        }
+                        continue;
+                    }
+                    let di = out[at].diagnostics.len();
+                    seen.insert(key, (at, di, vec![name.clone()]));
+                }
+                out[at].diagnostics.push(d);
+            }
+        }
+    }
+    for (fi, di, names) in seen.into_values() {
+        if names.len() < 2 {
+            continue;
+        }
+        let d = &mut out[fi].diagnostics[di];
+        d.message = format!(
+            "{} (in {} renderings: {})",
+            d.message,
+            names.len(),
+            names.join(", ")
+        );
+        if let Some(mapping) = d.mapping.as_mut() {
+            if let Some(rendered) = &mapping.rendered {
+                let mut value = (**rendered).clone();
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("renderings".into(), serde_json::json!(names));
+                }
+                mapping.rendered = Some(Arc::new(value));
+            }
+        }
+    }
+    out
 }

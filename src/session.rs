@@ -38,6 +38,10 @@ pub struct Inputs {
     /// Derived texts (rendered charts, built overlays), after stdin: their findings are
     /// reported in the files they map to.
     pub derived: Vec<std::sync::Arc<Derived>>,
+    /// Files the walk leaves to a derived input (a chart's files, what a kustomization uses).
+    pub skip: std::sync::Arc<crate::discover::Skip>,
+    /// Reports made before the run (a chart or overlay that could not be rendered).
+    pub prepared: Vec<crate::input::Problem>,
     /// Apply excludes to files named explicitly too (pre-commit passes files).
     pub force_exclude: bool,
     /// Report exemptions that silenced nothing and stale baseline entries, last.
@@ -264,7 +268,13 @@ impl<'s> Linter<'s> {
         if let Some(report) = engine::broken_policies(self.settings, &self.policies) {
             return (report, Vec::new());
         }
-        let targets = engine::targets(paths, self.settings, false, &[]);
+        let targets = engine::targets(
+            paths,
+            self.settings,
+            false,
+            &[],
+            &crate::discover::Skip::default(),
+        );
         let lint =
             |t: &crate::discover::Target| engine::lint_target(t, self.settings, &self.policies);
         let (mut files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = if targets.len() > 1 {
@@ -331,6 +341,7 @@ impl<'s> Linter<'s> {
                 &inputs.paths,
                 inputs.force_exclude,
                 &inputs.shared,
+                &inputs.skip,
                 &mut emit,
             )?;
         }
@@ -342,8 +353,17 @@ impl<'s> Linter<'s> {
                 &mut emit,
             )?;
         }
-        for derived in &inputs.derived {
-            run.lint_derived(derived, &mut emit)?;
+        run.lint_derived_all(&inputs.derived, &mut emit)?;
+        if !inputs.prepared.is_empty() {
+            emit.send(Report {
+                files: inputs
+                    .prepared
+                    .iter()
+                    .map(crate::input::Problem::report)
+                    .collect(),
+                show_suppressed,
+                ..Report::default()
+            })?;
         }
         let errors = self.settings.take_errors();
         if !errors.is_empty() {

@@ -333,6 +333,9 @@ pub struct Settings {
     /// namespaces, ports and paths, capabilities); `check` has no use for it and skips the work.
     #[serde(skip)]
     pub inventory: bool,
+    /// How charts and overlays are rendered (the configuration's `helm` and `kustomize`).
+    #[serde(skip)]
+    pub render: RenderSettings,
     #[serde(skip)]
     pub(crate) include_set: Option<GlobSet>,
     #[serde(skip)]
@@ -360,6 +363,7 @@ impl Default for Settings {
             per_path: Vec::new(),
             cluster: None,
             inventory: false,
+            render: RenderSettings::default(),
             include_set: None,
             exclude_set: None,
         }
@@ -552,4 +556,18 @@ impl SettingsSource for Settings {
             _ => std::borrow::Cow::Borrowed(self),
         }
     }
+}
+
+/// The configuration's `helm` and `kustomize` keys, paths resolved against their file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderSettings {
+    pub helm: Option<PathBuf>,
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    pub helm_timeout: Option<u64>,
+    /// `(chart, set name, values files)`, in the configuration's order.
+    pub value_sets: Vec<(PathBuf, String, Vec<PathBuf>)>,
+    /// kubectl, or a kustomize binary.
+    pub kustomize: Option<PathBuf>,
+    pub kustomize_timeout: Option<u64>,
 }

@@ -137,10 +137,11 @@ impl<'a> Run<'a> {
         paths: &[PathBuf],
         force_exclude: bool,
         extra: &[PathBuf],
+        skip: &crate::discover::Skip,
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         use rayon::prelude::*;
-        let targets = engine::targets(paths, self.source, force_exclude, extra);
+        let targets = engine::targets(paths, self.source, force_exclude, extra, skip);
         // (target, size when it is a regular file)
         let sized: Vec<(&discover::Target, Option<u64>)> = targets
             .iter()
@@ -218,23 +219,31 @@ impl<'a> Run<'a> {
         self.emit_files(vec![report], emit)
     }
 
-    /// Lint a derived text (a rendered chart, a built overlay); its findings are handed over
-    /// in the files they map to (see [`crate::remap`]), the run-level ones too.
-    pub fn lint_derived(
+    /// Lint every derived text, then hand over their findings together: a finding several
+    /// renderings map to the same place is reported once (see [`crate::remap::merge_renderings`]).
+    pub fn lint_derived_all(
         &mut self,
-        derived: &std::sync::Arc<Derived>,
+        derived: &[std::sync::Arc<Derived>],
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
-        let settings = self.source.for_path(derived.settings_path.as_deref());
-        let source = SourceFile::new(derived.name.clone(), derived.text.clone());
-        let (report, index) = engine::lint_source_indexed(source, &settings, self.policies);
-        self.keep(&report, index);
-        if let Some(last) = self.files.last_mut() {
-            last.text = Some(derived.text.clone());
-            last.settings_path.clone_from(&derived.settings_path);
-            last.derived = Some(std::sync::Arc::clone(derived));
+        if derived.is_empty() {
+            return Ok(());
         }
-        self.emit_files(remap(report, derived), emit)
+        let mut renderings = Vec::with_capacity(derived.len());
+        for d in derived {
+            let settings = self.source.for_path(d.settings_path.as_deref());
+            let source = SourceFile::new(d.name.clone(), d.text.clone());
+            let (report, index) = engine::lint_source_indexed(source, &settings, self.policies);
+            self.keep(&report, index);
+            if let Some(last) = self.files.last_mut() {
+                last.text = Some(d.text.clone());
+                last.settings_path.clone_from(&d.settings_path);
+                last.derived = Some(std::sync::Arc::clone(d));
+            }
+            renderings.push((&**d, remap(report, d)));
+        }
+        let files = crate::remap::merge_renderings(renderings);
+        self.emit_files(files, emit)
     }
 
     /// A large file, window by window; a file that is not plain UTF-8 (a BOM aside) is linted

@@ -181,6 +181,59 @@ fn write_baseline(report: &Report, path: &Path, stderr: &mut dyn Write) -> io::R
     })
 }
 
+/// How the input stage renders charts and overlays: the flags.
+fn render_options(args: &CheckArgs, base: &crate::config::Settings) -> crate::input::Options {
+    let render = &args.render;
+    let configured = &base.render;
+    let mut options = crate::input::Options::default();
+    options.helm.helm.clone_from(&configured.helm);
+    if let Some(release) = &configured.release {
+        options.helm.release.clone_from(release);
+    }
+    options.helm.namespace.clone_from(&configured.namespace);
+    if let Some(secs) = configured.helm_timeout {
+        options.helm.timeout = std::time::Duration::from_secs(secs);
+    }
+    options.value_sets = configured
+        .value_sets
+        .iter()
+        .map(|(chart, name, values)| crate::input::ValueSet {
+            chart: chart.clone(),
+            name: name.clone(),
+            values: values.clone(),
+        })
+        .collect();
+    if let Some(tool) = &configured.kustomize {
+        if tool.file_name().is_some_and(|n| n == "kustomize") {
+            options.kustomize.kustomize = Some(tool.clone());
+        } else {
+            options.kustomize.kubectl = Some(tool.clone());
+        }
+    }
+    if let Some(secs) = configured.kustomize_timeout {
+        options.kustomize.timeout = std::time::Duration::from_secs(secs);
+    }
+    if render.helm.is_some() {
+        options.helm.helm.clone_from(&render.helm);
+    }
+    options.helm.values.clone_from(&render.values);
+    options.helm.set_values.clone_from(&render.set);
+    if let Some(release) = &render.release {
+        options.helm.release.clone_from(release);
+    }
+    if render.helm_namespace.is_some() {
+        options.helm.namespace.clone_from(&render.helm_namespace);
+    }
+    options.helm.kube_version = args.settings.kube_version.map(|v| v.to_string());
+    if render.kubectl.is_some() {
+        options.kustomize.kubectl.clone_from(&render.kubectl);
+    }
+    if render.kustomize.is_some() {
+        options.kustomize.kustomize.clone_from(&render.kustomize);
+    }
+    options
+}
+
 pub(super) fn check(
     args: &CheckArgs,
     stdout: &mut dyn Write,
@@ -261,13 +314,19 @@ pub(super) fn check(
             return Ok(0);
         }
     }
+    let prepared = crate::input::prepare(&files, &render_options(args, &base));
+    for message in &prepared.missing_tools {
+        writeln!(stderr, "daemonlint: {message}")?;
+    }
     let inputs = Inputs {
-        paths: files,
+        paths: prepared.paths,
+        skip: std::sync::Arc::new(prepared.skip),
+        derived: prepared.derived,
+        prepared: prepared.problems,
         shared: args.namespaces.iter().cloned().collect(),
         stdin,
         force_exclude: args.force_exclude,
         unused_suppressions: !args.fix && args.write_baseline.is_none(),
-        ..Inputs::default()
     };
     if let Some(path) = &args.write_baseline {
         return write_baseline(&linter.report(&inputs), path, stderr);
@@ -305,9 +364,23 @@ pub(super) fn check(
             args,
             &output,
             &mut |emitter| {
-                let (outcome, done) = linter.fix(&inputs, options, emitter)?;
+                if inputs.derived.is_empty() {
+                    let (outcome, done) = linter.fix(&inputs, options, emitter)?;
+                    summary = Some(done);
+                    return Ok(outcome);
+                }
+                // The renderings were made before the fixes: render again, then report.
+                let (_, done) = linter.fix(&inputs, options, &mut Discard)?;
                 summary = Some(done);
-                Ok(outcome)
+                let again = crate::input::prepare(&files, &render_options(args, &base));
+                let inputs = Inputs {
+                    paths: again.paths,
+                    skip: std::sync::Arc::new(again.skip),
+                    derived: again.derived,
+                    prepared: again.problems,
+                    ..inputs.clone()
+                };
+                linter.run(&inputs, emitter)
             },
             stdout,
             stderr,

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint manifests (files, directories, or `-` for stdin).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -180,7 +180,36 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub namespaces: Option<PathBuf>,
     #[command(flatten)]
+    pub render: RenderArgs,
+    #[command(flatten)]
     pub settings: SettingsArgs,
+}
+
+/// How charts and kustomizations are rendered (see the Helm and Kustomize pages).
+#[derive(Debug, Args, Default)]
+pub struct RenderArgs {
+    /// The helm binary that renders charts [default: the configuration's `helm.path`, else
+    /// `helm` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// A values file for every chart, after its `values.yaml` (repeatable, in order).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// A `helm template --set KEY=VALUE` for every chart (repeatable, in order).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Helm's release name [default: the configuration's `helm.release`, else `release`].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The namespace charts are rendered into (`helm template --namespace`).
+    #[arg(long, value_name = "NS")]
+    pub helm_namespace: Option<String>,
+    /// The kubectl whose built-in kustomize builds overlays [default: `kubectl` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub kubectl: Option<PathBuf>,
+    /// A kustomize binary to build overlays with instead of kubectl.
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

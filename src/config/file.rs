@@ -48,6 +48,39 @@ pub struct ConfigFile {
     /// A baseline file written by `daemonlint check --write-baseline FILE` (relative to this
     /// file): the findings it records are hidden, and entries that match nothing are reported.
     pub baseline: Option<String>,
+    /// How Helm charts are rendered (the command-line flags win).
+    pub helm: Option<HelmFile>,
+    /// How Kustomize overlays are built (the command-line flags win).
+    pub kustomize: Option<KustomizeFile>,
+}
+
+/// `helm`: how charts (directories holding `Chart.yaml`) are rendered before they are linted.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HelmFile {
+    /// The helm binary (a path relative to this file, or a name on PATH; default `helm`).
+    pub path: Option<String>,
+    /// The release name (`helm template NAME`; default `release`).
+    pub release: Option<String>,
+    /// The namespace charts are rendered into (`helm template --namespace`).
+    pub namespace: Option<String>,
+    /// Seconds one `helm template` may run (default 60).
+    pub timeout: Option<u64>,
+    /// Per chart (its directory, relative to this file), named lists of values files (relative
+    /// to this file): the chart is rendered once per list, each rendering linted, and a finding
+    /// of several renderings reported once, naming them.
+    pub value_sets: Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>,
+}
+
+/// `kustomize`: how kustomizations are built before they are linted.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KustomizeFile {
+    /// The kubectl (`kubectl kustomize`) or, when its file name is `kustomize`, the kustomize
+    /// binary (`kustomize build`): a path relative to this file, or a name on PATH.
+    pub path: Option<String>,
+    /// Seconds one build may run (default 60).
+    pub timeout: Option<u64>,
 }
 
 /// An `exemptions` entry: the findings of the rules `rules` on the DaemonSets it selects

@@ -348,6 +348,27 @@ fn validate(layer: &Layer, root: crate::yaml::Node<'_>) -> Vec<ConfigError> {
             );
         }
     }
+    for (key, timeout) in [
+        ("helm", f.helm.as_ref().and_then(|h| h.timeout)),
+        ("kustomize", f.kustomize.as_ref().and_then(|k| k.timeout)),
+    ] {
+        if timeout == Some(0) {
+            err(
+                &[Step::Key(key), Step::Key("timeout")],
+                "a timeout is a number of seconds above 0".into(),
+            );
+        }
+    }
+    if let Some(sets) = f.helm.as_ref().and_then(|h| h.value_sets.as_ref()) {
+        for (chart, named) in sets {
+            if named.is_empty() {
+                err(
+                    &[Step::Key("helm"), Step::Key("value-sets"), Step::Key(chart)],
+                    "a chart's value sets name at least one list of values files".into(),
+                );
+            }
+        }
+    }
     if let Some(v) = &f.kube_version {
         if let Err(message) = v.parse::<crate::schema::KubeVersion>() {
             err(&[Step::Key("kube-version")], message);
@@ -475,6 +496,50 @@ pub fn apply_layer(settings: &mut Settings, layer: &Layer) {
                 })
             })
             .collect();
+    }
+    let tool = |p: &String| {
+        if p.contains('/') {
+            layer.dir.join(p)
+        } else {
+            PathBuf::from(p)
+        }
+    };
+    if let Some(h) = &f.helm {
+        let r = &mut settings.render;
+        if let Some(p) = &h.path {
+            r.helm = Some(tool(p));
+        }
+        if h.release.is_some() {
+            r.release.clone_from(&h.release);
+        }
+        if h.namespace.is_some() {
+            r.namespace.clone_from(&h.namespace);
+        }
+        if h.timeout.is_some() {
+            r.helm_timeout = h.timeout;
+        }
+        if let Some(sets) = &h.value_sets {
+            r.value_sets = sets
+                .iter()
+                .flat_map(|(chart, named)| {
+                    named.iter().map(move |(name, files)| {
+                        (
+                            layer.dir.join(chart),
+                            name.clone(),
+                            files.iter().map(|v| layer.dir.join(v)).collect(),
+                        )
+                    })
+                })
+                .collect();
+        }
+    }
+    if let Some(k) = &f.kustomize {
+        if let Some(p) = &k.path {
+            settings.render.kustomize = Some(tool(p));
+        }
+        if k.timeout.is_some() {
+            settings.render.kustomize_timeout = k.timeout;
+        }
     }
     settings.config_files.push(layer.path.clone());
     settings.finish();

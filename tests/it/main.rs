@@ -37,6 +37,7 @@ mod precision_regressions;
 mod registry;
 mod regressions;
 mod remap;
+mod render_cli;
 mod stream;
 mod version;
 mod vscode;

@@ -105,7 +105,8 @@ fn fixture() -> Fixture {
             kind: RenderKind::Helm,
             entry: "chart".into(),
             release: Some("agent".into()),
-            values: vec!["chart/values.yaml".into()],
+            // The origin stands for a values file: a chart's fixes edit values files only.
+            values: vec!["chart/values.yaml".into(), origin.display().to_string()],
             set: None,
             command: vec![
                 "helm".into(),
