@@ -62,6 +62,11 @@ pub struct Options {
     /// Quiet time after a change before the document is linted.
     pub debounce: Duration,
     pub linter: Linter,
+    /// Quiet time after a change to a chart's document before the chart is rendered again
+    /// (`initializationOptions: {"renderDebounceMs": N}`).
+    pub render_debounce: Duration,
+    /// How long `helm template` or a kustomize build may run (`renderTimeoutMs`).
+    pub render_timeout: Duration,
 }
 
 impl Default for Options {
@@ -69,6 +74,8 @@ impl Default for Options {
         Self {
             debounce: Duration::from_millis(150),
             linter: crate::session::check_with,
+            render_debounce: Duration::from_millis(500),
+            render_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -88,10 +95,13 @@ const MALFORMED: &str = "$/daemonlint/malformed";
 
 mod actions;
 mod positions;
+mod render;
 mod server;
 mod transport;
 
 pub use positions::*;
+use render::Target;
+pub use render::RENDER_ERROR;
 pub use server::*;
 pub use transport::*;
 
