@@ -55,7 +55,7 @@ const MAX_SCANNED_DIRS: usize = 5_000;
 
 impl Server {
     /// How the document at `path` is linted.
-    pub(super) fn target_of(&self, path: Option<&Path>) -> Target {
+    pub(super) fn target_of(&mut self, path: Option<&Path>) -> Target {
         let Some(path) = path else {
             return Target::Plain;
         };
@@ -65,15 +65,20 @@ impl Server {
         if let Some(chart) = helm::chart_of(path) {
             return Target::Chart(chart);
         }
-        if !self.kustomize_tree(path).entries_using(path).is_empty() {
+        let yaml = path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            || kustomize::is_kustomization_file(path);
+        if yaml && !self.kustomize_tree(path).entries_using(path).is_empty() {
             return Target::Kustomize;
         }
         Target::Plain
     }
 
     /// The kustomizations around `path`: those under the workspace root (or, outside it, under
-    /// the file's great-grandparent directory).
-    fn kustomize_tree(&self, path: &Path) -> kustomize::Tree {
+    /// the file's great-grandparent directory). Kept until a file is saved or a watched file
+    /// changes.
+    fn kustomize_tree(&mut self, path: &Path) -> Arc<kustomize::Tree> {
         let root = self
             .root
             .as_deref()
@@ -81,10 +86,13 @@ impl Server {
             .map(Path::to_path_buf)
             .or_else(|| path.ancestors().nth(3).map(Path::to_path_buf));
         let Some(root) = root else {
-            return kustomize::Tree::default();
+            return Arc::default();
         };
+        if let Some(tree) = self.kustomize_trees.get(&root) {
+            return Arc::clone(tree);
+        }
         let mut dirs = Vec::new();
-        let mut queue = vec![root];
+        let mut queue = vec![root.clone()];
         let mut seen = 0;
         while let Some(dir) = queue.pop() {
             seen += 1;
@@ -108,7 +116,9 @@ impl Server {
                 }
             }
         }
-        kustomize::scan(&dirs)
+        let tree = Arc::new(kustomize::scan(&dirs));
+        self.kustomize_trees.insert(root, Arc::clone(&tree));
+        tree
     }
 
     /// Lint the chart in `chart` with the buffers of its open documents; `trigger` is the

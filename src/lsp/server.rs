@@ -41,6 +41,9 @@ pub(super) struct Server {
     pub(super) root: Option<PathBuf>,
     /// The URIs each chart or set of overlays last published findings to.
     pub(super) rendered_uris: HashMap<String, std::collections::BTreeSet<String>>,
+    /// The kustomizations found under each root scanned (forgotten on a save or a watched
+    /// file's change).
+    pub(super) kustomize_trees: HashMap<PathBuf, std::sync::Arc<crate::render::kustomize::Tree>>,
 }
 
 /// Configuration discovery from each document's path, with the configuration file given by
@@ -177,6 +180,7 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                     kustomize: path_option("kustomizePath"),
                     root,
                     rendered_uris: HashMap::new(),
+                    kustomize_trees: HashMap::new(),
                 };
                 server.report_config_file_errors(&errors);
                 return Some(server);
@@ -512,6 +516,7 @@ impl Server {
             self.reload_config();
         } else if self.documents.contains_key(key) {
             // A save may add the file to a kustomization, or take it out.
+            self.kustomize_trees.clear();
             let target = self.target_of(path.as_deref());
             if let Some(doc) = self.documents.get_mut(key) {
                 doc.target = target;
@@ -527,6 +532,7 @@ impl Server {
     }
 
     fn watched_changed(&mut self, p: &DidChangeWatchedFilesParams) {
+        self.kustomize_trees.clear();
         if p.changes
             .iter()
             .any(|c| self.is_config(uri_to_path(c.uri.as_str()).as_deref()))

@@ -254,6 +254,16 @@ spec:
             {{- toYaml .Values.securityContext | nindent 12 }}
 ";
 
+/// The findings of the chart's template (0-based lines): the spec's, the container's.
+const TEMPLATE_FINDINGS: &[(&str, u64)] = &[
+    ("missing-control-plane-toleration", 12),
+    ("missing-liveness-probe", 14),
+    ("missing-priority-class", 12),
+    ("missing-resource-limits", 14),
+    ("missing-resource-requests", 14),
+    ("writable-root-filesystem", 16),
+];
+
 fn chart(dir: &Path) -> (PathBuf, PathBuf) {
     let chart = dir.join("agent");
     write(&chart.join("Chart.yaml"), CHART_YAML);
@@ -442,6 +452,32 @@ fn a_patch_gets_its_overlay_findings_and_no_standalone_ones() {
             "{standalone}: {published:#}"
         );
     }
+    // The base's findings are the overlay's, on the base's lines; the kustomization has none.
+    let base = client.open(&root.join("base/ds.yaml"));
+    assert_eq!(
+        codes_lines(&base),
+        [
+            ("missing-control-plane-toleration", 12),
+            ("missing-liveness-probe", 14),
+            ("missing-priority-class", 12),
+            ("missing-resource-limits", 14),
+            ("missing-resource-requests", 14),
+        ]
+        .iter()
+        .map(|(c, l)| ((*c).to_string(), *l))
+        .collect::<Vec<_>>(),
+        "{base:#}"
+    );
+    let kustomization = client.open(&root.join("overlays/prod/kustomization.yaml"));
+    assert_eq!(codes_lines(&kustomization), vec![], "{kustomization:#}");
+    // Unsaved edits of a patch are not built (kustomize reads the disk): nothing is published.
+    client.change(
+        &patch,
+        2,
+        &PATCH.replace("privileged: true", "privileged: false"),
+    );
+    let quiet_for = Duration::from_millis(700);
+    assert!(client.conn.receiver.recv_timeout(quiet_for).is_err());
     // Fixed and saved: the overlay is built again and the finding goes away.
     std::fs::write(
         &patch,
@@ -452,7 +488,7 @@ fn a_patch_gets_its_overlay_findings_and_no_standalone_ones() {
         "textDocument/didSave",
         json!({"textDocument": {"uri": uri_of(&patch)}}),
     );
-    let after = client.diagnostics(&uri_of(&patch));
+    let after = client.settled(&uri_of(&patch), QUIET);
     assert!(
         with_code(&after, "privileged-container").is_empty(),
         "{after:#}"
@@ -460,4 +496,31 @@ fn a_patch_gets_its_overlay_findings_and_no_standalone_ones() {
     let started = Instant::now();
     assert_eq!(client.shutdown(), 0);
     assert!(started.elapsed() < WAIT);
+}
+
+#[test]
+fn chart_changes_wait_for_the_render_debounce() {
+    let dir = scratch();
+    let (values, _) = chart(dir.path());
+    let missing = dir.path().join("no-such-helm");
+    let mut client = Client::start(
+        dir.path(),
+        json!({"helmPath": missing, "renderDebounceMs": 1500}),
+    );
+    client.open(&values);
+    let changed = Instant::now();
+    client.change(&values, 2, "securityContext: {}\n");
+    let published = client.diagnostics(&uri_of(&values));
+    assert!(
+        changed.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        changed.elapsed()
+    );
+    assert_eq!(published["version"], 2);
+    assert_eq!(
+        with_code(&published, lsp::RENDER_ERROR).len(),
+        1,
+        "{published:#}"
+    );
+    assert_eq!(client.shutdown(), 0);
 }
