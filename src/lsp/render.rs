@@ -486,6 +486,9 @@ fn canonical_eq(a: &Path, canonical_b: &Path) -> bool {
     a == canonical_b || canonical(a) == canonical_b
 }
 
+/// The URI and text of another file a label names (by its source name).
+type Resolve<'a> = dyn Fn(&str) -> Option<(Uri, Arc<str>)> + 'a;
+
 /// A diagnostic of a rendered chart or overlay, with its labels in other files as related
 /// information in those files.
 fn to_lsp_mapped(
@@ -494,7 +497,7 @@ fn to_lsp_mapped(
     text: &str,
     index: &LineIndex,
     d: &Diagnostic,
-    resolve: &dyn Fn(&str) -> Option<(Uri, Arc<str>)>,
+    resolve: &Resolve<'_>,
 ) -> lsp_types::Diagnostic {
     let mut out = to_lsp_parts(encoding, uri, text, index, d);
     let related: Vec<DiagnosticRelatedInformation> = d
