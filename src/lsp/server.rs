@@ -528,6 +528,17 @@ impl Server {
     fn did_close(&mut self, p: &DidCloseTextDocumentParams) {
         if let Some(doc) = self.documents.remove(p.text_document.uri.as_str()) {
             self.publish(doc.uri, Vec::new(), None);
+            // The chart is rendered again without the closed buffer (the file on disk counts).
+            if let Target::Chart(chart) = doc.target {
+                let now = Instant::now();
+                if let Some(other) = self
+                    .documents
+                    .values_mut()
+                    .find(|d| d.target == Target::Chart(chart.clone()))
+                {
+                    other.due = Some(now);
+                }
+            }
         }
     }
 

@@ -323,6 +323,20 @@ fn a_values_file_gets_the_chart_findings_and_follows_the_unsaved_buffer() {
     assert_eq!(after["version"], 2);
     assert_eq!(std::fs::read_to_string(&values).unwrap(), VALUES);
 
+    // Closing the values file renders the chart again from the file on disk: its finding is
+    // back (published to the values file, which is not open any more).
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri_of(&values)}}),
+    );
+    let closed = client.settled(&uri_of(&values), QUIET);
+    assert_eq!(
+        with_code(&closed, "privileged-container").len(),
+        1,
+        "{closed:#}"
+    );
+    assert_eq!(closed["version"], Value::Null);
+
     // A template edit in the buffer moves a finding there (a literal `hostNetwork: true`).
     let edited = TEMPLATE.replace(
         "    spec:\n      containers:",
