@@ -75,16 +75,21 @@ impl Server {
         Target::Plain
     }
 
-    /// The kustomizations around `path`: those under the workspace root (or, outside it, under
-    /// the file's great-grandparent directory). Kept until a file is saved or a watched file
-    /// changes.
+    /// The kustomizations around `path`: those under the workspace root, or, outside it and
+    /// when the file's own directory is a kustomization, under the file's great-grandparent
+    /// directory (never the whole disk for a stray file). Kept until a file is saved or a
+    /// watched file changes.
     fn kustomize_tree(&mut self, path: &Path) -> Arc<kustomize::Tree> {
         let root = self
             .root
             .as_deref()
             .filter(|root| path.starts_with(root))
             .map(Path::to_path_buf)
-            .or_else(|| path.ancestors().nth(3).map(Path::to_path_buf));
+            .or_else(|| {
+                let dir = path.parent()?;
+                kustomize::kustomization_file(dir)?;
+                path.ancestors().nth(3).map(Path::to_path_buf)
+            });
         let Some(root) = root else {
             return Arc::default();
         };

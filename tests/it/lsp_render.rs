@@ -49,7 +49,8 @@ struct Client {
 }
 
 impl Client {
-    fn start(root: &Path, init: Value) -> Self {
+    /// A server for the workspace `root` (`None`: the client names none).
+    fn start(root: Option<&Path>, init: Value) -> Self {
         let (server, conn) = Connection::memory();
         let options = Options {
             render_debounce: Duration::from_millis(100),
@@ -71,7 +72,7 @@ impl Client {
                 Request::new(
                     id.clone(),
                     "initialize".into(),
-                    json!({"capabilities": {}, "rootUri": uri_of(root), "initializationOptions": init}),
+                    json!({"capabilities": {}, "rootUri": root.map(uri_of), "initializationOptions": init}),
                 )
                 .into(),
             )
@@ -274,7 +275,7 @@ fn a_values_file_gets_the_chart_findings_and_follows_the_unsaved_buffer() {
     let Some(bin) = tools() else { return };
     let dir = scratch();
     let (values, template) = chart(dir.path());
-    let mut client = Client::start(dir.path(), json!({"helmPath": bin.join("helm")}));
+    let mut client = Client::start(Some(dir.path()), json!({"helmPath": bin.join("helm")}));
 
     let published = client.open(&values);
     let privileged = with_code(&published, "privileged-container");
@@ -356,7 +357,7 @@ fn helm_missing_is_one_clear_diagnostic_and_the_server_keeps_running() {
     let dir = scratch();
     let (values, _) = chart(dir.path());
     let missing = dir.path().join("no-such-helm");
-    let mut client = Client::start(dir.path(), json!({"helmPath": missing}));
+    let mut client = Client::start(Some(dir.path()), json!({"helmPath": missing}));
     let published = client.open(&values);
     let errors = with_code(&published, lsp::RENDER_ERROR);
     assert_eq!(codes_lines(&published).len(), 1, "{published:#}");
@@ -388,7 +389,7 @@ fn a_broken_template_is_a_render_error_at_the_line_helm_names() {
     let Some(bin) = tools() else { return };
     let dir = scratch();
     let (_, template) = chart(dir.path());
-    let mut client = Client::start(dir.path(), json!({"helmPath": bin.join("helm")}));
+    let mut client = Client::start(Some(dir.path()), json!({"helmPath": bin.join("helm")}));
     client.open(&template);
     client.change(
         &template,
@@ -437,6 +438,15 @@ spec:
 
 #[test]
 fn a_patch_gets_its_overlay_findings_and_no_standalone_ones() {
+    patch_gets_its_overlay_findings(true);
+}
+
+#[test]
+fn without_a_workspace_root_the_overlays_near_a_patch_are_found() {
+    patch_gets_its_overlay_findings(false);
+}
+
+fn patch_gets_its_overlay_findings(root_uri: bool) {
     let Some(bin) = tools() else { return };
     let dir = scratch();
     let root = dir.path().canonicalize().unwrap();
@@ -451,7 +461,10 @@ fn a_patch_gets_its_overlay_findings_and_no_standalone_ones() {
     );
     let patch = root.join("overlays/prod/patch.yaml");
     write(&patch, PATCH);
-    let mut client = Client::start(&root, json!({"kubectlPath": bin.join("kubectl")}));
+    let mut client = Client::start(
+        root_uri.then_some(root.as_path()),
+        json!({"kubectlPath": bin.join("kubectl")}),
+    );
     let published = client.open(&patch);
     let privileged = with_code(&published, "privileged-container");
     assert_eq!(privileged.len(), 1, "{published:#}");
@@ -514,7 +527,7 @@ fn chart_changes_wait_for_the_render_debounce() {
     let (values, _) = chart(dir.path());
     let missing = dir.path().join("no-such-helm");
     let mut client = Client::start(
-        dir.path(),
+        Some(dir.path()),
         json!({"helmPath": missing, "renderDebounceMs": 1500}),
     );
     client.open(&values);
