@@ -9,7 +9,7 @@ impl Server {
     /// --fix` would write. Its edit replaces the span between the first and last changed byte.
     pub(super) fn fix_all(&self, uri: &Uri) -> Option<CodeActionOrCommand> {
         let doc = self.documents.get(uri.as_str())?;
-        if self.is_config(doc.path.as_deref()) {
+        if self.is_config(doc.path.as_deref()) || doc.target != Target::Plain {
             return None;
         }
         let settings = settings_of(self.resolver.as_ref(), doc);

@@ -16,6 +16,10 @@
 //!   suppressing a finding on its line or for its whole DaemonSet. Asked for the kind
 //!   `source.fixAll` (or `source.fixAll.daemonlint`), one action applies every safe fix of the
 //!   document, as `daemonlint check --fix` would. Hover shows the rule's page.
+//! - Helm charts and Kustomize overlays (`render.rs`): a chart's document lints the rendered
+//!   chart with the open buffers (`renderDebounceMs`, 500 ms; `renderTimeoutMs`; `helmPath`), a
+//!   file a kustomization uses lints its overlays on open and save (`kubectlPath`,
+//!   `kustomizePath`); findings go to every file they map to.
 //! - `initializationOptions: {"configFile": "PATH"}` applies that configuration file on top of
 //!   the ones found from each document's path (as `--config` does).
 //! - Robustness: malformed messages and parameters get error replies, unknown requests
@@ -27,7 +31,8 @@
 //!
 //! The files: `transport.rs` (framing over stdin/stdout), `positions.rs` (offsets to UTF-8 or
 //! UTF-16 positions, URIs), `server.rs` (the message loop, document sync, linting, publishing,
-//! hover), `actions.rs` (code actions: fixes, fix-all, suppressions).
+//! hover), `actions.rs` (code actions: fixes, fix-all, suppressions), `render.rs` (charts and
+//! overlays).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -62,6 +67,11 @@ pub struct Options {
     /// Quiet time after a change before the document is linted.
     pub debounce: Duration,
     pub linter: Linter,
+    /// Quiet time after a change to a chart's document before the chart is rendered again
+    /// (`initializationOptions: {"renderDebounceMs": N}`).
+    pub render_debounce: Duration,
+    /// How long `helm template` or a kustomize build may run (`renderTimeoutMs`).
+    pub render_timeout: Duration,
 }
 
 impl Default for Options {
@@ -69,6 +79,8 @@ impl Default for Options {
         Self {
             debounce: Duration::from_millis(150),
             linter: crate::session::check_with,
+            render_debounce: Duration::from_millis(500),
+            render_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -88,10 +100,13 @@ const MALFORMED: &str = "$/daemonlint/malformed";
 
 mod actions;
 mod positions;
+mod render;
 mod server;
 mod transport;
 
 pub use positions::*;
+use render::Target;
+pub use render::RENDER_ERROR;
 pub use server::*;
 pub use transport::*;
 

@@ -14,6 +14,8 @@ pub(super) struct Document {
     pub(super) due: Option<Instant>,
     /// Published (active) findings of `text`.
     pub(super) findings: Vec<Diagnostic>,
+    /// Linted on its own, or through a chart or overlays.
+    pub(super) target: Target,
 }
 
 pub(super) struct Server {
@@ -31,6 +33,17 @@ pub(super) struct Server {
     pub(super) dynamic_watchers: bool,
     pub(super) shutdown: bool,
     pub(super) next_id: i32,
+    /// `initializationOptions.helmPath`, `kubectlPath`, `kustomizePath`.
+    pub(super) helm: Option<PathBuf>,
+    pub(super) kubectl: Option<PathBuf>,
+    pub(super) kustomize: Option<PathBuf>,
+    /// The workspace root (where kustomizations are looked for).
+    pub(super) root: Option<PathBuf>,
+    /// The URIs each chart or set of overlays last published findings to.
+    pub(super) rendered_uris: HashMap<String, std::collections::BTreeSet<String>>,
+    /// The kustomizations found under each root scanned (forgotten on a save or a watched
+    /// file's change).
+    pub(super) kustomize_trees: HashMap<PathBuf, std::sync::Arc<crate::render::kustomize::Tree>>,
 }
 
 /// Configuration discovery from each document's path, with the configuration file given by
@@ -91,6 +104,40 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                 {
                     options.debounce = Duration::from_millis(ms.min(10_000));
                 }
+                if let Some(ms) = params
+                    .pointer("/initializationOptions/renderDebounceMs")
+                    .and_then(Value::as_u64)
+                {
+                    options.render_debounce = Duration::from_millis(ms.min(60_000));
+                }
+                if let Some(ms) = params
+                    .pointer("/initializationOptions/renderTimeoutMs")
+                    .and_then(Value::as_u64)
+                {
+                    options.render_timeout = Duration::from_millis(ms.clamp(100, 600_000));
+                }
+                let path_option = |name: &str| {
+                    params
+                        .pointer(&format!("/initializationOptions/{name}"))
+                        .and_then(Value::as_str)
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                };
+                let root = params
+                    .get("rootUri")
+                    .and_then(Value::as_str)
+                    .or_else(|| {
+                        params
+                            .pointer("/workspaceFolders/0/uri")
+                            .and_then(Value::as_str)
+                    })
+                    .and_then(uri_to_path)
+                    .or_else(|| {
+                        params
+                            .get("rootPath")
+                            .and_then(Value::as_str)
+                            .map(PathBuf::from)
+                    });
                 let config_file = params
                     .pointer("/initializationOptions/configFile")
                     .and_then(Value::as_str)
@@ -128,6 +175,12 @@ fn initialize(connection: Connection, mut options: Options) -> Option<Server> {
                     dynamic_watchers,
                     shutdown: false,
                     next_id: 1,
+                    helm: path_option("helmPath"),
+                    kubectl: path_option("kubectlPath"),
+                    kustomize: path_option("kustomizePath"),
+                    root,
+                    rendered_uris: HashMap::new(),
+                    kustomize_trees: HashMap::new(),
                 };
                 server.report_config_file_errors(&errors);
                 return Some(server);
@@ -169,7 +222,7 @@ fn malformed_text(params: &Value) -> String {
         .to_string()
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_string())
@@ -406,6 +459,7 @@ impl Server {
         let doc = p.text_document;
         let key = doc.uri.as_str().to_string();
         let path = uri_to_path(doc.uri.as_str());
+        let target = self.target_of(path.as_deref());
         self.documents.insert(
             key.clone(),
             Document {
@@ -416,6 +470,7 @@ impl Server {
                 text: doc.text,
                 due: None,
                 findings: Vec::new(),
+                target,
             },
         );
         self.lint(&key);
@@ -423,7 +478,7 @@ impl Server {
 
     fn did_change(&mut self, p: DidChangeTextDocumentParams) {
         let encoding = self.encoding;
-        let debounce = self.options.debounce;
+        let (debounce, render_debounce) = (self.options.debounce, self.options.render_debounce);
         let Some(doc) = self.documents.get_mut(p.text_document.uri.as_str()) else {
             return;
         };
@@ -440,7 +495,12 @@ impl Server {
             doc.index = LineIndex::new(&doc.text);
         }
         doc.version = Some(p.text_document.version);
-        doc.due = Some(Instant::now() + debounce);
+        doc.due = match doc.target {
+            Target::Plain => Some(Instant::now() + debounce),
+            Target::Chart(_) => Some(Instant::now() + render_debounce),
+            // Kustomize reads from disk: built again on save.
+            Target::Kustomize => None,
+        };
     }
 
     fn did_save(&mut self, p: &DidSaveTextDocumentParams) {
@@ -455,6 +515,12 @@ impl Server {
         if self.is_config(path.as_deref()) {
             self.reload_config();
         } else if self.documents.contains_key(key) {
+            // A save may add the file to a kustomization, or take it out.
+            self.kustomize_trees.clear();
+            let target = self.target_of(path.as_deref());
+            if let Some(doc) = self.documents.get_mut(key) {
+                doc.target = target;
+            }
             self.lint(key);
         }
     }
@@ -462,10 +528,22 @@ impl Server {
     fn did_close(&mut self, p: &DidCloseTextDocumentParams) {
         if let Some(doc) = self.documents.remove(p.text_document.uri.as_str()) {
             self.publish(doc.uri, Vec::new(), None);
+            // The chart is rendered again without the closed buffer (the file on disk counts).
+            if let Target::Chart(chart) = doc.target {
+                let now = Instant::now();
+                if let Some(other) = self
+                    .documents
+                    .values_mut()
+                    .find(|d| d.target == Target::Chart(chart.clone()))
+                {
+                    other.due = Some(now);
+                }
+            }
         }
     }
 
     fn watched_changed(&mut self, p: &DidChangeWatchedFilesParams) {
+        self.kustomize_trees.clear();
         if p.changes
             .iter()
             .any(|c| self.is_config(uri_to_path(c.uri.as_str()).as_deref()))
@@ -491,7 +569,12 @@ impl Server {
         }
     }
 
-    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+    pub(super) fn publish(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
         let params = PublishDiagnosticsParams {
             uri,
             diagnostics,
@@ -509,6 +592,24 @@ impl Server {
             .documents
             .get(key)
             .is_some_and(|doc| self.is_config(doc.path.as_deref()));
+        match self
+            .documents
+            .get(key)
+            .map(|d| (d.target.clone(), d.path.clone()))
+        {
+            None => return,
+            Some((Target::Chart(chart), _)) if !is_config => {
+                self.lint_chart(&chart, key);
+                self.publish_config_errors();
+                return;
+            }
+            Some((Target::Kustomize, Some(path))) if !is_config => {
+                self.lint_kustomize(&path, key);
+                self.publish_config_errors();
+                return;
+            }
+            Some(_) => {}
+        }
         let Some(doc) = self.documents.get_mut(key) else {
             return;
         };
@@ -686,7 +787,7 @@ pub(super) fn to_lsp(encoding: Encoding, doc: &Document, d: &Diagnostic) -> lsp_
     to_lsp_parts(encoding, &doc.uri, &doc.text, &doc.index, d)
 }
 
-fn to_lsp_parts(
+pub(super) fn to_lsp_parts(
     encoding: Encoding,
     uri: &Uri,
     text: &str,

@@ -29,6 +29,7 @@ mod kustomize;
 mod layers;
 mod lsp;
 mod lsp_nvim;
+mod lsp_render;
 mod memory;
 mod mutation;
 mod pipeline;
