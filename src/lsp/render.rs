@@ -10,7 +10,7 @@
 //! - Kustomize reads from disk: a base, patch or kustomization is built through its overlays
 //!   when it is opened or saved (unsaved edits are not seen until then); it is never linted as
 //!   a standalone object (a patch is not a whole DaemonSet).
-//! - A missing tool or a failed render is one `render-error` diagnostic at the place the tool
+//! - A missing tool or a failed render is one `io-error` diagnostic at the place the tool
 //!   names, or on line 1 of the document.
 //!
 //! Rendering runs on the message loop's thread (the server has no worker thread); the render
@@ -25,8 +25,9 @@ use crate::remap::{remap, Derived};
 use crate::render::{helm, kustomize, RenderError};
 use crate::source_map::Sources;
 
-/// The rule id of a diagnostic saying a chart or overlay could not be rendered.
-pub const RENDER_ERROR: &str = "render-error";
+/// The rule id of a diagnostic saying a chart or overlay could not be rendered: the same
+/// registered `io-error` the command line reports it under.
+pub const RENDER_ERROR: &str = "io-error";
 
 /// How a document is linted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,7 +290,7 @@ impl Server {
         out
     }
 
-    /// One `render-error` diagnostic: at the origin the error names (its path translated),
+    /// One `io-error` diagnostic: at the origin the error names (its path translated),
     /// else on line 1 of the document that asked.
     fn error_findings(
         &self,
@@ -298,8 +299,14 @@ impl Server {
         translate: &dyn Fn(&str) -> PathBuf,
         trigger: &str,
     ) -> FileFindings {
-        let diagnostic =
-            |span| Diagnostic::new(RENDER_ERROR, Severity::Error, span, &error.message);
+        let diagnostic = |span| {
+            Diagnostic::new(
+                RENDER_ERROR,
+                Severity::Error,
+                span,
+                format!("cannot render: {}", error.message),
+            )
+        };
         if let Some(origin) = error.origin {
             let entry = sources.get(origin.source);
             return FileFindings {

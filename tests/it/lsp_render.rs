@@ -469,7 +469,7 @@ fn patch_gets_its_overlay_findings(root_uri: bool) {
     let privileged = with_code(&published, "privileged-container");
     assert_eq!(privileged.len(), 1, "{published:#}");
     assert_eq!(privileged[0]["range"]["start"]["line"], 10, "{published:#}");
-    for standalone in ["missing-selector", "render-error", "yaml-syntax"] {
+    for standalone in ["missing-selector", "io-error", "yaml-syntax"] {
         assert!(
             with_code(&published, standalone).is_empty(),
             "{standalone}: {published:#}"
