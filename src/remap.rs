@@ -21,10 +21,9 @@ pub struct Derived {
     /// The derived text's name (shown only where no origin can be named).
     pub name: String,
     pub text: String,
-    /// From spans of `text` to places in `sources`.
+    /// From spans of `text` to places in the run's sources
+    /// ([`crate::session::Inputs::sources`]: the map's origins are ids of that table).
     pub map: Arc<dyn SourceMap>,
-    /// The sources the map's origins point into (names and texts).
-    pub sources: Arc<Sources>,
     /// How the text was produced (the JSON `rendered` object of its findings).
     pub render: Option<RenderInfo>,
     /// The path whose configuration applies (the chart's or overlay's directory).
@@ -34,10 +33,11 @@ pub struct Derived {
 /// The reports `report` (of `derived`'s text) becomes: one for the derived text itself,
 /// which keeps the counts and the objects linted and no finding, then one per origin file
 /// holding the findings mapped into it (in the order their files first appear), then one
-/// without findings for each other file a label points into (emitters find a label's text
-/// among the files of its batch).
+/// without findings for each other file a label points into (so it is listed among the run's
+/// files). `sources` is the run's table, which the map's origins are ids of: labels keep those
+/// ids, and emitters resolve them through it.
 #[must_use]
-pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
+pub fn remap(report: FileReport, derived: &Derived, sources: &Sources) -> Vec<FileReport> {
     let FileReport {
         source,
         diagnostics,
@@ -75,13 +75,15 @@ pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
     }
     for (id, mut diagnostics) in by_origin {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-        let entry = derived.sources.get(id);
-        let path = Path::new(&entry.name);
-        let report = FileReport::findings(
-            SourceFile::new(entry.name.clone(), entry.text.to_string()),
-            diagnostics,
-        )
-        .at(path.is_file().then(|| path.to_path_buf()));
+        // An origin the table does not know (a map built against another table) keeps its
+        // findings under the derived text's name, unpositioned, rather than panic.
+        let (name, text) = sources.try_get(id).map_or_else(
+            || (derived.name.clone(), String::new()),
+            |entry| (entry.name.clone(), entry.text.to_string()),
+        );
+        let path = Path::new(&name);
+        let report = FileReport::findings(SourceFile::new(name.clone(), text), diagnostics)
+            .at(path.is_file().then(|| path.to_path_buf()));
         out.push(report);
     }
     out
@@ -100,7 +102,7 @@ fn remap_one(
         if !labelled.contains(&id) {
             labelled.push(id);
         }
-        derived.sources.get(id).name.clone()
+        id
     };
     // Labels in the derived text follow it; labels in other files of the run stay.
     for label in d.labels.iter_mut().filter(|l| l.file.is_none()) {
