@@ -37,9 +37,10 @@ impl std::fmt::Display for Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
-    /// The display name of the file the span points into, when it is not the finding's own file
-    /// (cross-object findings point into other files of the run).
-    pub file: Option<String>,
+    /// The source the span points into, when it is not the finding's own file (cross-object
+    /// findings point into other files of the run, mapped findings into other origins). An id
+    /// of the run's [`crate::source_map::Sources`], which emitters resolve it through.
+    pub file: Option<crate::source_map::SourceId>,
 }
 
 impl Label {
@@ -54,8 +55,8 @@ impl Label {
 
     /// A label in another file of the run.
     #[must_use]
-    pub fn in_file(mut self, file: impl Into<String>) -> Self {
-        self.file = Some(file.into());
+    pub fn in_file(mut self, file: crate::source_map::SourceId) -> Self {
+        self.file = Some(file);
         self
     }
 }

@@ -43,6 +43,7 @@ pub(crate) fn with_run_level(
         &[cross::Indexed {
             file: Some(0),
             name: &name,
+            source: None,
             index,
             shared: false,
         }],

@@ -35,6 +35,9 @@ pub struct Report {
     pub config_error: bool,
     /// The part of the run this batch holds.
     pub phase: Phase,
+    /// The run's sources: where emitters resolve the file, line and column of a label that
+    /// points into another source ([`crate::diagnostic::Label::file`]).
+    pub sources: std::sync::Arc<crate::source_map::Sources>,
 }
 
 impl Report {
@@ -230,6 +233,9 @@ impl Emitter for Collect {
     fn batch(&mut self, batch: &mut Report) -> io::Result<()> {
         self.report.show_suppressed |= batch.show_suppressed;
         self.report.config_error |= batch.config_error;
+        if !batch.sources.is_empty() {
+            self.report.sources = std::sync::Arc::clone(&batch.sources);
+        }
         let files = std::mem::take(&mut batch.files);
         match batch.phase {
             Phase::Files | Phase::Unused => self.report.files.extend(files),

@@ -21,10 +21,9 @@ pub struct Derived {
     /// The derived text's name (shown only where no origin can be named).
     pub name: String,
     pub text: String,
-    /// From spans of `text` to places in `sources`.
+    /// From spans of `text` to places in the run's sources
+    /// ([`crate::session::Inputs::sources`]: the map's origins are ids of that table).
     pub map: Arc<dyn SourceMap>,
-    /// The sources the map's origins point into (names and texts).
-    pub sources: Arc<Sources>,
     /// How the text was produced (the JSON `rendered` object of its findings).
     pub render: Option<RenderInfo>,
     /// The path whose configuration applies (the chart's or overlay's directory).
@@ -34,10 +33,11 @@ pub struct Derived {
 /// The reports `report` (of `derived`'s text) becomes: one for the derived text itself,
 /// which keeps the counts and the objects linted and no finding, then one per origin file
 /// holding the findings mapped into it (in the order their files first appear), then one
-/// without findings for each other file a label points into (emitters find a label's text
-/// among the files of its batch).
+/// without findings for each other file a label points into (so it is listed among the run's
+/// files). `sources` is the run's table, which the map's origins are ids of: labels keep those
+/// ids, and emitters resolve them through it.
 #[must_use]
-pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
+pub fn remap(report: FileReport, derived: &Derived, sources: &Sources) -> Vec<FileReport> {
     let FileReport {
         source,
         diagnostics,
@@ -62,7 +62,7 @@ pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
     let mut by_origin: Vec<(SourceId, Vec<Diagnostic>)> = Vec::new();
     let mut labelled: Vec<SourceId> = Vec::new();
     for d in diagnostics {
-        let (origin, d) = remap_one(d, derived, rendered.as_ref(), &mut labelled);
+        let (origin, d) = remap_one(d, derived, sources, rendered.as_ref(), &mut labelled);
         match by_origin.iter_mut().find(|(id, _)| *id == origin) {
             Some((_, found)) => found.push(d),
             None => by_origin.push((origin, vec![d])),
@@ -75,14 +75,16 @@ pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
     }
     for (id, mut diagnostics) in by_origin {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-        let entry = derived.sources.get(id);
-        suppress_by_comments(&entry.text, &mut diagnostics);
-        let path = Path::new(&entry.name);
-        let report = FileReport::findings(
-            SourceFile::new(entry.name.clone(), entry.text.to_string()),
-            diagnostics,
-        )
-        .at(path.is_file().then(|| path.to_path_buf()));
+        // An origin the table does not know (a map built against another table) keeps its
+        // findings under the derived text's name, unpositioned, rather than panic.
+        let (name, text) = sources.try_get(id).map_or_else(
+            || (derived.name.clone(), String::new()),
+            |entry| (entry.name.clone(), entry.text.to_string()),
+        );
+        suppress_by_comments(&text, &mut diagnostics);
+        let path = Path::new(&name);
+        let report = FileReport::findings(SourceFile::new(name.clone(), text), diagnostics)
+            .at(path.is_file().then(|| path.to_path_buf()));
         out.push(report);
     }
     out
@@ -91,6 +93,7 @@ pub fn remap(report: FileReport, derived: &Derived) -> Vec<FileReport> {
 fn remap_one(
     mut d: Diagnostic,
     derived: &Derived,
+    sources: &Sources,
     rendered: Option<&Arc<serde_json::Value>>,
     labelled: &mut Vec<SourceId>,
 ) -> (SourceId, Diagnostic) {
@@ -101,7 +104,7 @@ fn remap_one(
         if !labelled.contains(&id) {
             labelled.push(id);
         }
-        derived.sources.get(id).name.clone()
+        id
     };
     // Labels in the derived text follow it; labels in other files of the run stay.
     for label in d.labels.iter_mut().filter(|l| l.file.is_none()) {
@@ -121,9 +124,7 @@ fn remap_one(
     // A chart's fix edits a values file only, never a template.
     let editable = derived.render.as_ref().is_none_or(|info| {
         info.kind != crate::render::RenderKind::Helm
-            || info
-                .values
-                .contains(&derived.sources.get(primary.source).name)
+            || info.values.contains(&sources.get(primary.source).name)
     });
     d.fix = d
         .fix

@@ -42,6 +42,11 @@ pub struct Inputs {
     pub skip: std::sync::Arc<crate::discover::Skip>,
     /// Reports made before the run (a chart or overlay that could not be rendered).
     pub prepared: Vec<crate::input::Problem>,
+    /// The run's one table of sources: the files of the run are registered in it as they are
+    /// checked together, and a derived text's map points into it (a renderer registers the
+    /// chart's or overlay's files here before it builds the map). Labels name sources by id in
+    /// it; every batch the run hands over carries it, and emitters resolve labels through it.
+    pub sources: std::sync::Arc<crate::source_map::Sources>,
     /// Apply excludes to files named explicitly too (pre-commit passes files).
     pub force_exclude: bool,
     /// Report exemptions that silenced nothing and stale baseline entries, last.
@@ -283,6 +288,9 @@ impl<'s> Linter<'s> {
             targets.iter().map(lint).unzip()
         };
         let names: Vec<String> = files.iter().map(|f| f.source.name.clone()).collect();
+        // Labels name the files by id; the report carries their names (positions are not read).
+        let sources = crate::source_map::Sources::new();
+        let ids: Vec<_> = names.iter().map(|n| sources.add(n.as_str(), "")).collect();
         let paths: Vec<Option<PathBuf>> = files.iter().map(|f| f.path.clone()).collect();
         let indexed: Vec<cross::Indexed<'_>> = indexes
             .iter()
@@ -290,6 +298,7 @@ impl<'s> Linter<'s> {
             .map(|(i, index)| cross::Indexed {
                 file: Some(i),
                 name: &names[i],
+                source: Some(ids[i]),
                 index,
                 shared: false,
             })
@@ -302,6 +311,7 @@ impl<'s> Linter<'s> {
         (
             Report {
                 files,
+                sources: std::sync::Arc::new(sources),
                 ..Report::default()
             },
             indexes,
@@ -335,7 +345,13 @@ impl<'s> Linter<'s> {
             options.window = usize::MAX;
         }
         options.texts = emit.emitter.run_level_texts();
-        let mut run = Run::new(self.settings, &self.policies, options);
+        let sources = std::sync::Arc::clone(&inputs.sources);
+        let mut run = Run::new(
+            self.settings,
+            &self.policies,
+            options,
+            std::sync::Arc::clone(&sources),
+        );
         if !(inputs.paths.is_empty() && inputs.shared.is_empty()) {
             run.lint_paths(
                 &inputs.paths,
@@ -372,6 +388,7 @@ impl<'s> Linter<'s> {
                 show_suppressed,
                 config_error: true,
                 phase: Phase::Config,
+                sources: std::sync::Arc::clone(&sources),
             })?;
         }
         run.finish(&mut emit)?;
@@ -382,6 +399,7 @@ impl<'s> Linter<'s> {
                     files: unused,
                     show_suppressed,
                     phase: Phase::Unused,
+                    sources: std::sync::Arc::clone(&sources),
                     ..Report::default()
                 })?;
             }

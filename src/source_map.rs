@@ -218,6 +218,18 @@ impl SourceEntry {
         self.line_index().line_col(&self.text, offset)
     }
 
+    /// 1-based line and column of both ends of a span.
+    #[must_use]
+    pub fn span_positions(&self, span: Span) -> (LineCol, LineCol) {
+        (self.line_col(span.start), self.line_col(span.end))
+    }
+
+    /// 0-based line and UTF-16 column of an offset (SARIF and LSP positions).
+    #[must_use]
+    pub fn utf16_position(&self, offset: u32) -> (u32, u32) {
+        self.line_index().utf16_position(&self.text, offset)
+    }
+
     /// The span of the whole 0-based line `line` (without its line break).
     #[must_use]
     pub fn line_span(&self, line: usize) -> Span {
@@ -267,6 +279,34 @@ impl Sources {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(&entries[id.index()])
+    }
+
+    /// The source of an id, or `None` for an id this table did not give out (a report put
+    /// together by hand, without its run's table).
+    #[must_use]
+    pub fn try_get(&self, id: SourceId) -> Option<Arc<SourceEntry>> {
+        let entries = self
+            .entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(id.index()).map(Arc::clone)
+    }
+
+    /// Give a source registered before its text was at hand (a file of a run, read again only
+    /// when a label points into it) its text. The id and the name stay; does nothing for an id
+    /// this table did not give out.
+    pub fn set_text(&self, id: SourceId, text: impl Into<Arc<str>>) {
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(entry) = entries.get_mut(id.index()) {
+            *entry = Arc::new(SourceEntry {
+                name: entry.name.clone(),
+                text: text.into(),
+                index: OnceLock::new(),
+            });
+        }
     }
 
     /// The first source registered under `name`.
@@ -353,5 +393,19 @@ mod tests {
         assert_eq!(entry.line_span(2), Span::new(12, 13));
         assert_eq!(sources.find("f"), Some(id));
         assert_eq!(sources.len(), 1);
+    }
+
+    #[test]
+    fn a_text_given_later_keeps_the_id_and_name() {
+        let sources = Sources::new();
+        let a = sources.add("a.yaml", "");
+        let b = sources.add("b.yaml", "x: 1\n");
+        sources.set_text(a, "k: v\ny: é\n");
+        let entry = sources.try_get(a).expect("a");
+        assert_eq!(entry.name, "a.yaml");
+        assert_eq!(entry.line_col(7).line, 2);
+        assert_eq!(entry.utf16_position(9), (1, 3));
+        assert_eq!(&*sources.get(b).text, "x: 1\n");
+        assert!(Sources::new().try_get(b).is_none());
     }
 }

@@ -16,6 +16,7 @@ use crate::engine::{self, SettingsSource};
 use crate::outcome::{Emitter, FileReport, Phase, Report, Stats, Totals};
 use crate::remap::{remap, Derived};
 use crate::source::{SourceFile, Span};
+use crate::source_map::{SourceId, Sources};
 use crate::{cross, discover, policy, rules, yaml};
 
 /// Where finished reports go: the run's emitter, and the totals counted on the way.
@@ -92,6 +93,8 @@ pub(crate) struct Run<'a> {
     policies: &'a policy::Cache,
     options: Options,
     files: Vec<Linted>,
+    /// The run's sources (see [`crate::session::Inputs::sources`]).
+    sources: std::sync::Arc<Sources>,
 }
 
 impl<'a> Run<'a> {
@@ -100,12 +103,14 @@ impl<'a> Run<'a> {
         source: &'a dyn SettingsSource,
         policies: &'a policy::Cache,
         options: Options,
+        sources: std::sync::Arc<Sources>,
     ) -> Self {
         Self {
             source,
             policies,
             options,
             files: Vec::new(),
+            sources,
         }
     }
 
@@ -113,6 +118,7 @@ impl<'a> Run<'a> {
         emit.send(Report {
             files,
             show_suppressed: self.options.show_suppressed,
+            sources: std::sync::Arc::clone(&self.sources),
             ..Report::default()
         })
     }
@@ -240,7 +246,7 @@ impl<'a> Run<'a> {
                 last.settings_path.clone_from(&d.settings_path);
                 last.derived = Some(std::sync::Arc::clone(d));
             }
-            renderings.push((&**d, remap(report, d)));
+            renderings.push((&**d, remap(report, d, &self.sources)));
         }
         let files = crate::remap::merge_renderings(renderings);
         self.emit_files(files, emit)
@@ -370,6 +376,13 @@ impl<'a> Run<'a> {
     /// The run-level checks over every file linted, their findings written last.
     pub fn finish(self, emit: &mut Emit<'_>) -> io::Result<()> {
         use rayon::prelude::*;
+        // Each file's source in the run's table, which labels on its objects name. Its text is
+        // given only if a label points into it (it is read again below).
+        let ids: Vec<SourceId> = self
+            .files
+            .iter()
+            .map(|f| self.sources.add(f.name.as_str(), ""))
+            .collect();
         let indexed: Vec<cross::Indexed<'_>> = self
             .files
             .iter()
@@ -377,6 +390,7 @@ impl<'a> Run<'a> {
             .map(|(i, f)| cross::Indexed {
                 file: Some(i),
                 name: &f.name,
+                source: Some(ids[i]),
                 index: &f.index,
                 shared: f.shared,
             })
@@ -432,6 +446,7 @@ impl<'a> Run<'a> {
                 report.diagnostics.extend(cross::check_daemonsets(
                     &index.daemonsets,
                     &linted.name,
+                    Some(ids[i]),
                     &indexed,
                     &settings,
                 ));
@@ -445,23 +460,30 @@ impl<'a> Run<'a> {
         if !needed.contains(&true) {
             return Ok(());
         }
+        let mut labelled = vec![false; ids.len()];
         for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
             for d in &r.diagnostics {
-                for name in d.labels.iter().filter_map(|l| l.file.as_deref()) {
-                    if let Some(i) = self.files.iter().position(|f| f.name == name) {
+                for id in d.labels.iter().filter_map(|l| l.file) {
+                    if let Some(i) = ids.iter().position(|&f| f == id) {
                         needed[i] = true;
+                        labelled[i] = true;
                     }
                 }
             }
         }
         let mut files = Vec::new();
-        for ((mut report, linted), needed) in reports.into_iter().zip(&self.files).zip(needed) {
+        for (i, ((mut report, linted), needed)) in
+            reports.into_iter().zip(&self.files).zip(needed).enumerate()
+        {
             if !needed {
                 continue;
             }
-            // The text again, for positions and excerpts.
-            let text = match (&linted.text, &linted.path) {
-                _ if !self.options.texts => String::new(),
+            // The text again, for positions and excerpts; a file labels point into is read
+            // for the run's sources even when the emitter keeps its texts (labels are
+            // resolved there).
+            let wanted = self.options.texts || labelled[i];
+            let mut text = match (&linted.text, &linted.path) {
+                _ if !wanted => String::new(),
                 (Some(text), _) => text.clone(),
                 (None, Some(path)) => {
                     let limit = self.source.for_path(Some(path)).max_file_size;
@@ -471,9 +493,15 @@ impl<'a> Run<'a> {
                 }
                 (None, None) => String::new(),
             };
+            if labelled[i] {
+                self.sources.set_text(ids[i], text.as_str());
+                if !self.options.texts {
+                    text = String::new();
+                }
+            }
             report.source = SourceFile::new(linted.name.clone(), text);
             match &linted.derived {
-                Some(derived) => files.extend(remap(report, derived)),
+                Some(derived) => files.extend(remap(report, derived, &self.sources)),
                 None => files.push(report),
             }
         }
@@ -481,6 +509,7 @@ impl<'a> Run<'a> {
             files,
             show_suppressed: self.options.show_suppressed,
             phase: Phase::RunLevel,
+            sources: std::sync::Arc::clone(&self.sources),
             ..Report::default()
         })
     }

@@ -323,6 +323,7 @@ pub(super) fn check(
         skip: std::sync::Arc::new(prepared.skip),
         derived: prepared.derived,
         prepared: prepared.problems,
+        sources: prepared.sources,
         shared: args.namespaces.iter().cloned().collect(),
         stdin,
         force_exclude: args.force_exclude,

@@ -14,12 +14,13 @@ struct Finding {
     labels: Vec<Label>,
 }
 
-fn label(file: &str, own: &str, span: Span, message: String) -> Label {
+/// A label on an object of the index of `file`: in the finding's own file when that is `own`,
+/// else naming its source.
+fn label(file: Option<SourceId>, own: Option<SourceId>, span: Span, message: String) -> Label {
     let l = Label::new(span, message);
-    if file == own {
-        l
-    } else {
-        l.in_file(file)
+    match file {
+        Some(file) if Some(file) != own => l.in_file(file),
+        _ => l,
     }
 }
 
@@ -40,7 +41,13 @@ pub fn check<'s>(
             continue;
         };
         let scoped = scopes.members(indexes, i);
-        let mut out = check_daemonsets(&ix.index.daemonsets, ix.name, &scoped, &settings(file));
+        let mut out = check_daemonsets(
+            &ix.index.daemonsets,
+            ix.name,
+            ix.source,
+            &scoped,
+            &settings(file),
+        );
         if !out.is_empty() {
             // Sorted once per file (sorting after every DaemonSet was quadratic on large
             // multi-document files).
@@ -52,22 +59,24 @@ pub fn check<'s>(
     }
 }
 
-/// The run-level findings of DaemonSets of the file named `own`, against the objects of every
+/// The run-level findings of DaemonSets of the file named `own` (the run's source
+/// `own_source`; `None` when every index is that file's own), against the objects of every
 /// index given (only their objects other than DaemonSets are read): the indexes of its scope
 /// (see [`Scopes`]).
 #[must_use]
 pub fn check_daemonsets(
     daemonsets: &[DaemonSetEntry],
     own: &str,
+    own_source: Option<SourceId>,
     indexes: &[Indexed<'_>],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
     let mut all = Vec::new();
     for ds in daemonsets {
         let mut found = Vec::new();
-        admission(ds, own, indexes, settings, &mut found);
+        admission(ds, own_source, indexes, settings, &mut found);
         service_account(ds, indexes, &mut found);
-        cluster_admin(ds, own, indexes, &mut found);
+        cluster_admin(ds, own_source, indexes, &mut found);
         config_refs_check(ds, indexes, &mut found);
         priority_class(ds, indexes, settings, &mut found);
         let mut out = Vec::new();
@@ -121,7 +130,7 @@ const PREFIX: &str = "pod-security.kubernetes.io/";
 
 fn admission(
     ds: &DaemonSetEntry,
-    own: &str,
+    own: Option<SourceId>,
     indexes: &[Indexed<'_>],
     settings: &Settings,
     out: &mut Vec<Finding>,
@@ -132,11 +141,11 @@ fn admission(
             .namespaces
             .iter()
             .find(|n| n.name == ns_name)
-            .map(|n| (ix.name, n))
+            .map(|n| (ix.source, n))
     });
     // (mode, level, where the level comes from: file, span, description)
-    type Origin<'a> = Option<(&'a str, Span, String)>;
-    let mut modes: Vec<(&str, Level, Origin<'_>)> = Vec::new();
+    type Origin = Option<(Option<SourceId>, Span, String)>;
+    let mut modes: Vec<(&str, Level, Origin)> = Vec::new();
     match namespace {
         Some((file, ns)) => {
             let any = ["enforce", "warn", "audit"]
@@ -268,7 +277,12 @@ fn service_account(ds: &DaemonSetEntry, indexes: &[Indexed<'_>], out: &mut Vec<F
     });
 }
 
-fn cluster_admin(ds: &DaemonSetEntry, own: &str, indexes: &[Indexed<'_>], out: &mut Vec<Finding>) {
+fn cluster_admin(
+    ds: &DaemonSetEntry,
+    own: Option<SourceId>,
+    indexes: &[Indexed<'_>],
+    out: &mut Vec<Finding>,
+) {
     let sa = ds.service_account_name();
     let ns = ds.effective_namespace();
     for ix in indexes {
@@ -295,7 +309,7 @@ fn cluster_admin(ds: &DaemonSetEntry, own: &str, indexes: &[Indexed<'_>], out: &
                             && r.name == b.role_name
                             && (r.kind == "ClusterRole" || r.namespace == b.namespace)
                     })
-                    .map(|r| (rx.name, r))
+                    .map(|r| (rx.source, r))
             });
             if !admin && wildcard.is_none() {
                 continue;
@@ -309,7 +323,7 @@ fn cluster_admin(ds: &DaemonSetEntry, own: &str, indexes: &[Indexed<'_>], out: &
                 )
             };
             let mut labels = vec![label(
-                ix.name,
+                ix.source,
                 own,
                 b.role_ref_span,
                 format!("{} `{}` grants {what} here", b.kind, b.name),

@@ -15,6 +15,7 @@ use crate::manifest::{DaemonSet, Object};
 use crate::rules::{self, RuleMeta};
 use crate::settings::Settings;
 use crate::source::Span;
+use crate::source_map::SourceId;
 use crate::suppress::Suppressions;
 use crate::yaml::Node;
 

@@ -7,6 +7,9 @@ use super::*;
 pub struct Indexed<'a> {
     pub file: Option<usize>,
     pub name: &'a str,
+    /// The file's source in the run's table, which labels on its objects name (`None` when
+    /// the checks see only one file, whose labels never point elsewhere).
+    pub source: Option<crate::source_map::SourceId>,
     pub index: &'a FileIndex,
     /// Seen by every scope (a `--namespaces` file), not only by its own.
     pub shared: bool,

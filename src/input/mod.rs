@@ -87,6 +87,8 @@ pub struct Prepared {
     pub problems: Vec<Problem>,
     /// The messages of missing tools (once per tool), for the command line to print.
     pub missing_tools: Vec<String>,
+    /// The table the renderings' maps point into: the run's one table of sources.
+    pub sources: Arc<Sources>,
 }
 
 fn display(path: &Path) -> String {
@@ -195,7 +197,7 @@ pub fn prepare(paths: &[PathBuf], options: &Options) -> Prepared {
     if charts.is_empty() && walked_kusts.is_empty() && explicit_kusts.is_empty() {
         return out;
     }
-    let sources = Arc::new(Sources::new());
+    let sources = Arc::clone(&out.sources);
     // Charts: once each, in the order met.
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     for chart in charts {
@@ -299,7 +301,6 @@ fn derived(rendered: &Rendered, sources: &Arc<Sources>, settings: &Path) -> Arc<
         name: entry.name.clone(),
         text: entry.text.to_string(),
         map: Arc::clone(&rendered.map),
-        sources: Arc::clone(sources),
         render: Some(rendered.info.clone()),
         settings_path: Some(settings.to_path_buf()),
     })

@@ -23,7 +23,7 @@ use super::server::Server;
 use super::*;
 use crate::remap::{remap, Derived};
 use crate::render::{helm, kustomize, RenderError};
-use crate::source_map::Sources;
+use crate::source_map::{SourceId, Sources};
 
 /// The rule id of a diagnostic saying a chart or overlay could not be rendered: the same
 /// registered `io-error` the command line reports it under.
@@ -45,8 +45,9 @@ struct FileFindings {
     path: PathBuf,
     text: Arc<str>,
     diagnostics: Vec<Diagnostic>,
-    /// The source names of other files the labels point into, with their real paths and texts.
-    others: Vec<(String, PathBuf, Arc<str>)>,
+    /// The other files the labels point into (by id in the pass's one table of sources), with
+    /// their real paths and texts.
+    others: Vec<(SourceId, PathBuf, Arc<str>)>,
 }
 
 /// Directories skipped when looking for kustomizations in the workspace.
@@ -227,7 +228,6 @@ impl Server {
             name: entry.name.clone(),
             text: entry.text.to_string(),
             map: Arc::clone(&rendered.map),
-            sources: Arc::clone(sources),
             render: Some(rendered.info.clone()),
             settings_path: Some(settings_path.to_path_buf()),
         };
@@ -256,7 +256,7 @@ impl Server {
             }
         };
         let mut out = Vec::new();
-        for file in remap(report, &derived) {
+        for file in remap(report, &derived, sources) {
             let diagnostics: Vec<Diagnostic> = file
                 .diagnostics
                 .into_iter()
@@ -267,16 +267,12 @@ impl Server {
             }
             let mut others = Vec::new();
             for d in &diagnostics {
-                for name in d.labels.iter().filter_map(|l| l.file.as_deref()) {
-                    if others.iter().any(|(n, _, _): &(String, _, _)| n == name) {
+                for id in d.labels.iter().filter_map(|l| l.file) {
+                    if others.iter().any(|(n, _, _): &(SourceId, _, _)| *n == id) {
                         continue;
                     }
-                    if let Some(id) = sources.find(name) {
-                        others.push((
-                            name.to_string(),
-                            translate(name),
-                            sources.get(id).text.clone(),
-                        ));
+                    if let Some(entry) = sources.try_get(id) {
+                        others.push((id, translate(&entry.name), entry.text.clone()));
                     }
                 }
             }
@@ -417,8 +413,8 @@ impl Server {
                 continue;
             };
             let encoding = self.encoding;
-            let resolve = |name: &str| -> Option<(Uri, Arc<str>)> {
-                let (_, path, text) = file.others.iter().find(|o| o.0 == name)?;
+            let resolve = |id: SourceId| -> Option<(Uri, Arc<str>)> {
+                let (_, path, text) = file.others.iter().find(|o| o.0 == id)?;
                 Some((path_to_uri(path)?, Arc::clone(text)))
             };
             let (diagnostics, version) = match open.as_ref().and_then(|k| self.documents.get(k)) {
@@ -499,7 +495,7 @@ fn canonical_eq(a: &Path, canonical_b: &Path) -> bool {
 }
 
 /// The URI and text of another file a label names (by its source name).
-type Resolve<'a> = dyn Fn(&str) -> Option<(Uri, Arc<str>)> + 'a;
+type Resolve<'a> = dyn Fn(SourceId) -> Option<(Uri, Arc<str>)> + 'a;
 
 /// A diagnostic of a rendered chart or overlay, with its labels in other files as related
 /// information in those files.
@@ -518,8 +514,8 @@ fn to_lsp_mapped(
         .filter_map(|l| {
             let (uri, range) = match &l.file {
                 None => (uri.clone(), encoding.range(text, index, l.span)),
-                Some(name) => {
-                    let (uri, other) = resolve(name)?;
+                Some(id) => {
+                    let (uri, other) = resolve(*id)?;
                     let other_index = LineIndex::new(&other);
                     (uri, encoding.range(&other, &other_index, l.span))
                 }

@@ -23,9 +23,8 @@ pub fn emit(report: &Report, _options: RenderOptions<'_>, out: &mut dyn Write) -
             None => writeln!(out)?,
         }
         // Related locations in other files (a cross-object finding's other object).
-        for l in d.labels.iter().filter(|l| l.file.is_some()) {
-            let name = l.file.as_deref().unwrap_or_default();
-            let (line, column) = super::label_position(report, name, l.span);
+        for (l, file) in d.labels.iter().filter_map(|l| Some((l, l.file?))) {
+            let (name, line, column) = super::label_position(report, file, l.span);
             writeln!(out, "    = note: {name}:{line}:{column}: {}", l.message)?;
         }
     }

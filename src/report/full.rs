@@ -167,9 +167,8 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
         }
         out.write_all(buf.as_bytes())?;
         // Labels in other files cannot share the excerpt: they become notes.
-        for l in d.labels.iter().filter(|l| l.file.is_some()) {
-            let name = l.file.as_deref().unwrap_or_default();
-            let (line, column) = super::label_position(report, name, l.span);
+        for (l, file) in d.labels.iter().filter_map(|l| Some((l, l.file?))) {
+            let (name, line, column) = super::label_position(report, file, l.span);
             writeln!(out, "  = note: {name}:{line}:{column}: {}", l.message)?;
         }
         writeln!(out)?;

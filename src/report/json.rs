@@ -53,20 +53,19 @@ fn write_diagnostic(
         if i > 0 {
             out.push(b',');
         }
-        // A label may point into another file of the run.
-        let source = label
-            .file
-            .as_deref()
-            .and_then(|name| report.files.iter().find(|f| f.source.name == name))
-            .map_or(&file.source, |f| &f.source);
+        // A label may point into another source of the run, resolved through its table.
+        let other = label.file.map(|id| report.sources.try_get(id));
         out.extend_from_slice(b"{\"message\":");
         write_str(out, &label.message);
-        if let Some(name) = label.file.as_deref() {
+        if let Some(other) = &other {
             out.extend_from_slice(b",\"file\":");
-            write_str(out, name);
+            write_str(out, other.as_ref().map_or("", |e| e.name.as_str()));
         }
         out.push(b',');
-        write_position(out, source, label.span);
+        match other.flatten() {
+            Some(entry) => write_positions(out, entry.span_positions(label.span)),
+            None => write_position(out, &file.source, label.span),
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"fix\":");
@@ -118,7 +117,13 @@ fn write_position(
     source: &crate::source::SourceFile,
     span: crate::source::Span,
 ) {
-    let (start, end) = source.span_positions(span);
+    write_positions(out, source.span_positions(span));
+}
+
+fn write_positions(
+    out: &mut Vec<u8>,
+    (start, end): (crate::source::LineCol, crate::source::LineCol),
+) {
     out.extend_from_slice(b"\"line\":");
     write_int(out, start.line);
     out.extend_from_slice(b",\"column\":");

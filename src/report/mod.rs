@@ -249,20 +249,20 @@ pub fn summary(totals: &Totals, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// Line and column of a label that points into another file of the report (1:1 when that file
-/// is not part of it).
+/// Display name, line and column of a label that points into another source of the run,
+/// resolved through the report's [`crate::source_map::Sources`] (an empty name and 1:1 when the
+/// table does not know the id).
 #[must_use]
 pub fn label_position(
     report: &crate::outcome::Report,
-    file: &str,
+    file: crate::source_map::SourceId,
     span: crate::source::Span,
-) -> (u32, u32) {
+) -> (String, u32, u32) {
     report
-        .files
-        .iter()
-        .find(|f| f.source.name == file)
-        .map_or((1, 1), |f| {
-            let pos = f.source.line_col(span.start);
-            (pos.line, pos.column)
+        .sources
+        .try_get(file)
+        .map_or((String::new(), 1, 1), |entry| {
+            let pos = entry.line_col(span.start);
+            (entry.name.clone(), pos.line, pos.column)
         })
 }

@@ -252,13 +252,20 @@ fn level(severity: Severity) -> &'static str {
 
 /// A region with 1-based lines and 1-based UTF-16 columns; the end column is exclusive.
 fn region(source: &SourceFile, span: Span) -> Region {
-    let (start_line, start_col) = source.utf16_position(span.start);
-    let (end_line, end_col) = source.utf16_position(span.end.max(span.start));
-    Region {
-        start_line: start_line + 1,
-        start_column: start_col + 1,
-        end_line: end_line + 1,
-        end_column: end_col + 1,
+    Region::of(span, |offset| source.utf16_position(offset))
+}
+
+impl Region {
+    /// The region of `span`, given the 0-based line and UTF-16 column of an offset.
+    fn of(span: Span, position: impl Fn(u32) -> (u32, u32)) -> Self {
+        let (start_line, start_col) = position(span.start);
+        let (end_line, end_col) = position(span.end.max(span.start));
+        Self {
+            start_line: start_line + 1,
+            start_column: start_col + 1,
+            end_line: end_line + 1,
+            end_column: end_col + 1,
+        }
     }
 }
 
@@ -341,6 +348,12 @@ fn logical_location(d: &Diagnostic) -> Vec<LogicalLocation<'_>> {
         .collect()
 }
 
+/// A source a label points into: its entry in the run's table, and its artifact URI and base.
+type Other = (
+    std::sync::Arc<crate::source_map::SourceEntry>,
+    (String, Option<&'static str>),
+);
+
 pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     let metas: Vec<&'static rules::RuleMeta> = rules::all_meta().collect();
     let root = options.src_root;
@@ -349,6 +362,20 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
         .iter()
         .map(|f| artifact_uri(&f.source.name, root))
         .collect();
+    // The sources labels point into (other files of the run, other origins), resolved once
+    // through the run's table.
+    let mut others: std::collections::BTreeMap<crate::source_map::SourceId, Other> =
+        std::collections::BTreeMap::new();
+    for (_, d) in report.diagnostics() {
+        for id in d.labels.iter().filter_map(|l| l.file) {
+            if let (std::collections::btree_map::Entry::Vacant(slot), Some(entry)) =
+                (others.entry(id), report.sources.try_get(id))
+            {
+                let uri = artifact_uri(&entry.name, root);
+                slot.insert((entry, uri));
+            }
+        }
+    }
     let fingerprints = super::fingerprints(report, root);
     let mut results = Vec::with_capacity(fingerprints.len());
     let mut fingerprints = fingerprints.into_iter();
@@ -365,36 +392,29 @@ pub fn emit(report: &Report, options: RenderOptions<'_>, out: &mut dyn Write) ->
                 .iter()
                 .enumerate()
                 .map(|(i, label)| {
-                    // A label may point into another file of the run (cross-object findings).
-                    let other = label.file.as_deref().and_then(|name| {
-                        report
-                            .files
-                            .iter()
-                            .zip(&uris)
-                            .find(|(f, _)| f.source.name == name)
-                    });
-                    let (source, location) = match other {
-                        Some((f, (uri, base))) => (
-                            &f.source,
+                    // A label may point into another source of the run (cross-object
+                    // findings, mapped findings).
+                    let (region, location) = match label.file.and_then(|id| others.get(&id)) {
+                        Some((entry, (uri, base))) => (
+                            Region::of(label.span, |offset| entry.utf16_position(offset)),
                             ArtifactLocation {
                                 uri,
                                 uri_base_id: *base,
                             },
                         ),
-                        None => (&file.source, artifact.clone()),
+                        None => (region(&file.source, label.span), artifact.clone()),
                     };
-                    (i, label, source, location)
-                })
-                .map(|(i, label, source, location)| Location {
-                    id: Some(i + 1),
-                    physical_location: PhysicalLocation {
-                        artifact_location: location,
-                        region: region(source, label.span),
-                    },
-                    logical_locations: Vec::new(),
-                    message: Some(Text {
-                        text: &label.message,
-                    }),
+                    Location {
+                        id: Some(i + 1),
+                        physical_location: PhysicalLocation {
+                            artifact_location: location,
+                            region,
+                        },
+                        logical_locations: Vec::new(),
+                        message: Some(Text {
+                            text: &label.message,
+                        }),
+                    }
                 })
                 .collect();
             let fixes = d

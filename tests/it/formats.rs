@@ -640,3 +640,61 @@ fn sarif_marks_shown_suppressed_findings_as_suppressed() {
         .filter(|r| r["ruleId"] != "writable-host-path")
         .all(|r| r.get("suppressions").is_none()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Labels in other sources
+
+/// A label names its source by id in the report's table: every format that shows it gives
+/// that source's name and the line and column in its text (not the finding's own file's), and
+/// an id the table does not know is shown without panicking.
+#[test]
+fn labels_in_other_sources_are_resolved_through_the_run_table() {
+    use daemonlint::diagnostic::{Diagnostic, Label, Severity};
+    use daemonlint::source_map::Sources;
+    let sources = Sources::new();
+    let _first = sources.add("unrelated.yaml", "a: 1\n");
+    let other = sources.add("other.yaml", "x: 1\ny: 2\nname: é-role\n");
+    let foreign = Sources::new();
+    let _ = foreign.add("a", "");
+    let _ = foreign.add("b", "");
+    let unknown = foreign.add("c", "");
+    let mut d = Diagnostic::new(
+        "cluster-admin-binding",
+        Severity::Error,
+        Span::new(0, 4),
+        "bound",
+    );
+    // `é-role` starts at byte 16 of line 3: column 7; it ends at byte 23 (column 13).
+    d.labels
+        .push(Label::new(Span::new(16, 23), "grants here").in_file(other));
+    d.labels
+        .push(Label::new(Span::new(0, 1), "lost").in_file(unknown));
+    let file = daemonlint::FileReport::findings(SourceFile::new("own.yaml", "kind: A\n"), vec![d]);
+    let report = Report {
+        files: vec![file],
+        sources: std::sync::Arc::new(sources),
+        ..Report::default()
+    };
+    let json: Value = serde_json::from_str(&render(OutputFormat::Json, &report)).expect("json");
+    let label = &json["diagnostics"][0]["labels"][0];
+    assert_eq!(label["file"], "other.yaml");
+    assert_eq!(
+        (label["line"].as_u64(), label["column"].as_u64()),
+        (Some(3), Some(7))
+    );
+    assert_eq!(label["end_column"].as_u64(), Some(13));
+    let concise = render(OutputFormat::Concise, &report);
+    assert!(
+        concise.contains("= note: other.yaml:3:7: grants here"),
+        "{concise}"
+    );
+    let sarif: Value = serde_json::from_str(&render(OutputFormat::Sarif, &report)).expect("sarif");
+    let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "other.yaml");
+    assert_eq!(related["region"]["startLine"].as_u64(), Some(3));
+    assert_eq!(related["region"]["startColumn"].as_u64(), Some(7));
+    // Every format renders the unknown id too.
+    for &format in <OutputFormat as clap::ValueEnum>::value_variants() {
+        let _ = render(format, &report);
+    }
+}

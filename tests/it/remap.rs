@@ -47,6 +47,8 @@ struct Fixture {
     origin: PathBuf,
     origin_text: String,
     derived: Arc<Derived>,
+    /// The run's sources, which the map points into.
+    sources: Arc<Sources>,
     /// 1-based lines of the two `writable-host-path` findings (line-mapped, exact).
     lines: (u32, u32),
 }
@@ -100,7 +102,6 @@ fn fixture() -> Fixture {
         name: "chart/templates/agent.yaml (rendered)".into(),
         text: format!("{HEADER}{origin_text}"),
         map: Arc::new(TestMap { segments, values }),
-        sources: Arc::new(sources),
         render: Some(RenderInfo {
             kind: RenderKind::Helm,
             entry: "chart".into(),
@@ -119,6 +120,7 @@ fn fixture() -> Fixture {
     };
     Fixture {
         _dir: dir,
+        sources: Arc::new(sources),
         origin,
         origin_text,
         derived: Arc::new(derived),
@@ -129,6 +131,7 @@ fn fixture() -> Fixture {
 fn inputs(f: &Fixture) -> Inputs {
     Inputs {
         derived: vec![Arc::clone(&f.derived)],
+        sources: Arc::clone(&f.sources),
         ..Inputs::default()
     }
 }
