@@ -61,7 +61,11 @@ pub fn remap(report: FileReport, derived: &Derived, sources: &Sources) -> Vec<Fi
     }
     let mut by_origin: Vec<(SourceId, Vec<Diagnostic>)> = Vec::new();
     let mut labelled: Vec<SourceId> = Vec::new();
+    let index = crate::source::LineIndex::new(&derived.text);
     for d in diagnostics {
+        let rendered = rendered
+            .as_ref()
+            .map(|info| rendered_at(info, &derived.text, &index, &d));
         let (origin, d) = remap_one(d, derived, sources, rendered.as_ref(), &mut labelled);
         match by_origin.iter_mut().find(|(id, _)| *id == origin) {
             Some((_, found)) => found.push(d),
@@ -88,6 +92,34 @@ pub fn remap(report: FileReport, derived: &Derived, sources: &Sources) -> Vec<Fi
         out.push(report);
     }
     out
+}
+
+/// The `rendered` object of one finding: how the text was produced, plus where in it the
+/// finding was made (the 0-based document, the 1-based line of the rendered text and, for a
+/// chart, the template helm names in the document's `# Source:` comment), so that a user can
+/// find it again in `helm template` or `kubectl kustomize` output.
+fn rendered_at(
+    info: &Arc<serde_json::Value>,
+    text: &str,
+    index: &crate::source::LineIndex,
+    d: &Diagnostic,
+) -> Arc<serde_json::Value> {
+    let mut value = (**info).clone();
+    if let serde_json::Value::Object(map) = &mut value {
+        let start = (d.span.start as usize).min(text.len());
+        let line = index.line_col(text, d.span.start).line;
+        let document_start = text[..start].rfind("\n---").map_or(0, |at| at + 1);
+        let template = text[document_start..start]
+            .lines()
+            .find_map(|l| l.strip_prefix("# Source: "))
+            .map(str::trim);
+        if let Some(template) = template {
+            map.insert("template".into(), template.into());
+        }
+        map.insert("document".into(), d.document.into());
+        map.insert("line".into(), line.into());
+    }
+    Arc::new(value)
 }
 
 fn remap_one(

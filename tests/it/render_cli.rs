@@ -129,6 +129,14 @@ fn a_chart_with_user_values_reports_on_the_values_and_template_lines() {
         privileged["rendered"]["command"],
         serde_json::json!(["helm", "template", "release", CHART, "--values", VALUES])
     );
+    // Where in `helm template`'s output the finding was made: the sixth document, from
+    // templates/daemonset.yaml, line 182 of the output (`privileged: true`).
+    assert_eq!(
+        privileged["rendered"]["template"],
+        "fluent-bit/templates/daemonset.yaml"
+    );
+    assert_eq!(privileged["rendered"]["document"], 5);
+    assert_eq!(privileged["rendered"]["line"], 182);
 }
 
 #[test]
