@@ -46,7 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "L7",
         &["report", "lsp", "coverage", "inventory", "rules_docs"],
     ),
-    // `lib` declares every module (and, until the pipeline moves out of it, holds it).
+    // `lib` declares every module and re-exports the public API (`Linter`, `Inputs`, ...).
     ("L8", &["cli", "main", "lib"]),
 ];
 
