@@ -23,22 +23,12 @@ use daemonlint::render::Rendered;
 use daemonlint::source::SourceFile;
 use daemonlint::source_map::{Origin, Precision, Sources};
 
-use crate::common::root;
-
 fn tools() -> PathBuf {
-    let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
-        .output()
-        .expect("scripts/install-k8s-tools runs");
-    assert!(out.status.success(), "scripts/install-k8s-tools failed");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    crate::common::k8s_tools().expect("scripts/install-k8s-tools installs helm and kubectl")
 }
 
 fn lint(name: &str, text: &str) -> Vec<Diagnostic> {
-    let mut settings = daemonlint::config::Settings::default();
-    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::Linter::new(&settings)
-        .check_source(SourceFile::new(name, text), None)
-        .diagnostics
+    crate::common::lint_all(name, text)
 }
 
 fn describe(sources: &Sources, origin: &Origin) -> String {

@@ -19,18 +19,7 @@ use crate::common::root;
 
 /// The helm binary from the project's script, or `None` (SKIPPED) when it cannot be installed.
 fn helm_bin() -> Option<PathBuf> {
-    let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "SKIPPED: scripts/install-k8s-tools failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("helm");
-    bin.is_file().then_some(bin)
+    crate::common::k8s_tools().map(|dir| dir.join("helm"))
 }
 
 fn shared_charts() -> Option<PathBuf> {
@@ -43,14 +32,9 @@ fn shared_charts() -> Option<PathBuf> {
     }
 }
 
-/// The one call into today's linting API (to be replaced by `Linter::check_source`): every
-/// rule on, the rendered text as one file.
+/// Every rule on, the rendered text as one file.
 fn lint_rendered(name: &str, text: &str) -> Vec<Diagnostic> {
-    let mut settings = daemonlint::config::Settings::default();
-    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::Linter::new(&settings)
-        .check_source(SourceFile::new(name, text), None)
-        .diagnostics
+    crate::common::lint_all(name, text)
 }
 
 /// A scratch directory under the system's temp dir, removed on drop.

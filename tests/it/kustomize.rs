@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use daemonlint::diagnostic::Diagnostic;
@@ -15,25 +14,9 @@ use daemonlint::source_map::{Mapped, Origin, Precision, Sources};
 
 use crate::common;
 
-/// The directory with the real `kubectl`, installed by `scripts/install-k8s-tools` (cached).
+/// The directory with the real helm and kubectl (see `common::k8s_tools`).
 fn tools() -> Option<PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = std::process::Command::new(common::root().join("scripts/install-k8s-tools"))
-            .output()
-            .ok()?;
-        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && bin.join("kubectl").is_file() {
-            Some(bin)
-        } else {
-            eprintln!(
-                "SKIPPED: scripts/install-k8s-tools could not install kubectl: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            None
-        }
-    })
-    .clone()
+    crate::common::k8s_tools()
 }
 
 fn options(bin: &Path) -> Options {

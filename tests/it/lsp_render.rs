@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -13,32 +12,13 @@ use daemonlint::lsp::{self, Options};
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 
-use crate::common::root;
-
 const WAIT: Duration = Duration::from_secs(60);
 /// Long enough after the last publication for a render (debounced 100 ms here) to be done.
 const QUIET: Duration = Duration::from_millis(1500);
 
-/// The directory holding the real helm and kubectl, or `None` (SKIPPED) when they cannot be
-/// installed.
+/// The directory with the real helm and kubectl (see `common::k8s_tools`).
 fn tools() -> Option<PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
-            .output()
-            .ok()?;
-        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && bin.join("helm").is_file() && bin.join("kubectl").is_file() {
-            Some(bin)
-        } else {
-            eprintln!(
-                "SKIPPED: scripts/install-k8s-tools could not install helm and kubectl: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            None
-        }
-    })
-    .clone()
+    crate::common::k8s_tools()
 }
 
 struct Client {

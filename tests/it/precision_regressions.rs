@@ -8,32 +8,14 @@ use std::path::PathBuf;
 
 use daemonlint::diagnostic::Diagnostic;
 use daemonlint::render::helm::{self, HelmOptions};
-use daemonlint::source::SourceFile;
 use daemonlint::source_map::{Origin, Precision, Sources};
 
-use crate::common::root;
-
 fn helm_bin() -> Option<PathBuf> {
-    let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "SKIPPED: scripts/install-k8s-tools failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("helm");
-    bin.is_file().then_some(bin)
+    crate::common::k8s_tools().map(|dir| dir.join("helm"))
 }
 
 fn lint(text: &str) -> Vec<Diagnostic> {
-    let mut settings = daemonlint::config::Settings::default();
-    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
-    daemonlint::Linter::new(&settings)
-        .check_source(SourceFile::new("rendered.yaml", text), None)
-        .diagnostics
+    crate::common::lint_all("rendered.yaml", text)
 }
 
 /// `file:line` of an origin, the file relative to the chart.

@@ -5,32 +5,15 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
 use crate::common;
 
-/// The directory with the real helm and kubectl, installed by `scripts/install-k8s-tools`.
+/// The directory with the real helm and kubectl (see `common::k8s_tools`).
 fn tools() -> Option<PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = std::process::Command::new(common::root().join("scripts/install-k8s-tools"))
-            .output()
-            .ok()?;
-        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && bin.join("helm").is_file() && bin.join("kubectl").is_file() {
-            Some(bin)
-        } else {
-            eprintln!(
-                "SKIPPED: scripts/install-k8s-tools could not install helm and kubectl: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            None
-        }
-    })
-    .clone()
+    crate::common::k8s_tools()
 }
 
 fn daemonlint(bin: &Path) -> Command {

@@ -190,3 +190,34 @@ pub fn git(dir: &Path) -> std::process::Command {
         ]);
     cmd
 }
+
+/// The directory holding the real `helm` and `kubectl`, installed (and cached) by
+/// `scripts/install-k8s-tools`; `None`, after a SKIPPED line, when they cannot be installed.
+pub fn k8s_tools() -> Option<PathBuf> {
+    static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let out = std::process::Command::new(root().join("scripts/install-k8s-tools"))
+            .output()
+            .ok()?;
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && bin.join("helm").is_file() && bin.join("kubectl").is_file() {
+            Some(bin)
+        } else {
+            eprintln!(
+                "SKIPPED: scripts/install-k8s-tools could not install helm and kubectl: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            None
+        }
+    })
+    .clone()
+}
+
+/// The findings of every rule (`--select all`) on `text`, linted as the file `name`.
+pub fn lint_all(name: &str, text: &str) -> Vec<daemonlint::diagnostic::Diagnostic> {
+    let mut settings = Settings::default();
+    settings.selection.select = Some(vec![daemonlint::config::Selector::All]);
+    daemonlint::Linter::new(&settings)
+        .check_source(daemonlint::source::SourceFile::new(name, text), None)
+        .diagnostics
+}
