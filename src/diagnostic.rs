@@ -157,18 +157,6 @@ impl Diagnostic {
         }
     }
 
-    /// Move every span of the finding in its own file `by` bytes later (the findings of a
-    /// window of a large file become file-relative).
-    pub fn shift(&mut self, by: u32) {
-        self.span = self.span.shifted(by);
-        for label in self.labels.iter_mut().filter(|l| l.file.is_none()) {
-            label.span = label.span.shifted(by);
-        }
-        for edit in self.fix.iter_mut().flat_map(|f| &mut f.edits) {
-            edit.span = edit.span.shifted(by);
-        }
-    }
-
     /// The documentation page of the rule.
     #[must_use]
     pub fn docs_url(&self) -> String {

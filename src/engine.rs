@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::cross;
 use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::discover;
+use crate::k8s::scheduling::Cluster;
 use crate::manifest::{self, DaemonSet};
 use crate::outcome::{FileReport, Report, Stats};
 use crate::policy;
@@ -16,8 +17,28 @@ use crate::schema;
 use crate::settings::Settings;
 use crate::source::{self, SourceFile, Span};
 use crate::suppress;
-use crate::suppress_stage;
+use crate::suppress_stage::{self, Tally};
 use crate::yaml;
+
+/// What every file of a run shares besides its settings: the policies (loaded once per
+/// linter), the nodes of `--nodes`, whether the index keeps what `daemonlint inventory`
+/// shows, and the run's suppression tally. The [`crate::session::Linter`] owns the first
+/// three; each run has its own tally.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    pub policies: &'a policy::Cache,
+    pub cluster: Option<&'a Cluster>,
+    pub inventory: bool,
+    pub tally: &'a Tally,
+}
+
+/// What the checks of one file read: its settings, its compiled policies, the run's shares.
+#[derive(Clone, Copy)]
+pub(crate) struct Checks<'a> {
+    pub settings: &'a Settings,
+    pub policies: &'a policy::PolicySet,
+    pub shared: Shared<'a>,
+}
 
 pub(crate) fn engine_diagnostic(
     meta: &rules::RuleMeta,
@@ -35,6 +56,7 @@ pub(crate) fn with_run_level(
     report: FileReport,
     index: &cross::FileIndex,
     settings: &Settings,
+    tally: &Tally,
 ) -> FileReport {
     let mut files = [report];
     let name = files[0].source.name.clone();
@@ -48,9 +70,15 @@ pub(crate) fn with_run_level(
             shared: false,
         }],
         &|_| Cow::Borrowed(settings),
+        &stage(tally),
     );
     let [report] = files;
     report
+}
+
+/// The suppression stage the run-level checks apply to their findings, recording in `tally`.
+pub(crate) fn stage(tally: &Tally) -> impl Fn(&Settings, &str, &mut [Diagnostic]) + '_ {
+    move |settings, name, found| suppress_stage::apply(settings, tally, name, &[], found)
 }
 
 /// Lint one in-memory source and index its objects for the run-level checks.
@@ -58,19 +86,25 @@ pub(crate) fn with_run_level(
 pub(crate) fn lint_source_indexed(
     source: SourceFile,
     settings: &Settings,
-    policies: &policy::Cache,
+    shared: Shared<'_>,
 ) -> (FileReport, cross::FileIndex) {
-    let loaded = policies.get(settings);
+    let loaded = shared.policies.get(settings);
     match &*loaded {
-        Ok(policies) => lint_source_indexed_with(source, settings, policies),
+        Ok(policies) => lint_source_indexed_with(
+            source,
+            Checks {
+                settings,
+                policies,
+                shared,
+            },
+        ),
         Err(errors) => (policy_failure(source, errors), cross::FileIndex::default()),
     }
 }
 
 pub(crate) fn lint_source_indexed_with(
     source: SourceFile,
-    settings: &Settings,
-    policies: &policy::PolicySet,
+    checks: Checks<'_>,
 ) -> (FileReport, cross::FileIndex) {
     let text = source.text.as_str();
     // A small file never starts the thread pool (most of a one-file run's system time).
@@ -80,10 +114,16 @@ pub(crate) fn lint_source_indexed_with(
         std::iter::once(0..text.len()).collect()
     };
     let (mut diagnostics, mut stats, index) =
-        lint_ranges(text, ranges, settings, policies, Indexing::Everything);
+        lint_ranges(text, ranges, checks, Indexing::Everything);
     stats.files = 1;
     let daemonsets = index.linted();
-    suppress_stage::apply(settings, &source.name, &daemonsets, &mut diagnostics);
+    suppress_stage::apply(
+        checks.settings,
+        checks.shared.tally,
+        &source.name,
+        &daemonsets,
+        &mut diagnostics,
+    );
     let mut report = FileReport::new(source);
     report.diagnostics = diagnostics;
     report.stats = stats;
@@ -97,20 +137,19 @@ pub(crate) fn lint_source_indexed_with(
 pub(crate) fn lint_ranges(
     text: &str,
     ranges: Vec<std::ops::Range<usize>>,
-    settings: &Settings,
-    policies: &policy::PolicySet,
+    checks: Checks<'_>,
     index: Indexing,
 ) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
     use rayon::prelude::*;
     let parts: Vec<(Vec<Diagnostic>, Stats, cross::FileIndex)> = if ranges.len() > 1 {
         ranges
             .into_par_iter()
-            .map(|r| lint_range(text, r, settings, policies, index))
+            .map(|r| lint_range(text, r, checks, index))
             .collect()
     } else {
         ranges
             .into_iter()
-            .map(|r| lint_range(text, r, settings, policies, index))
+            .map(|r| lint_range(text, r, checks, index))
             .collect()
     };
     let mut diagnostics = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
@@ -148,10 +187,10 @@ pub(crate) enum Indexing {
 fn lint_range(
     text: &str,
     range: std::ops::Range<usize>,
-    settings: &Settings,
-    policies: &policy::PolicySet,
+    checks: Checks<'_>,
     indexing: Indexing,
 ) -> (Vec<Diagnostic>, Stats, cross::FileIndex) {
+    let settings = checks.settings;
     let mut diagnostics = Vec::new();
     let mut stats = Stats::default();
     let mut index = cross::FileIndex::default();
@@ -175,8 +214,7 @@ fn lint_range(
         check_document(
             &doc,
             text,
-            settings,
-            policies,
+            checks,
             &mut stats,
             &mut diagnostics,
             (&suppressions, &mut index, indexing),
@@ -194,12 +232,16 @@ fn lint_range(
 fn check_document(
     doc: &yaml::Document<'_>,
     text: &str,
-    settings: &Settings,
-    policies: &policy::PolicySet,
+    checks: Checks<'_>,
     stats: &mut Stats,
     out: &mut Vec<Diagnostic>,
     (comments, index, indexing): (&suppress::Suppressions, &mut cross::FileIndex, Indexing),
 ) {
+    let Checks {
+        settings,
+        policies,
+        shared,
+    } = checks;
     let objects = manifest::objects(doc);
     report_duplicate_keys(doc, &objects, settings, out);
     for object in objects {
@@ -223,13 +265,14 @@ fn check_document(
         }
         match shape {
             Ok(ds) => {
-                rules::check_daemonset(&ds, text, settings, out);
+                rules::check_daemonset(&ds, text, settings, shared.cluster, out);
                 policies.check(&ds, &mut instance, settings, out);
                 rules::stamp_object(&reference, &mut out[start..]);
                 let mut suppressions = suppress::Suppressions::default();
                 suppressions.add_annotations(text, &ds);
                 if indexing == Indexing::Everything {
-                    index_daemonset(&ds, reference, settings, [comments, &suppressions], index);
+                    let kept = [comments, &suppressions];
+                    index_daemonset(&ds, reference, (settings, shared.inventory), kept, index);
                 } else if rules::missing_priority_class::to_look_up(&ds, settings).is_some() {
                     index.looks_up_priority_class = true;
                 }
@@ -264,7 +307,7 @@ fn check_document(
 fn index_daemonset(
     ds: &DaemonSet<'_>,
     reference: std::sync::Arc<ObjectRef>,
-    settings: &Settings,
+    (settings, inventory): (&Settings, bool),
     suppressions: [&suppress::Suppressions; 2],
     index: &mut cross::FileIndex,
 ) {
@@ -274,7 +317,7 @@ fn index_daemonset(
         .filter(|s| !s.is_empty())
         .cloned()
         .collect();
-    index.add_daemonset(ds, reference, settings, kept);
+    index.add_daemonset(ds, reference, settings, inventory, kept);
 }
 
 /// Index the DaemonSets of `text[range]` (as [`lint_range`] with [`Indexing::Everything`]
@@ -284,6 +327,7 @@ pub(crate) fn index_range(
     text: &str,
     range: std::ops::Range<usize>,
     settings: &Settings,
+    inventory: bool,
 ) -> (cross::FileIndex, usize) {
     let mut index = cross::FileIndex::default();
     let mut docs = yaml::documents_in(text, range, settings.limits);
@@ -301,7 +345,7 @@ pub(crate) fn index_range(
                 index_daemonset(
                     &ds,
                     reference,
-                    settings,
+                    (settings, inventory),
                     [&comments, &annotations],
                     &mut index,
                 );
@@ -399,7 +443,7 @@ pub(crate) fn lint_file_indexed(
     path: &Path,
     name: &str,
     settings: &Settings,
-    policies: &policy::Cache,
+    shared: Shared<'_>,
 ) -> (FileReport, cross::FileIndex) {
     let failed = |message: String, io_error: bool| {
         let mut d = engine_diagnostic(&rules::IO_ERROR, Span::empty(0), 0, message);
@@ -433,7 +477,7 @@ pub(crate) fn lint_file_indexed(
         Ok(b) => b,
         Err(e) => return failed(format!("cannot read: {e}"), true),
     };
-    let (mut report, index) = lint_bytes_indexed(name, bytes, settings, policies);
+    let (mut report, index) = lint_bytes_indexed(name, bytes, settings, shared);
     report.path = Some(path.to_path_buf());
     (report, index)
 }
@@ -445,10 +489,10 @@ pub(crate) fn lint_bytes_indexed(
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
-    policies: &policy::Cache,
+    shared: Shared<'_>,
 ) -> (FileReport, cross::FileIndex) {
     match decode(name, bytes) {
-        (source, None) => lint_source_indexed(source, settings, policies),
+        (source, None) => lint_source_indexed(source, settings, shared),
         (source, Some(d)) => (
             FileReport::failed(source, *d, false),
             cross::FileIndex::default(),
@@ -499,7 +543,7 @@ pub(crate) fn targets(
     targets.retain(|t| {
         t.error.is_some()
             || t.path.extension().is_none_or(|e| e != "json")
-            || !suppress_stage::is_baseline(&source.for_path(Some(&t.path)), &t.path)
+            || !crate::settings::exemptions::is_baseline(&source.for_path(Some(&t.path)), &t.path)
     });
     for path in extra {
         if !targets.iter().any(|t| &t.path == path) {
@@ -517,7 +561,7 @@ pub(crate) fn targets(
 pub(crate) fn lint_target(
     t: &discover::Target,
     source: &dyn SettingsSource,
-    policies: &policy::Cache,
+    shared: Shared<'_>,
 ) -> (FileReport, cross::FileIndex) {
     match &t.error {
         Some(message) => {
@@ -529,7 +573,7 @@ pub(crate) fn lint_target(
         }
         None => {
             let settings = source.for_path(Some(&t.path));
-            lint_file_indexed(&t.path, &t.display, &settings, policies)
+            lint_file_indexed(&t.path, &t.display, &settings, shared)
         }
     }
 }

@@ -171,6 +171,19 @@ fn remap_one(
     (primary.source, d)
 }
 
+/// Move a finding of a part of its own file (a window of a large file) to the file's offsets
+/// through `map`: its span, its labels in that file and its fix's edits. A fix survives only
+/// where every edit maps exactly, as in [`remap`]; the finding records no precision, since
+/// it stays in the file it was made in.
+pub(crate) fn within(d: &mut Diagnostic, map: &dyn SourceMap) {
+    let primary = map.map(d.span, d.path.as_deref()).primary;
+    d.span = primary.span;
+    for label in d.labels.iter_mut().filter(|l| l.file.is_none()) {
+        label.span = map.map(label.span, None).primary.span;
+    }
+    d.fix = d.fix.take().and_then(|fix| exact_fix(fix, map, primary));
+}
+
 /// `fix` with its edits in the origin file, when the finding and every edit map exactly there.
 fn exact_fix(mut fix: Fix, map: &dyn SourceMap, primary: Origin) -> Option<Fix> {
     if primary.precision != Precision::Exact {

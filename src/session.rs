@@ -24,6 +24,7 @@ pub use crate::remap::Derived;
 use crate::rules;
 use crate::source::{SourceFile, Span};
 use crate::stream::{self, Emit, Run};
+use crate::suppress_stage::Tally;
 
 /// What a run lints.
 #[derive(Clone, Debug, Default)]
@@ -74,6 +75,17 @@ pub struct Stdin {
     pub settings_path: Option<PathBuf>,
 }
 
+/// A file of a run, read for a command that reads manifests without linting them
+/// ([`Linter::read_each`]).
+pub enum Read<'a> {
+    /// Its text, and the settings that apply to it.
+    Text(SourceFile, &'a Settings),
+    /// Read but not decoded (not UTF-8, a binary file): where and why.
+    Undecoded(crate::source::FileError),
+    /// Not read: its name as displayed, and why.
+    Unread { name: String, message: String },
+}
+
 /// What `--fix` / `--diff` does.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FixOptions {
@@ -98,6 +110,10 @@ pub struct FixSummary {
 pub struct Linter<'s> {
     settings: &'s dyn SettingsSource,
     policies: policy::Cache,
+    /// The nodes of `--nodes`.
+    cluster: Option<std::sync::Arc<crate::k8s::scheduling::Cluster>>,
+    /// Index what `daemonlint inventory` shows.
+    inventory: bool,
     options: stream::Options,
 }
 
@@ -108,7 +124,38 @@ impl<'s> Linter<'s> {
         Self {
             settings,
             policies: policy::Cache::default(),
+            cluster: None,
+            inventory: false,
             options: stream::Options::default(),
+        }
+    }
+
+    /// The cluster's nodes (`--nodes`): rules that can use real nodes name them.
+    #[must_use]
+    pub fn nodes(
+        mut self,
+        cluster: Option<std::sync::Arc<crate::k8s::scheduling::Cluster>>,
+    ) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Index what `daemonlint inventory` shows of each DaemonSet (privileged containers, host
+    /// namespaces, ports and paths, capabilities) for [`Linter::indexed`]; `check` has no use
+    /// for it and skips the work.
+    #[must_use]
+    pub fn inventory(mut self, inventory: bool) -> Self {
+        self.inventory = inventory;
+        self
+    }
+
+    /// What the files of a run share, with the run's suppression tally.
+    fn shared<'a>(&'a self, tally: &'a Tally) -> engine::Shared<'a> {
+        engine::Shared {
+            policies: &self.policies,
+            cluster: self.cluster.as_deref(),
+            inventory: self.inventory,
+            tally,
         }
     }
 
@@ -131,7 +178,10 @@ impl<'s> Linter<'s> {
     /// the run-level checks over its own objects.
     #[must_use]
     pub fn check_source(&self, source: SourceFile, path: Option<&Path>) -> FileReport {
-        check_with(source, &self.settings.for_path(path), &self.policies)
+        let settings = self.settings.for_path(path);
+        let tally = Tally::default();
+        let (report, index) = engine::lint_source_indexed(source, &settings, self.shared(&tally));
+        engine::with_run_level(report, &index, &settings, &tally)
     }
 
     /// Lint `inputs` into `emitter`, then finish it.
@@ -236,9 +286,10 @@ impl<'s> Linter<'s> {
     #[must_use]
     pub fn fix_text(&self, stdin: Stdin, unsafe_fixes: bool) -> String {
         let settings = self.settings.for_path(stdin.settings_path.as_deref());
+        let tally = Tally::default();
         let (report, index) =
-            engine::lint_bytes_indexed(&stdin.name, stdin.bytes, &settings, &self.policies);
-        let report = engine::with_run_level(report, &index, &settings);
+            engine::lint_bytes_indexed(&stdin.name, stdin.bytes, &settings, self.shared(&tally));
+        let report = engine::with_run_level(report, &index, &settings, &tally);
         self.fix_file(&report, unsafe_fixes).0
     }
 
@@ -255,12 +306,11 @@ impl<'s> Linter<'s> {
         let name = &file.source.name;
         let passes =
             fix::apply_until_stable(&file.source.text, &file.diagnostics, unsafe_fixes, |text| {
-                check_with(
-                    SourceFile::new(name.clone(), text.to_string()),
-                    &settings,
-                    &self.policies,
-                )
-                .diagnostics
+                let tally = Tally::default();
+                let source = SourceFile::new(name.clone(), text.to_string());
+                let (report, index) =
+                    engine::lint_source_indexed(source, &settings, self.shared(&tally));
+                engine::with_run_level(report, &index, &settings, &tally).diagnostics
             });
         (passes.text, passes.applied)
     }
@@ -280,8 +330,9 @@ impl<'s> Linter<'s> {
             &[],
             &crate::discover::Skip::default(),
         );
-        let lint =
-            |t: &crate::discover::Target| engine::lint_target(t, self.settings, &self.policies);
+        let tally = Tally::default();
+        let shared = self.shared(&tally);
+        let lint = |t: &crate::discover::Target| engine::lint_target(t, self.settings, shared);
         let (mut files, indexes): (Vec<FileReport>, Vec<cross::FileIndex>) = if targets.len() > 1 {
             targets.par_iter().map(lint).unzip()
         } else {
@@ -303,10 +354,11 @@ impl<'s> Linter<'s> {
                 shared: false,
             })
             .collect();
-        cross::check(&mut files, &indexed, &|i| {
+        let settings_of = |i: usize| {
             self.settings
                 .for_path(paths.get(i).and_then(|p| p.as_deref()))
-        });
+        };
+        cross::check(&mut files, &indexed, &settings_of, &engine::stage(&tally));
         drop(indexed);
         (
             Report {
@@ -316,6 +368,67 @@ impl<'s> Linter<'s> {
             },
             indexes,
         )
+    }
+
+    /// Exemptions that silenced nothing and stale baseline entries, once a run over `paths`
+    /// that recorded its matches in `tally` is over.
+    fn unused_suppressions(&self, paths: &[PathBuf], tally: &Tally) -> Vec<FileReport> {
+        let in_play = self.settings.in_play();
+        if in_play.is_empty() {
+            return Vec::new();
+        }
+        let absolute = |p: &Path| {
+            std::env::current_dir()
+                .map(|cwd| cwd.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        // Directories walked whole (an exemption in a configuration file below one of them
+        // selects nothing only when it is stale).
+        let walked: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-" && p.is_dir())
+            .filter_map(|p| absolute(p).canonicalize().ok())
+            .collect();
+        let covers = |dir: &Path| {
+            dir.canonicalize()
+                .is_ok_and(|dir| walked.iter().any(|w| dir.starts_with(w)))
+        };
+        crate::suppress_stage::unused(&in_play, tally, &self.settings.for_path(None), &covers)
+    }
+
+    /// Read each file a run over `paths` would lint, as that run finds them (each file's
+    /// configuration: includes, excludes, the size limit; the baseline file left out), for a
+    /// command that reads manifests without linting them (`coverage`).
+    pub fn read_each(&self, paths: &[PathBuf], each: &mut dyn FnMut(Read<'_>)) {
+        let targets = engine::targets(
+            paths,
+            self.settings,
+            false,
+            &[],
+            &crate::discover::Skip::default(),
+        );
+        for t in targets {
+            if let Some(message) = t.error {
+                each(Read::Unread {
+                    name: t.display,
+                    message,
+                });
+                continue;
+            }
+            let settings = self.settings.for_path(Some(&t.path));
+            match crate::source::read(&t.path, &t.display, settings.max_file_size) {
+                Ok((source, None)) => each(Read::Text(source, &settings)),
+                Ok((source, Some(problem))) => each(Read::Undecoded(crate::source::FileError {
+                    source: std::sync::Arc::new(source),
+                    span: problem.span,
+                    message: problem.message,
+                })),
+                Err(e) => each(Read::Unread {
+                    name: t.display,
+                    message: format!("cannot read: {e}"),
+                }),
+            }
+        }
     }
 
     /// Every phase of a run into `emitter` (not finished), with the totals.
@@ -346,9 +459,10 @@ impl<'s> Linter<'s> {
         }
         options.texts = emit.emitter.run_level_texts();
         let sources = std::sync::Arc::clone(&inputs.sources);
+        let tally = Tally::default();
         let mut run = Run::new(
             self.settings,
-            &self.policies,
+            self.shared(&tally),
             options,
             std::sync::Arc::clone(&sources),
         );
@@ -393,7 +507,7 @@ impl<'s> Linter<'s> {
         }
         run.finish(&mut emit)?;
         if inputs.unused_suppressions {
-            let unused = self.settings.unused_suppressions(&inputs.paths);
+            let unused = self.unused_suppressions(&inputs.paths, &tally);
             if !unused.is_empty() {
                 emit.send(Report {
                     files: unused,
@@ -414,8 +528,15 @@ impl<'s> Linter<'s> {
 /// its own objects (what [`Linter::check_source`] and the language server run).
 #[must_use]
 pub fn check_with(source: SourceFile, settings: &Settings, policies: &policy::Cache) -> FileReport {
-    let (report, index) = engine::lint_source_indexed(source, settings, policies);
-    engine::with_run_level(report, &index, settings)
+    let tally = Tally::default();
+    let shared = engine::Shared {
+        policies,
+        cluster: None,
+        inventory: false,
+        tally: &tally,
+    };
+    let (report, index) = engine::lint_source_indexed(source, settings, shared);
+    engine::with_run_level(report, &index, settings, &tally)
 }
 
 /// [`check_with`] with a compiled policy set (the policies' unit tests).
@@ -425,8 +546,19 @@ pub(crate) fn check_with_set(
     settings: &Settings,
     set: &policy::PolicySet,
 ) -> FileReport {
-    let (report, index) = engine::lint_source_indexed_with(source, settings, set);
-    engine::with_run_level(report, &index, settings)
+    let (policies, tally) = (policy::Cache::default(), Tally::default());
+    let checks = engine::Checks {
+        settings,
+        policies: set,
+        shared: engine::Shared {
+            policies: &policies,
+            cluster: None,
+            inventory: false,
+            tally: &tally,
+        },
+    };
+    let (report, index) = engine::lint_source_indexed_with(source, checks);
+    engine::with_run_level(report, &index, settings, &tally)
 }
 
 impl SettingsSource for Resolver {
@@ -438,28 +570,8 @@ impl SettingsSource for Resolver {
         config_reports(Resolver::take_errors(self))
     }
 
-    fn unused_suppressions(&self, paths: &[PathBuf]) -> Vec<FileReport> {
-        let in_play = self.in_play();
-        if in_play.is_empty() {
-            return Vec::new();
-        }
-        let absolute = |p: &Path| {
-            std::env::current_dir()
-                .map(|cwd| cwd.join(p))
-                .unwrap_or_else(|_| p.to_path_buf())
-        };
-        // Directories walked whole (an exemption in a configuration file below one of them
-        // selects nothing only when it is stale).
-        let walked: Vec<PathBuf> = paths
-            .iter()
-            .filter(|p| p.as_os_str() != "-" && p.is_dir())
-            .filter_map(|p| absolute(p).canonicalize().ok())
-            .collect();
-        let covers = |dir: &Path| {
-            dir.canonicalize()
-                .is_ok_and(|dir| walked.iter().any(|w| dir.starts_with(w)))
-        };
-        crate::suppress_stage::unused(&in_play, &self.settings_for(None), &covers)
+    fn in_play(&self) -> crate::settings::exemptions::InPlay {
+        Resolver::in_play(self)
     }
 }
 

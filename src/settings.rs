@@ -2,6 +2,8 @@
 //! limits, the output format, the scopes of the run-level checks. [`crate::config`] builds them
 //! from the defaults, the configuration files and the command line.
 
+pub mod exemptions;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -318,21 +320,14 @@ pub struct Settings {
     /// Named sets of files compared together, before `cross_scope` applies.
     #[serde(skip)]
     pub cross_sets: Vec<CrossSet>,
-    /// The `exemptions` of the configuration files that apply (see [`crate::suppress_stage`]).
+    /// The `exemptions` of the configuration files that apply (see [`exemptions`]).
     #[serde(skip)]
-    pub exemptions: Vec<Arc<crate::suppress_stage::Exemptions>>,
+    pub exemptions: Vec<Arc<exemptions::Exemptions>>,
     /// The baseline: from `--baseline`, else the nearest configuration file's `baseline`.
     #[serde(skip)]
-    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
+    pub baseline: Option<Arc<exemptions::Baseline>>,
     #[serde(skip)]
     pub per_path: Vec<(PathBuf, PathRule)>,
-    /// The nodes given with `--nodes`: rules that can use real nodes name them.
-    #[serde(skip)]
-    pub cluster: Option<Arc<crate::k8s::scheduling::Cluster>>,
-    /// Index what `daemonlint inventory` shows of each DaemonSet (privileged containers, host
-    /// namespaces, ports and paths, capabilities); `check` has no use for it and skips the work.
-    #[serde(skip)]
-    pub inventory: bool,
     /// How charts and overlays are rendered (the configuration's `helm` and `kustomize`).
     #[serde(skip)]
     pub render: RenderSettings,
@@ -361,8 +356,6 @@ impl Default for Settings {
             exemptions: Vec::new(),
             baseline: None,
             per_path: Vec::new(),
-            cluster: None,
-            inventory: false,
             render: RenderSettings::default(),
             include_set: None,
             exclude_set: None,
@@ -539,13 +532,11 @@ pub trait SettingsSource: Sync {
         Vec::new()
     }
 
-    /// Exemptions that silenced nothing and stale baseline entries, once a run over `paths`
-    /// is over.
-    fn unused_suppressions(
-        &self,
-        _paths: &[std::path::PathBuf],
-    ) -> Vec<crate::findings::FileReport> {
-        Vec::new()
+    /// The exemption lists and baselines of every settings given so far, whose entries a run
+    /// reports when they matched nothing (none for one fixed set: a run without configuration
+    /// discovery has no configuration file to point at).
+    fn in_play(&self) -> exemptions::InPlay {
+        exemptions::InPlay::default()
     }
 }
 

@@ -138,6 +138,29 @@ impl Segments {
         }
     }
 
+    /// The map of a window of a file (`source`): the window's `len` bytes are the file's
+    /// from `base`, exactly. The part runs one byte past the window's end, so an empty span
+    /// at the end of its text (a finding at the end of a document) maps too.
+    #[must_use]
+    pub fn window(source: SourceId, base: u32, len: u32) -> Self {
+        let mut map = Self::new(source);
+        map.push(
+            Span {
+                start: 0,
+                end: len + 1,
+            },
+            Origin {
+                source,
+                span: Span {
+                    start: base,
+                    end: base + len + 1,
+                },
+                precision: Precision::Exact,
+            },
+        );
+        map
+    }
+
     /// Add a part. Parts must not overlap; they may come in any order.
     pub fn push(&mut self, derived: Span, origin: Origin) {
         let at = self
@@ -363,6 +386,27 @@ mod tests {
         let header = map.map(Span::new(0, 3), None).primary;
         assert_eq!(header, Origin::file(origin));
         assert_ne!(derived, origin);
+    }
+
+    #[test]
+    fn a_window_maps_every_span_of_its_text_exactly_into_the_file() {
+        let sources = Sources::new();
+        let file = sources.add("big.yaml", "");
+        // The window holds the file's bytes 100..120.
+        let map = Segments::window(file, 100, 20);
+        for (span, want) in [
+            (Span::new(0, 0), Span::new(100, 100)),
+            (Span::new(3, 9), Span::new(103, 109)),
+            (Span::new(0, 20), Span::new(100, 120)),
+            // A finding at the end of the text (an empty span past its last byte).
+            (Span::new(20, 20), Span::new(120, 120)),
+        ] {
+            let got = map.map(span, None).primary;
+            assert_eq!(
+                (got.source, got.span, got.precision),
+                (file, want, Precision::Exact)
+            );
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::engine::{self, SettingsSource};
 use crate::outcome::{Emitter, FileReport, Phase, Report, Stats, Totals};
 use crate::remap::{remap, Derived};
 use crate::source::{SourceFile, Span};
-use crate::source_map::{SourceId, Sources};
-use crate::{cross, discover, policy, rules, yaml};
+use crate::source_map::{Segments, SourceId, Sources};
+use crate::{cross, discover, rules, yaml};
 
 /// Where finished reports go: the run's emitter, and the totals counted on the way.
 pub(crate) struct Emit<'e> {
@@ -90,7 +90,7 @@ struct Linted {
 /// [`Run::finish`] for the run-level findings.
 pub(crate) struct Run<'a> {
     source: &'a dyn SettingsSource,
-    policies: &'a policy::Cache,
+    shared: engine::Shared<'a>,
     options: Options,
     files: Vec<Linted>,
     /// The run's sources (see [`crate::session::Inputs::sources`]).
@@ -101,13 +101,13 @@ impl<'a> Run<'a> {
     #[must_use]
     pub fn new(
         source: &'a dyn SettingsSource,
-        policies: &'a policy::Cache,
+        shared: engine::Shared<'a>,
         options: Options,
         sources: std::sync::Arc<Sources>,
     ) -> Self {
         Self {
             source,
-            policies,
+            shared,
             options,
             files: Vec::new(),
             sources,
@@ -185,7 +185,7 @@ impl<'a> Run<'a> {
             let (batch, next) = rest.split_at(count);
             rest = next;
             let lint = |(t, _): &(&discover::Target, Option<u64>)| {
-                engine::lint_target(t, self.source, self.policies)
+                engine::lint_target(t, self.source, self.shared)
             };
             let linted: Vec<(FileReport, cross::FileIndex)> = if batch.len() > 1 {
                 batch.par_iter().map(lint).collect()
@@ -215,7 +215,7 @@ impl<'a> Run<'a> {
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         let settings = self.source.for_path(settings_path);
-        let (report, index) = engine::lint_bytes_indexed(name, bytes, &settings, self.policies);
+        let (report, index) = engine::lint_bytes_indexed(name, bytes, &settings, self.shared);
         self.keep(&report, index);
         let text = report.source.text.clone();
         if let Some(last) = self.files.last_mut() {
@@ -239,7 +239,7 @@ impl<'a> Run<'a> {
         for d in derived {
             let settings = self.source.for_path(d.settings_path.as_deref());
             let source = SourceFile::new(d.name.clone(), d.text.clone());
-            let (report, index) = engine::lint_source_indexed(source, &settings, self.policies);
+            let (report, index) = engine::lint_source_indexed(source, &settings, self.shared);
             self.keep(&report, index);
             if let Some(last) = self.files.last_mut() {
                 last.text = Some(d.text.clone());
@@ -261,7 +261,7 @@ impl<'a> Run<'a> {
         emit: &mut Emit<'_>,
     ) -> io::Result<()> {
         let settings = self.source.for_path(Some(&target.path));
-        let loaded = self.policies.get(&settings);
+        let loaded = self.shared.policies.get(&settings);
         // Over the size limit, the whole-file path says so without reading it; broken policies
         // are reported by it too.
         let policies = match &*loaded {
@@ -272,12 +272,14 @@ impl<'a> Run<'a> {
                 policies
             }
             _ => {
-                let (report, index) = engine::lint_target(target, self.source, self.policies);
+                let (report, index) = engine::lint_target(target, self.source, self.shared);
                 self.keep(&report, index);
                 return self.emit_files(vec![report], emit);
             }
         };
         let mut windows = Windows::open(&target.path, self.options.window, settings.max_file_size);
+        // Each window's text maps exactly into the file (see `Segments::window`).
+        let file_id = self.sources.add(target.display.as_str(), "");
         let mut index = cross::FileIndex::default();
         let mut stats = Stats {
             files: 1,
@@ -316,14 +318,18 @@ impl<'a> Run<'a> {
                 base_line,
             } = window;
             let mut linted = None;
-            let (slot, text_ref, settings_ref) = (&mut linted, &text, &*settings);
+            let checks = engine::Checks {
+                settings: &settings,
+                policies,
+                shared: self.shared,
+            };
+            let (slot, text_ref) = (&mut linted, &text);
             rayon::in_place_scope(|scope| {
                 scope.spawn(move |_| {
                     *slot = Some(engine::lint_ranges(
                         text_ref,
                         ranges,
-                        settings_ref,
-                        policies,
+                        checks,
                         engine::Indexing::OtherObjects,
                     ));
                 });
@@ -334,11 +340,19 @@ impl<'a> Run<'a> {
             let Some((mut diagnostics, part_stats, mut part_index)) = linted else {
                 continue;
             };
+            // The window's findings in the file's offsets.
+            let map = Segments::window(file_id, base_offset, text.len() as u32);
             for d in &mut diagnostics {
-                d.shift(base_offset);
+                crate::remap::within(d, &map);
                 d.document += documents;
             }
-            crate::suppress_stage::apply(&settings, &target.display, &[], &mut diagnostics);
+            crate::suppress_stage::apply(
+                &settings,
+                self.shared.tally,
+                &target.display,
+                &[],
+                &mut diagnostics,
+            );
             part_index.shift(base_offset, documents);
             documents += part_stats.documents;
             // The DaemonSets are not indexed in this pass (see `engine::Indexing`): no emitter
@@ -410,7 +424,8 @@ impl<'a> Run<'a> {
             .map(|f| f.settings_path.as_deref().or(f.path.as_deref()))
             .collect();
         let settings_of = |i: usize| self.source.for_path(paths.get(i).copied().flatten());
-        cross::check(&mut reports, &indexed, &settings_of);
+        let stage = engine::stage(self.shared.tally);
+        cross::check(&mut reports, &indexed, &settings_of, &stage);
         // The DaemonSets of windowed files, indexed again window by window when they can
         // have findings at all (the scopes are computed again only for them).
         let windowed = self.files.iter().any(|f| f.windowed);
@@ -432,7 +447,9 @@ impl<'a> Run<'a> {
                 let parts: Vec<(cross::FileIndex, usize)> = window
                     .ranges
                     .into_par_iter()
-                    .map(|range| engine::index_range(&window.text, range, &settings))
+                    .map(|range| {
+                        engine::index_range(&window.text, range, &settings, self.shared.inventory)
+                    })
                     .collect();
                 let mut index = cross::FileIndex::default();
                 let mut documents = 0;
@@ -449,6 +466,7 @@ impl<'a> Run<'a> {
                     Some(ids[i]),
                     &indexed,
                     &settings,
+                    &stage,
                 ));
             }
             report

@@ -250,7 +250,7 @@ pub(super) fn check(
         read: args.baseline.as_deref(),
         write: args.write_baseline.as_deref(),
     };
-    let resolver = match args.settings.resolver_with(cluster, false, baseline) {
+    let resolver = match args.settings.resolver_with(baseline) {
         Ok(r) => r,
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;
@@ -296,7 +296,9 @@ pub(super) fn check(
         .cloned()
         .collect();
     let base = resolver.settings_for(None);
-    let linter = Linter::new(&resolver).show_suppressed(args.show_suppressed);
+    let linter = Linter::new(&resolver)
+        .nodes(cluster)
+        .show_suppressed(args.show_suppressed);
     let stdin = if stdin_count == 1 {
         match read_stdin(args, &resolver, stderr)? {
             Ok(input) => input,

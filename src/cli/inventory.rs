@@ -11,14 +11,14 @@ pub(super) fn inventory(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(resolver) = plain_resolver(&args.settings, true, stderr)? else {
+    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
         return Ok(2);
     };
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    let (report, indexes) = Linter::new(&resolver).indexed(&paths);
+    let (report, indexes) = Linter::new(&resolver).inventory(true).indexed(&paths);
     let inventory = crate::inventory::build(&report, &indexes);
     match args.format {
         InventoryFormat::Text => crate::inventory::render_text(&inventory, stdout)?,

@@ -224,6 +224,10 @@ pub struct CoverageArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+    /// Which files are read: the configuration files' `include`, `exclude` and
+    /// `max-file-size`, and the same flags as `check`.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -288,16 +292,12 @@ impl SettingsArgs {
 
     fn resolver_with(
         &self,
-        cluster: Option<std::sync::Arc<crate::coverage::Cluster>>,
-        inventory: bool,
         baseline: BaselineArgs<'_>,
     ) -> Result<Resolver, Result<Vec<ConfigError>, String>> {
         let mut overrides = self.overrides().map_err(Err)?;
-        overrides.cluster = cluster;
-        overrides.inventory = inventory;
         overrides.no_baseline = baseline.write.is_some();
         if let Some(path) = baseline.read {
-            match crate::suppress_stage::Baseline::load(path) {
+            match crate::settings::exemptions::Baseline::load(path) {
                 Ok(b) => overrides.baseline = Some(std::sync::Arc::new(b)),
                 Err((source, errors)) => {
                     return Err(Ok(errors
@@ -362,13 +362,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The resolver for commands whose output is not a lint report: usage and configuration errors
 /// go to stderr as `file:line:col: error[invalid-config] message`; `None` means exit 2.
-/// `inventory` also indexes what that command shows ([`Settings::inventory`]).
-fn plain_resolver(
-    settings: &SettingsArgs,
-    inventory: bool,
-    stderr: &mut dyn Write,
-) -> io::Result<Option<Resolver>> {
-    match settings.resolver_with(None, inventory, BaselineArgs::default()) {
+fn plain_resolver(settings: &SettingsArgs, stderr: &mut dyn Write) -> io::Result<Option<Resolver>> {
+    match settings.resolver_with(BaselineArgs::default()) {
         Ok(r) => Ok(Some(r)),
         Err(Err(usage)) => {
             writeln!(stderr, "daemonlint: {usage}")?;
@@ -376,14 +371,18 @@ fn plain_resolver(
         }
         Err(Ok(errors)) => {
             for e in errors {
-                let pos = e.source.line_col(e.span.start);
-                writeln!(
-                    stderr,
-                    "{}:{}:{}: error[invalid-config] {}",
-                    e.source.name, pos.line, pos.column, e.message
-                )?;
+                writeln!(stderr, "{}", config_error_line(&e))?;
             }
             Ok(None)
         }
     }
+}
+
+/// A configuration error as one line: `file:line:col: error[invalid-config] message`.
+fn config_error_line(e: &ConfigError) -> String {
+    let pos = e.source.line_col(e.span.start);
+    format!(
+        "{}:{}:{}: error[invalid-config] {}",
+        e.source.name, pos.line, pos.column, e.message
+    )
 }

@@ -10,7 +10,7 @@ pub(super) fn show_config(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(resolver) = plain_resolver(&args.settings, false, stderr)? else {
+    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
         return Ok(2);
     };
     let settings = resolver.settings_for(args.path.as_deref());

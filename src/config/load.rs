@@ -25,10 +25,10 @@ pub struct Layer {
     pub dir: PathBuf,
     pub file: ConfigFile,
     pub source: Arc<SourceFile>,
-    /// Its `exemptions`, shared by every file it applies to (they record what they hide).
-    pub exemptions: Option<Arc<crate::suppress_stage::Exemptions>>,
+    /// Its `exemptions`, shared by every file it applies to.
+    pub exemptions: Option<Arc<crate::settings::exemptions::Exemptions>>,
     /// Its `baseline`, read once.
-    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
+    pub baseline: Option<Arc<crate::settings::exemptions::Baseline>>,
 }
 
 /// Parse and validate a configuration file's text.
@@ -109,10 +109,10 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
         return Err(errors);
     }
     if let Some(list) = &layer.file.exemptions {
-        let specs: Vec<crate::suppress_stage::ExemptionSpec<'_>> = list
+        let specs: Vec<crate::settings::exemptions::ExemptionSpec<'_>> = list
             .iter()
             .enumerate()
-            .map(|(i, e)| crate::suppress_stage::ExemptionSpec {
+            .map(|(i, e)| crate::settings::exemptions::ExemptionSpec {
                 daemonsets: e.daemonsets.as_deref().unwrap_or_default(),
                 namespaces: e.namespaces.as_deref().unwrap_or_default(),
                 containers: e.containers.as_deref().unwrap_or_default(),
@@ -121,14 +121,14 @@ pub fn parse_layer(path: &Path, text: String) -> Result<Layer, Vec<ConfigError>>
                 span: root.span_at(&[Step::Key("exemptions"), Step::Index(i)]),
             })
             .collect();
-        layer.exemptions = Some(Arc::new(crate::suppress_stage::Exemptions::new(
+        layer.exemptions = Some(Arc::new(crate::settings::exemptions::Exemptions::new(
             Arc::clone(&source),
             layer.dir.clone(),
             &specs,
         )));
     }
     if let Some(file) = &layer.file.baseline {
-        match crate::suppress_stage::Baseline::load(&layer.dir.join(file)) {
+        match crate::settings::exemptions::Baseline::load(&layer.dir.join(file)) {
             Ok(b) => layer.baseline = Some(Arc::new(b)),
             Err((source, list)) => {
                 for (span, message) in list {

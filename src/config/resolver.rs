@@ -15,12 +15,8 @@ pub struct Overrides {
     pub kube_version: Option<crate::schema::KubeVersion>,
     /// `--max-file-size`.
     pub max_file_size: Option<u64>,
-    /// `--nodes`.
-    pub cluster: Option<Arc<crate::k8s::scheduling::Cluster>>,
-    /// Set by `daemonlint inventory`, see [`Settings::inventory`].
-    pub inventory: bool,
     /// `--baseline FILE`.
-    pub baseline: Option<Arc<crate::suppress_stage::Baseline>>,
+    pub baseline: Option<Arc<crate::settings::exemptions::Baseline>>,
     /// `--write-baseline`: no baseline hides anything (the new one records every finding).
     pub no_baseline: bool,
 }
@@ -60,10 +56,6 @@ impl Overrides {
         if let Some(v) = self.kube_version {
             settings.kube_version = v;
         }
-        if let Some(cluster) = &self.cluster {
-            settings.cluster = Some(Arc::clone(cluster));
-        }
-        settings.inventory |= self.inventory;
         if let Some(b) = &self.baseline {
             settings.baseline = Some(Arc::clone(b));
         }
@@ -119,11 +111,11 @@ impl Resolver {
         })
     }
 
-    /// The exemption lists and baselines of every settings the run built, for
+    /// The exemption lists and baselines of every settings built so far, for
     /// [`crate::suppress_stage::unused`].
     #[must_use]
-    pub fn in_play(&self) -> crate::suppress_stage::InPlay {
-        let mut in_play = crate::suppress_stage::InPlay::default();
+    pub fn in_play(&self) -> crate::settings::exemptions::InPlay {
+        let mut in_play = crate::settings::exemptions::InPlay::default();
         if let Ok(built) = self.built.lock() {
             for settings in built.values() {
                 in_play.add(settings);

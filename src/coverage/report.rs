@@ -9,6 +9,7 @@ use super::{place, scaled, Cluster, Outcome, Placement};
 use crate::k8s::quantity::Quantity;
 use crate::manifest::{self, DaemonSet};
 use crate::rules::rolling_update::{parse_amount, Amount, StrategyType};
+use crate::session::Read;
 use crate::source::{SourceFile, Span};
 
 /// The coverage of one DaemonSet.
@@ -116,42 +117,26 @@ fn position(source: &SourceFile, span: Span) -> (u32, u32) {
     (pos.line, pos.column)
 }
 
-/// Place every DaemonSet found under `paths` on the nodes of `cluster`.
+/// Place every DaemonSet the files under `paths` hold on the nodes of `cluster`; the files
+/// are those `linter` would lint, as its configuration finds them.
 #[must_use]
-pub fn analyze<'c>(paths: &[PathBuf], cluster: &'c Cluster) -> CoverageReport<'c> {
+pub fn analyze<'c>(
+    linter: &crate::session::Linter<'_>,
+    paths: &[PathBuf],
+    cluster: &'c Cluster,
+) -> CoverageReport<'c> {
     let mut report = CoverageReport {
         cluster,
         daemonsets: Vec::new(),
         errors: Vec::new(),
     };
-    let settings = crate::config::Settings::default();
-    for target in crate::discover::discover(paths, &settings, false) {
-        if let Some(message) = target.error {
-            report
-                .errors
-                .push(format!("{}: error: {message}", target.display));
-            continue;
+    linter.read_each(paths, &mut |read| match read {
+        Read::Text(source, settings) => {
+            analyze_source(&source, settings.limits, cluster, &mut report);
         }
-        let (source, problem) =
-            match crate::source::read(&target.path, &target.display, settings.max_file_size) {
-                Ok(read) => read,
-                Err(e) => {
-                    report
-                        .errors
-                        .push(format!("{}: error: cannot read: {e}", target.display));
-                    continue;
-                }
-            };
-        if let Some(d) = problem {
-            let (line, column) = position(&source, d.span);
-            report.errors.push(format!(
-                "{}:{line}:{column}: error: {}",
-                source.name, d.message
-            ));
-            continue;
-        }
-        analyze_source(&source, cluster, &mut report);
-    }
+        Read::Undecoded(e) => report.errors.push(e.to_string()),
+        Read::Unread { name, message } => report.errors.push(format!("{name}: error: {message}")),
+    });
     apply_host_ports(&mut report.daemonsets);
     for ds in &mut report.daemonsets {
         ds.cost = cost(ds, cluster);
@@ -159,8 +144,13 @@ pub fn analyze<'c>(paths: &[PathBuf], cluster: &'c Cluster) -> CoverageReport<'c
     report
 }
 
-fn analyze_source(source: &SourceFile, cluster: &Cluster, report: &mut CoverageReport<'_>) {
-    for doc in crate::yaml::documents(&source.text, crate::yaml::Limits::default()) {
+fn analyze_source(
+    source: &SourceFile,
+    limits: crate::yaml::Limits,
+    cluster: &Cluster,
+    report: &mut CoverageReport<'_>,
+) {
+    for doc in crate::yaml::documents(&source.text, limits) {
         let doc = match doc {
             Ok(doc) => doc,
             Err(e) => {

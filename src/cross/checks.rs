@@ -24,12 +24,17 @@ fn label(file: Option<SourceId>, own: Option<SourceId>, span: Span, message: Str
     }
 }
 
+/// The suppression stage of the run (exemptions, the baseline), applied to the run-level
+/// findings of each DaemonSet with its file's settings and name.
+pub type Stage<'a> = dyn Fn(&Settings, &str, &mut [Diagnostic]) + 'a;
+
 /// Run the run-level checks over every index and append the findings to their files.
 /// `settings` gives each file's settings by position in `files`.
 pub fn check<'s>(
     files: &mut [FileReport],
     indexes: &[Indexed<'_>],
     settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
+    stage: &Stage<'_>,
 ) {
     let scopes = Scopes::of(indexes, settings);
     for (i, ix) in indexes.iter().enumerate() {
@@ -47,6 +52,7 @@ pub fn check<'s>(
             ix.source,
             &scoped,
             &settings(file),
+            stage,
         );
         if !out.is_empty() {
             // Sorted once per file (sorting after every DaemonSet was quadratic on large
@@ -70,6 +76,7 @@ pub fn check_daemonsets(
     own_source: Option<SourceId>,
     indexes: &[Indexed<'_>],
     settings: &Settings,
+    stage: &Stage<'_>,
 ) -> Vec<Diagnostic> {
     let mut all = Vec::new();
     for ds in daemonsets {
@@ -103,7 +110,7 @@ pub fn check_daemonsets(
         for s in &ds.suppressions {
             s.clone().apply(&mut out);
         }
-        crate::suppress_stage::apply(settings, own, &[], &mut out);
+        stage(settings, own, &mut out);
         all.append(&mut out);
     }
     all

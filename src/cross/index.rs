@@ -260,14 +260,13 @@ impl FileIndex {
         ds: &DaemonSet<'_>,
         reference: std::sync::Arc<ObjectRef>,
         settings: &Settings,
+        inventory: bool,
         suppressions: Vec<Suppressions>,
     ) {
         let object = &ds.object;
         let findings = pss::evaluate(ds);
         let level = pss::level_of(&findings);
-        let inventory = settings
-            .inventory
-            .then(|| Box::new(Inventory::of(ds, settings)));
+        let inventory = inventory.then(|| Box::new(Inventory::of(ds, settings)));
         let service_account = ["serviceAccountName", "serviceAccount"]
             .into_iter()
             .find_map(|k| ds.pod_field(k))

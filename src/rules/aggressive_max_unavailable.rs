@@ -42,7 +42,7 @@ fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
         return;
     };
     // With `--nodes`: the nodes the controller targets (desiredNumberScheduled).
-    let nodes = cx.settings.cluster.as_ref().and_then(|cluster| {
+    let nodes = cx.cluster.and_then(|cluster| {
         let pod = crate::k8s::scheduling::PodView::of(ds);
         let desired = cluster
             .nodes

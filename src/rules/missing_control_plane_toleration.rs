@@ -200,7 +200,7 @@ fn check_with_nodes(
 }
 
 fn check(ds: &DaemonSet<'_>, cx: &RuleCx<'_>, out: &mut Vec<Violation>) {
-    if let Some(cluster) = &cx.settings.cluster {
+    if let Some(cluster) = cx.cluster {
         check_with_nodes(ds, cx, cluster, out);
         return;
     }

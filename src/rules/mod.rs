@@ -126,6 +126,8 @@ pub struct RuleCx<'a> {
     pub settings: &'a Settings,
     /// The file's text, for fixes that follow its style.
     pub text: &'a str,
+    /// The nodes given with `--nodes`: rules that can use real nodes name them.
+    pub cluster: Option<&'a crate::k8s::scheduling::Cluster>,
 }
 
 pub type CheckFn = fn(&DaemonSet<'_>, &RuleCx<'_>, &mut Vec<Violation>);
@@ -308,9 +310,14 @@ pub fn check_daemonset(
     ds: &DaemonSet<'_>,
     text: &str,
     settings: &Settings,
+    cluster: Option<&crate::k8s::scheduling::Cluster>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let cx = RuleCx { settings, text };
+    let cx = RuleCx {
+        settings,
+        text,
+        cluster,
+    };
     let partial = crate::k8s::partial::is_partial(ds.object.node);
     let mut violations = Vec::new();
     for rule in RULES {

@@ -613,7 +613,8 @@ fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
     let (baseline, count) = daemonlint::suppress_stage::write(&report, dir.path());
     assert_eq!(count, found);
     let baseline =
-        daemonlint::suppress_stage::Baseline::parse(&dir.path().join("b.json"), baseline).unwrap();
+        daemonlint::settings::exemptions::Baseline::parse(&dir.path().join("b.json"), baseline)
+            .unwrap();
     settings.baseline = Some(std::sync::Arc::new(baseline));
     let options = RenderOptions {
         color: false,
@@ -633,4 +634,47 @@ fn a_large_file_read_window_by_window_is_baselined_like_a_whole_one() {
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(value["summary"]["findings"], 0, "{}", value["diagnostics"]);
     assert_eq!(value["summary"]["suppressed"], found);
+}
+
+/// What a run matched is that run's: a linter run again (an editor, a watch loop, `--fix`
+/// running again over the fixed files) reports an exemption the first run used and the second
+/// does not.
+#[test]
+fn each_run_of_a_linter_counts_its_own_matches() {
+    let repo = tempfile::Builder::new().prefix("repo").tempdir().unwrap();
+    let dir = repo.path();
+    std::fs::write(dir.join("agent.yaml"), AGENT).unwrap();
+    std::fs::write(
+        dir.join(".daemonlint.yaml"),
+        "exemptions:\n  - rules: [host-network]\n    reason: the CNI needs the node's network\n",
+    )
+    .unwrap();
+    let resolver = daemonlint::config::Resolver::new(Default::default(), None, false).unwrap();
+    let linter = daemonlint::Linter::new(&resolver);
+    let inputs = daemonlint::Inputs {
+        paths: vec![dir.to_path_buf()],
+        unused_suppressions: true,
+        ..daemonlint::Inputs::default()
+    };
+    let unused = || -> Vec<(String, u32)> {
+        let report = linter.report(&inputs);
+        report
+            .files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
+            .filter(|(_, d)| d.rule == "unused-suppression")
+            .map(|(f, d)| {
+                let name = Path::new(&f.source.name).file_name().unwrap();
+                let line = f.source.line_col(d.span.start).line;
+                (name.to_string_lossy().into_owned(), line)
+            })
+            .collect()
+    };
+    assert_eq!(unused(), []);
+    std::fs::write(
+        dir.join("agent.yaml"),
+        AGENT.replace("      hostNetwork: true\n", ""),
+    )
+    .unwrap();
+    assert_eq!(unused(), [(".daemonlint.yaml".to_string(), 2)]);
 }

@@ -352,3 +352,63 @@ fn documented_examples_are_current() {
     }
     assert_eq!(checked, 2, "the coverage page shows two examples");
 }
+
+#[test]
+fn coverage_reads_the_files_the_configuration_lets_check_read() {
+    // Not a dot-named directory: hidden paths are left out of walks.
+    let dir = tempfile::Builder::new()
+        .prefix("coverage")
+        .tempdir()
+        .expect("tempdir");
+    let ds = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: a:1\n"
+        )
+    };
+    std::fs::create_dir(dir.path().join("vendor")).expect("mkdir");
+    std::fs::write(dir.path().join("agent.yaml"), ds("agent")).expect("write");
+    std::fs::write(dir.path().join("vendor/upstream.yaml"), ds("upstream")).expect("write");
+    std::fs::write(dir.path().join(".daemonlint.yaml"), "exclude: [vendor/]\n").expect("write");
+    let nodes = common::root().join(CLUSTER).display().to_string();
+    let names = |extra: &[&str]| {
+        let out = daemonlint()
+            .current_dir(dir.path())
+            .args(["coverage", "--format", "json", "--nodes", &nodes])
+            .args(extra)
+            .arg(".")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut names: Vec<String> = value["daemonsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    // The configuration file's `exclude`, as `check` applies it.
+    assert_eq!(names(&[]), ["agent"]);
+    // `--isolated` ignores the configuration file; `--exclude` is the command line's.
+    assert_eq!(names(&["--isolated"]), ["agent", "upstream"]);
+    assert_eq!(
+        names(&["--isolated", "--exclude", "agent.yaml"]),
+        ["upstream"]
+    );
+
+    // A configuration file that cannot be used is an error on stderr, with exit 2.
+    std::fs::write(dir.path().join(".daemonlint.yaml"), "exclude: 3\n").expect("write");
+    let out = daemonlint()
+        .current_dir(dir.path())
+        .args(["coverage", "--nodes", &nodes, "."])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".daemonlint.yaml:1:10: error[invalid-config] invalid type: integer `3`"),
+        "{stderr}"
+    );
+}
