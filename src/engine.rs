@@ -2,7 +2,6 @@
 //! a large file), load, check (schema, rules, policies), suppress, and index the objects for
 //! the run-level checks. The [`crate::session::Linter`] drives it; nothing here prints.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use crate::cross;
@@ -69,7 +68,7 @@ pub(crate) fn with_run_level(
             index,
             shared: false,
         }],
-        &|_| Cow::Borrowed(settings),
+        &|_| crate::settings::SettingsRef::Borrowed(settings),
         &stage(tally),
     );
     let [report] = files;

@@ -9,7 +9,6 @@
 //! the unused suppressions. Formats that need the whole report first keep it inside their own
 //! emitter (see [`crate::outcome::Collect`]), so every format sees the same findings.
 
-use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +21,7 @@ use crate::outcome::{Collect, Emitter, FileReport, Outcome, Phase, Report};
 use crate::policy;
 pub use crate::remap::Derived;
 use crate::rules;
+use crate::settings::SettingsRef;
 use crate::source::{SourceFile, Span};
 use crate::stream::{self, Emit, Run};
 use crate::suppress_stage::Tally;
@@ -562,8 +562,8 @@ pub(crate) fn check_with_set(
 }
 
 impl SettingsSource for Resolver {
-    fn for_path(&self, path: Option<&Path>) -> Cow<'_, Settings> {
-        Cow::Owned(self.settings_for(path))
+    fn for_path(&self, path: Option<&Path>) -> SettingsRef<'_> {
+        SettingsRef::Shared(self.shared_for(path))
     }
 
     fn take_errors(&self) -> Vec<FileReport> {

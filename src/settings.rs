@@ -521,10 +521,30 @@ pub enum OutputFormat {
     Gitlab,
 }
 
+/// The settings of one file: borrowed from one fixed set, or shared with every file of its
+/// directory from a resolver's cache. Never a copy per file: settings are large (rule
+/// options, globs), and a run asks for them several times a file.
+#[derive(Clone, Debug)]
+pub enum SettingsRef<'a> {
+    Borrowed(&'a Settings),
+    Shared(Arc<Settings>),
+}
+
+impl std::ops::Deref for SettingsRef<'_> {
+    type Target = Settings;
+
+    fn deref(&self) -> &Settings {
+        match self {
+            Self::Borrowed(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
 /// Where the settings of each file come from: one fixed set, or configuration discovery.
 pub trait SettingsSource: Sync {
     /// The settings for a file (`None`: the working directory, e.g. for stdin without a name).
-    fn for_path(&self, path: Option<&std::path::Path>) -> std::borrow::Cow<'_, Settings>;
+    fn for_path(&self, path: Option<&std::path::Path>) -> SettingsRef<'_>;
 
     /// Errors met in configuration files discovered so far, as reports of those files (each
     /// is given once).
@@ -541,10 +561,10 @@ pub trait SettingsSource: Sync {
 }
 
 impl SettingsSource for Settings {
-    fn for_path(&self, path: Option<&std::path::Path>) -> std::borrow::Cow<'_, Settings> {
+    fn for_path(&self, path: Option<&std::path::Path>) -> SettingsRef<'_> {
         match path {
-            Some(p) if !self.per_path.is_empty() => std::borrow::Cow::Owned(self.for_file(p)),
-            _ => std::borrow::Cow::Borrowed(self),
+            Some(p) if !self.per_path.is_empty() => SettingsRef::Shared(Arc::new(self.for_file(p))),
+            _ => SettingsRef::Borrowed(self),
         }
     }
 }

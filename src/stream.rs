@@ -148,20 +148,30 @@ impl<'a> Run<'a> {
     ) -> io::Result<()> {
         use rayon::prelude::*;
         let targets = engine::targets(paths, self.source, force_exclude, extra, skip);
-        // (target, size when it is a regular file)
-        let sized: Vec<(&discover::Target, Option<u64>)> = targets
-            .iter()
-            .map(|t| {
-                let size = t
-                    .error
-                    .is_none()
-                    .then(|| std::fs::metadata(&t.path).ok())
-                    .flatten()
-                    .filter(std::fs::Metadata::is_file)
-                    .map(|m| m.len());
-                (t, size)
-            })
-            .collect();
+        // An emitter that keeps the whole report reads every file whole: one parallel pass
+        // over all of them, with no sizes to look up first.
+        let whole = self.options.window == usize::MAX;
+        let (batch_files, batch_bytes) = if whole {
+            (usize::MAX, u64::MAX)
+        } else {
+            (BATCH_FILES, BATCH_BYTES)
+        };
+        // (target, size when it is a regular file); looked up in parallel, as the linting is.
+        let size_of = |t: &discover::Target| {
+            t.error
+                .is_none()
+                .then(|| std::fs::metadata(&t.path).ok())
+                .flatten()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+        };
+        let sized: Vec<(&discover::Target, Option<u64>)> = if whole {
+            targets.iter().map(|t| (t, None)).collect()
+        } else if targets.len() > 1 {
+            targets.par_iter().map(|t| (t, size_of(t))).collect()
+        } else {
+            targets.iter().map(|t| (t, size_of(t))).collect()
+        };
         let window = self.options.window as u64;
         let mut rest = &sized[..];
         while let Some(&(target, size)) = rest.first() {
@@ -173,10 +183,10 @@ impl<'a> Run<'a> {
             let mut bytes = 0;
             let count = rest
                 .iter()
-                .take(BATCH_FILES)
+                .take(batch_files)
                 .take_while(|(_, size)| {
                     let small = size.is_none_or(|s| s < window);
-                    let fits = bytes < BATCH_BYTES;
+                    let fits = bytes < batch_bytes;
                     bytes += size.unwrap_or(0);
                     small && fits
                 })

@@ -74,7 +74,7 @@ pub struct Resolver {
     cache: Mutex<HashMap<PathBuf, Option<Arc<Layer>>>>,
     /// Settings built per applicable configuration file (keyed by its path): layers are
     /// applied and globs compiled once, not once per linted file.
-    built: Mutex<HashMap<Option<PathBuf>, Settings>>,
+    built: Mutex<HashMap<Option<PathBuf>, Arc<Settings>>>,
     errors: Mutex<Vec<ConfigError>>,
 }
 
@@ -167,6 +167,13 @@ impl Resolver {
     /// The settings for a file (or for the working directory when `path` is `None`).
     #[must_use]
     pub fn settings_for(&self, path: Option<&Path>) -> Settings {
+        (*self.shared_for(path)).clone()
+    }
+
+    /// The settings for a file, shared with the other files of its configuration (a copy
+    /// only when `per-path` rules apply to it).
+    #[must_use]
+    pub fn shared_for(&self, path: Option<&Path>) -> Arc<Settings> {
         let layer = if self.isolated {
             None
         } else {
@@ -178,7 +185,11 @@ impl Resolver {
                 .or_else(|| self.nearest(&absolute(Path::new("."))))
         };
         let key = layer.as_ref().map(|l| l.path.clone());
-        let cached = self.built.lock().ok().and_then(|b| b.get(&key).cloned());
+        let cached = self
+            .built
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&key).map(Arc::clone));
         let settings = cached.unwrap_or_else(|| {
             let mut settings = Settings::default();
             if !self.isolated {
@@ -190,14 +201,15 @@ impl Resolver {
                 }
             }
             self.overrides.apply(&mut settings);
+            let settings = Arc::new(settings);
             if let Ok(mut built) = self.built.lock() {
-                built.insert(key, settings.clone());
+                built.insert(key, Arc::clone(&settings));
             }
             settings
         });
         match path {
-            Some(p) => settings.for_file(p),
-            None => settings,
+            Some(p) if !settings.per_path.is_empty() => Arc::new(settings.for_file(p)),
+            _ => settings,
         }
     }
 }

@@ -33,7 +33,7 @@ pub type Stage<'a> = dyn Fn(&Settings, &str, &mut [Diagnostic]) + 'a;
 pub fn check<'s>(
     files: &mut [FileReport],
     indexes: &[Indexed<'_>],
-    settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
+    settings: &dyn Fn(usize) -> crate::settings::SettingsRef<'s>,
     stage: &Stage<'_>,
 ) {
     let scopes = Scopes::of(indexes, settings);

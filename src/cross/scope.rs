@@ -28,7 +28,7 @@ impl Scopes {
     /// The scope of every index, `settings` giving the settings of the file at a position.
     pub fn of<'s>(
         indexes: &[Indexed<'_>],
-        settings: &dyn Fn(usize) -> std::borrow::Cow<'s, Settings>,
+        settings: &dyn Fn(usize) -> crate::settings::SettingsRef<'s>,
     ) -> Self {
         let mut groups: std::collections::HashMap<String, Vec<usize>> =
             std::collections::HashMap::new();

@@ -194,16 +194,31 @@ pub(crate) fn qualified_name(object: &ObjectRef) -> String {
 /// editing lines above a finding does not make it look new to GitLab or GitHub.
 pub(crate) fn fingerprints(report: &Report, root: Option<&Path>) -> Vec<String> {
     use crate::suppress_stage::{fingerprint_key, hex_sha256};
+    use rayon::prelude::*;
     let mut seen: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
-    report
+    // The keys and their occurrence counts in order; the hashing, most of the work, in
+    // parallel for a large report.
+    let mut name: Option<(&str, Cow<'_, str>)> = None;
+    let keyed: Vec<(Vec<u8>, u32)> = report
         .diagnostics()
         .map(|(file, d)| {
-            let key = fingerprint_key(&relative_name(&file.source.name, root), d);
+            let file = file.source.name.as_str();
+            let relative = match &name {
+                Some((of, relative)) if *of == file => relative,
+                _ => &name.insert((file, relative_name(file, root))).1,
+            };
+            let key = fingerprint_key(relative, d);
             let occurrence = seen.entry(key.clone()).or_insert(0);
             *occurrence += 1;
-            hex_sha256(&[&key, &occurrence.to_le_bytes()])
+            (key, *occurrence)
         })
-        .collect()
+        .collect();
+    let hash = |(key, occurrence): &(Vec<u8>, u32)| hex_sha256(&[key, &occurrence.to_le_bytes()]);
+    if keyed.len() >= 256 {
+        keyed.par_iter().map(hash).collect()
+    } else {
+        keyed.iter().map(hash).collect()
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -332,11 +332,14 @@ pub fn hex_sha256(parts: &[&[u8]]) -> String {
     for p in parts {
         hasher.update(p);
     }
-    hasher.finalize().iter().fold(String::new(), |mut s, b| {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 /// A finding's baseline fingerprint; `file` is relative to the baseline's directory.
