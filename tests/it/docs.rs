@@ -106,18 +106,26 @@ fn anchors(text: &str) -> BTreeSet<String> {
 
 /// Broken relative links of one Markdown file: a missing file, or a missing heading anchor in
 /// a Markdown target. Links with a scheme (`https:`) are not followed.
+/// The repository, as Cargo.toml's `repository` names it.
+const REPOSITORY: &str = "https://github.com/daemonlint/daemonlint";
+
 fn broken_links(file: &Path, text: &str) -> Vec<String> {
     let dir = file.parent().expect("a parent");
     let mut broken = Vec::new();
     for link in links(text) {
-        if link.contains("://") || link.starts_with("mailto:") {
+        // A link into this repository's main branch names a file of the checkout.
+        let in_repo = ["blob/main/", "tree/main/"]
+            .iter()
+            .find_map(|kind| link.strip_prefix(&format!("{REPOSITORY}/{kind}")));
+        if in_repo.is_none() && (link.contains("://") || link.starts_with("mailto:")) {
             continue;
         }
-        let (path, anchor) = link.split_once('#').unwrap_or((link.as_str(), ""));
-        let target = if path.is_empty() {
-            file.to_path_buf()
-        } else {
-            dir.join(path)
+        let rest = in_repo.unwrap_or(&link);
+        let (path, anchor) = rest.split_once('#').unwrap_or((rest, ""));
+        let target = match in_repo {
+            Some(_) => common::root().join(path),
+            None if path.is_empty() => file.to_path_buf(),
+            None => dir.join(path),
         };
         if !target.exists() {
             broken.push(format!("{}: {link}: no such file", file.display()));
@@ -229,15 +237,42 @@ fn internal_links_and_anchors_resolve() {
     );
 }
 
+/// The README is also the long description on PyPI (the wheel) and crates.io, where a relative
+/// link goes nowhere: every link into the repository is absolute (and checked above).
+#[test]
+fn the_readme_links_work_off_github() {
+    let readme = read(&common::root().join("README.md"));
+    let relative: Vec<String> = links(&readme)
+        .into_iter()
+        .filter(|l| !(l.contains("://") || l.starts_with('#') || l.starts_with("mailto:")))
+        .collect();
+    assert!(
+        relative.is_empty(),
+        "relative links in README.md: {relative:?}"
+    );
+    let cargo = read(&common::root().join("Cargo.toml"));
+    assert!(
+        cargo.contains(&format!("repository = \"{REPOSITORY}\"")),
+        "Cargo.toml names another repository"
+    );
+}
+
 #[test]
 fn the_link_checker_finds_what_is_broken() {
     let dir = book();
     let page = dir.join("guide/configuration.md");
     let text = "[ok](suppressions.md) [ok](#configuration) `[code](nowhere.md)`\n\
                 [missing](nowhere.md) [bad anchor](usage.md#no-such-heading) \
-                [web](https://example.com/x.md)\n```\n[fenced](nowhere.md)\n```\n";
+                [web](https://example.com/x.md)\n```\n[fenced](nowhere.md)\n```\n\
+                [repo](https://github.com/daemonlint/daemonlint/blob/main/README.md) \
+                [repo dir](https://github.com/daemonlint/daemonlint/tree/main/docs/) \
+                [gone](https://github.com/daemonlint/daemonlint/blob/main/no/such.md)\n";
     let broken = broken_links(&page, text);
-    assert_eq!(broken.len(), 2, "{broken:?}");
+    assert_eq!(broken.len(), 3, "{broken:?}");
+    assert!(
+        broken[2].ends_with("no/such.md: no such file"),
+        "{broken:?}"
+    );
     assert!(
         broken[0].ends_with("nowhere.md: no such file"),
         "{broken:?}"
