@@ -86,6 +86,12 @@ pub enum Read<'a> {
     Unread { name: String, message: String },
 }
 
+/// The policies a linter uses: its own, or another's.
+enum Policies<'s> {
+    Own(policy::Cache),
+    Shared(&'s policy::Cache),
+}
+
 /// What `--fix` / `--diff` does.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FixOptions {
@@ -109,7 +115,7 @@ pub struct FixSummary {
 /// A linter: resolved settings, and what is loaded once for them.
 pub struct Linter<'s> {
     settings: &'s dyn SettingsSource,
-    policies: policy::Cache,
+    policies: Policies<'s>,
     /// The nodes of `--nodes`.
     cluster: Option<std::sync::Arc<crate::k8s::scheduling::Cluster>>,
     /// Index what `daemonlint inventory` shows.
@@ -123,11 +129,19 @@ impl<'s> Linter<'s> {
     pub fn new(settings: &'s dyn SettingsSource) -> Self {
         Self {
             settings,
-            policies: policy::Cache::default(),
+            policies: Policies::Own(policy::Cache::default()),
             cluster: None,
             inventory: false,
             options: stream::Options::default(),
         }
+    }
+
+    /// Use policies loaded by an earlier linter (the language server keeps them until its
+    /// configuration changes, and builds a linter for each document with its settings).
+    #[must_use]
+    pub fn with_policies(mut self, policies: &'s policy::Cache) -> Self {
+        self.policies = Policies::Shared(policies);
+        self
     }
 
     /// The cluster's nodes (`--nodes`): rules that can use real nodes name them.
@@ -149,10 +163,17 @@ impl<'s> Linter<'s> {
         self
     }
 
+    fn policies(&self) -> &policy::Cache {
+        match &self.policies {
+            Policies::Own(cache) => cache,
+            Policies::Shared(cache) => cache,
+        }
+    }
+
     /// What the files of a run share, with the run's suppression tally.
     fn shared<'a>(&'a self, tally: &'a Tally) -> engine::Shared<'a> {
         engine::Shared {
-            policies: &self.policies,
+            policies: self.policies(),
             cluster: self.cluster.as_deref(),
             inventory: self.inventory,
             tally,
@@ -320,7 +341,7 @@ impl<'s> Linter<'s> {
     #[must_use]
     pub fn indexed(&self, paths: &[PathBuf]) -> (Report, Vec<cross::FileIndex>) {
         use rayon::prelude::*;
-        if let Some(report) = engine::broken_policies(self.settings, &self.policies) {
+        if let Some(report) = engine::broken_policies(self.settings, self.policies()) {
             return (report, Vec::new());
         }
         let targets = engine::targets(
@@ -445,7 +466,7 @@ impl<'s> Linter<'s> {
             amend,
         };
         // A broken policy file stops the run: its findings, with spans into it, are the report.
-        if let Some(mut report) = engine::broken_policies(self.settings, &self.policies) {
+        if let Some(mut report) = engine::broken_policies(self.settings, self.policies()) {
             report.show_suppressed = show_suppressed;
             emit.send(report)?;
             return Ok(Outcome {
@@ -522,21 +543,6 @@ impl<'s> Linter<'s> {
             totals: emit.totals,
         })
     }
-}
-
-/// Lint one in-memory source with `settings` and `policies`, with the run-level checks over
-/// its own objects (what [`Linter::check_source`] and the language server run).
-#[must_use]
-pub fn check_with(source: SourceFile, settings: &Settings, policies: &policy::Cache) -> FileReport {
-    let tally = Tally::default();
-    let shared = engine::Shared {
-        policies,
-        cluster: None,
-        inventory: false,
-        tally: &tally,
-    };
-    let (report, index) = engine::lint_source_indexed(source, settings, shared);
-    engine::with_run_level(report, &index, settings, &tally)
 }
 
 /// [`check_with`] with a compiled policy set (the policies' unit tests).

@@ -4,7 +4,7 @@
 //!   once the document has been quiet for the debounce delay (150 ms; `initializationOptions:
 //!   {"debounceMs": N}`). The message loop never blocks on the delay: it waits on the
 //!   connection with a timeout set by the earliest pending lint.
-//! - The same [`crate::session::check_with`] as the command line, with the settings of the configuration
+//! - The same [`crate::session::Linter`] as the command line, with the settings of the configuration
 //!   file that applies to the document's path. Configuration files are read again when one
 //!   changes (`workspace/didChangeWatchedFiles`, registered dynamically when the client can, and
 //!   `didSave` of a `.daemonlint.yaml`); an open configuration file is itself validated as typed.
@@ -58,8 +58,21 @@ use crate::findings::FileReport;
 use crate::source::{LineIndex, SourceFile, Span};
 use crate::{fix, manifest, rules, rules_docs, yaml};
 
-/// How a document is linted: [`crate::session::check_with`], or a stand-in in tests.
+/// How a document is linted: [`check`], or a stand-in in tests.
 pub type Linter = fn(SourceFile, &Settings, &crate::policy::Cache) -> FileReport;
+
+/// Lint a document as `check` would: a [`crate::session::Linter`] with the document's settings
+/// and the server's policies.
+#[must_use]
+pub fn check(
+    source: SourceFile,
+    settings: &Settings,
+    policies: &crate::policy::Cache,
+) -> FileReport {
+    crate::session::Linter::new(settings)
+        .with_policies(policies)
+        .check_source(source, None)
+}
 
 /// Server options.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +91,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             debounce: Duration::from_millis(150),
-            linter: crate::session::check_with,
+            linter: check,
             render_debounce: Duration::from_millis(500),
             render_timeout: Duration::from_secs(30),
         }
