@@ -92,34 +92,30 @@ pub fn apply(
     if settings.exemptions.is_empty() && settings.baseline.is_none() {
         return;
     }
-    let Ok(mut marks) = tally.marks.lock() else {
-        return;
-    };
-    for set in &settings.exemptions {
-        let marks = marks.of_exemptions(set);
-        for (e, mark) in set.entries.iter().zip(marks.iter_mut()) {
-            if !mark.selected && daemonsets.iter().any(|ds| e.selects(&ds.object)) {
-                mark.selected = true;
+    // What matched, worked out first (fingerprints are hashes), then recorded under the lock
+    // at once, so that the files of a run linted in parallel do not wait on one another.
+    // (list, entry, hid a finding)
+    let mut matched: Vec<(usize, usize, bool)> = Vec::new();
+    for (k, set) in settings.exemptions.iter().enumerate() {
+        for (i, e) in set.entries.iter().enumerate() {
+            if daemonsets.iter().any(|ds| e.selects(&ds.object)) {
+                matched.push((k, i, false));
             }
         }
         for d in diagnostics.iter_mut().filter(|d| d.suppressed.is_none()) {
             let category = rules::find(&d.rule).map(|m| m.category);
             if let Some(i) = set.entries.iter().position(|e| e.hides(d, category)) {
-                let e = &set.entries[i];
-                marks[i] = Mark {
-                    used: true,
-                    selected: true,
-                };
+                matched.push((k, i, true));
                 d.suppressed = Some(Suppressed {
                     kind: "exemption",
-                    reason: Some(e.reason.clone()),
+                    reason: Some(set.entries[i].reason.clone()),
                 });
             }
         }
     }
-    if let Some(baseline) = &settings.baseline {
+    let mut recorded: Vec<usize> = Vec::new();
+    let file = settings.baseline.as_ref().map(|baseline| {
         let file = relative_to(&baseline.dir, name);
-        let (used, seen) = marks.of_baseline(baseline);
         for d in diagnostics
             .iter_mut()
             .filter(|d| d.suppressed.is_none() && recordable(d))
@@ -127,17 +123,34 @@ pub fn apply(
             let Some(i) = baseline.find(&fingerprint(&file, d)) else {
                 continue;
             };
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
+            recorded.push(i);
             d.suppressed = Some(Suppressed {
                 kind: "baseline",
                 reason: Some(format!("recorded in {}", baseline.source.name)),
             });
         }
-        if !seen.contains(&file) {
-            seen.insert(file);
+        file
+    });
+    let Ok(mut marks) = tally.marks.lock() else {
+        return;
+    };
+    for (k, set) in settings.exemptions.iter().enumerate() {
+        let marks = marks.of_exemptions(set);
+        for &(_, i, used) in matched.iter().filter(|m| m.0 == k) {
+            if let Some(mark) = marks.get_mut(i) {
+                mark.selected = true;
+                mark.used |= used;
+            }
         }
+    }
+    if let (Some(baseline), Some(file)) = (&settings.baseline, file) {
+        let (used, seen) = marks.of_baseline(baseline);
+        for i in recorded {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        }
+        seen.insert(file);
     }
 }
 
