@@ -10,7 +10,7 @@ pub(super) fn coverage(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(resolver) = plain_resolver(&args.settings, stderr)? else {
+    let Some(resolver) = plain_resolver(&args.files.settings(), stderr)? else {
         return Ok(2);
     };
     let Some(cluster) = load_nodes(&args.nodes, stderr)? else {

@@ -91,12 +91,8 @@ pub enum ColorArg {
 /// Flags that select settings, shared by `check` and `config`.
 #[derive(Debug, Args, Default)]
 pub struct SettingsArgs {
-    /// Use this configuration file (on top of the one found by walking up from each file).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Ignore every configuration file.
-    #[arg(long)]
-    pub isolated: bool,
+    #[command(flatten)]
+    pub files: FilesArgs,
     /// Rules or categories to run, replacing the default set (comma-separated; `all`).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<String>,
@@ -112,9 +108,6 @@ pub struct SettingsArgs {
     /// Exit 0 even when there are findings (same as `--fail-on never`).
     #[arg(long)]
     pub exit_zero: bool,
-    /// Globs of files or directories to skip (repeatable, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
-    pub exclude: Vec<String>,
     /// The Kubernetes version whose schema `apps/v1` DaemonSets are checked against
     /// (1.30 to 1.37) [default: the newest].
     #[arg(long, value_name = "1.NN")]
@@ -122,9 +115,6 @@ pub struct SettingsArgs {
     /// A custom policy file (repeatable); see `policies/examples/`.
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
-    /// Largest file read, in bytes (default 67108864, 64 MiB); larger files are reported, not read.
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_size: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -224,10 +214,36 @@ pub struct CoverageArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
-    /// Which files are read: the configuration files' `include`, `exclude` and
-    /// `max-file-size`, and the same flags as `check`.
     #[command(flatten)]
-    pub settings: SettingsArgs,
+    pub files: FilesArgs,
+}
+
+/// Which configuration applies and which files are read; alone, for a command that reads
+/// manifests without linting them (`coverage`): the files `check` would read.
+#[derive(Clone, Debug, Args, Default)]
+pub struct FilesArgs {
+    /// Use this configuration file (on top of the one found by walking up from each file).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Globs of files or directories to skip (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Largest file read, in bytes (default 67108864, 64 MiB); larger files are reported, not read.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+}
+
+impl FilesArgs {
+    /// As settings flags (the others left at their defaults).
+    fn settings(&self) -> SettingsArgs {
+        SettingsArgs {
+            files: self.clone(),
+            ..SettingsArgs::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -282,8 +298,8 @@ impl SettingsArgs {
             } else {
                 self.fail_on
             },
-            exclude: self.exclude.clone(),
-            max_file_size: self.max_file_size,
+            exclude: self.files.exclude.clone(),
+            max_file_size: self.files.max_file_size,
             policies: self.policies.clone(),
             kube_version: self.kube_version,
             ..Overrides::default()
@@ -311,7 +327,7 @@ impl SettingsArgs {
                 }
             }
         }
-        Resolver::new(overrides, self.config.as_deref(), self.isolated).map_err(Ok)
+        Resolver::new(overrides, self.files.config.as_deref(), self.files.isolated).map_err(Ok)
     }
 }
 
