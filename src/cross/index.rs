@@ -264,8 +264,13 @@ impl FileIndex {
         suppressions: Vec<Suppressions>,
     ) {
         let object = &ds.object;
-        let findings = pss::evaluate(ds);
+        let mut findings = pss::evaluate(ds);
+        // The level counts what a patch leaves to its base (a patch is not shown as meeting a
+        // level it may not); its admission findings are only what it sets.
         let level = pss::level_of(&findings);
+        if crate::k8s::partial::is_partial(ds.object.node) {
+            findings.retain(|f| !f.absent);
+        }
         let inventory = inventory.then(|| Box::new(Inventory::of(ds, settings)));
         let service_account = ["serviceAccountName", "serviceAccount"]
             .into_iter()

@@ -107,6 +107,9 @@ pub struct Finding {
     pub span: Span,
     /// What violates the control, short enough to list: "hostPath volume `varlog`".
     pub what: String,
+    /// The violation is a field left out (`runAsNonRoot` unset), not a value set: on a patch
+    /// (see [`super::partial`]) the base may set it, so it is not reported there.
+    pub absent: bool,
 }
 
 /// Capabilities the baseline level allows to add.
@@ -207,6 +210,17 @@ fn push(out: &mut Vec<Finding>, control: &'static Control, span: Span, what: Str
         control,
         span,
         what,
+        absent: false,
+    });
+}
+
+/// A violation by a field left out.
+fn push_absent(out: &mut Vec<Finding>, control: &'static Control, span: Span, what: String) {
+    out.push(Finding {
+        control,
+        span,
+        what,
+        absent: true,
     });
 }
 
@@ -418,7 +432,7 @@ fn check(ds: &DaemonSet<'_>, c: &'static Control, out: &mut Vec<Finding>) {
                         n.span(),
                         format!("{} allows privilege escalation", k.describe()),
                     ),
-                    None => push(
+                    None => push_absent(
                         out,
                         c,
                         k.security_context_span(),
@@ -451,7 +465,7 @@ fn check(ds: &DaemonSet<'_>, c: &'static Control, out: &mut Vec<Finding>) {
                         format!("{} sets `runAsNonRoot: false`", k.describe()),
                     ),
                     None if pod_true => {}
-                    None => push(
+                    None => push_absent(
                         out,
                         c,
                         k.security_context_span(),
@@ -495,7 +509,7 @@ fn check(ds: &DaemonSet<'_>, c: &'static Control, out: &mut Vec<Finding>) {
                         format!("seccomp `{}` in {}", text(n), k.describe()),
                     ),
                     None if pod_ok => {}
-                    None => push(
+                    None => push_absent(
                         out,
                         c,
                         k.security_context_span(),
@@ -522,12 +536,14 @@ fn check(ds: &DaemonSet<'_>, c: &'static Control, out: &mut Vec<Finding>) {
                         .map(|d| d.span())
                         .or_else(|| container_sc(k, &["capabilities"]).map(|n| n.span()))
                         .unwrap_or_else(|| k.security_context_span());
-                    push(
-                        out,
-                        c,
-                        span,
-                        format!("{} does not drop `ALL` capabilities", k.describe()),
-                    );
+                    // A `drop` list that leaves out `ALL` is a value set (a patch replaces the
+                    // base's list); no list at all is left to the base.
+                    let what = format!("{} does not drop `ALL` capabilities", k.describe());
+                    if drop.is_some() {
+                        push(out, c, span, what);
+                    } else {
+                        push_absent(out, c, span, what);
+                    }
                 }
                 for (node, cap) in k.added_capabilities() {
                     if cap != "NET_BIND_SERVICE" {
@@ -542,5 +558,54 @@ fn check(ds: &DaemonSet<'_>, c: &'static Control, out: &mut Vec<Finding>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::objects;
+    use crate::yaml::{documents, Document, Limits};
+
+    /// `(control, absent)` of each finding of a DaemonSet whose pod spec is `pod`.
+    fn findings(pod: &str) -> Vec<(&'static str, bool)> {
+        let text = format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  template:\n    spec:\n{pod}"
+        );
+        let docs: Vec<Document<'_>> = documents(&text, Limits::default())
+            .map(|d| d.expect("yaml"))
+            .collect();
+        let object = objects(&docs[0]).remove(0);
+        let ds = DaemonSet::from_object(object).expect("daemonset");
+        evaluate(&ds)
+            .iter()
+            .map(|f| (f.control.id, f.absent))
+            .collect()
+    }
+
+    #[test]
+    fn a_field_left_out_is_told_from_a_value_set() {
+        // Nothing set: every restricted control that needs a field finds it absent.
+        let bare = findings("      containers: [{name: a, image: a:1}]\n");
+        assert_eq!(
+            bare,
+            [
+                ("pss-restricted-privilege-escalation", true),
+                ("pss-restricted-run-as-non-root", true),
+                ("pss-restricted-seccomp", true),
+                ("pss-restricted-capabilities", true),
+            ]
+        );
+        // Values set against the controls are not absences, a `drop` list without ALL included.
+        let set = findings(
+            "      containers:\n        - name: a\n          image: a:1\n          securityContext:\n            \
+             allowPrivilegeEscalation: true\n            runAsNonRoot: false\n            \
+             seccompProfile: {type: Unconfined}\n            capabilities: {drop: [NET_RAW]}\n",
+        );
+        assert!(set.iter().all(|(_, absent)| !absent), "{set:?}");
+        assert!(
+            set.contains(&("pss-restricted-capabilities", false)),
+            "{set:?}"
+        );
     }
 }

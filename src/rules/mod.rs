@@ -416,6 +416,8 @@ mod tests {
             "privileged-container",
             "host-network",
             "writable-root-filesystem",
+            "pss-baseline-privileged-containers",
+            "pss-baseline-host-namespaces",
         ] {
             assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
         }
@@ -432,6 +434,10 @@ mod tests {
             "run-as-root",
             "host-network-dns-policy",
             "undefined-volume",
+            "pss-restricted-privilege-escalation",
+            "pss-restricted-run-as-non-root",
+            "pss-restricted-seccomp",
+            "pss-restricted-capabilities",
         ] {
             assert!(!fired.iter().any(|r| r == rule), "{rule} in {fired:?}");
         }
@@ -447,6 +453,9 @@ mod tests {
             "missing-resource-requests",
             "host-network-dns-policy",
             "undefined-volume",
+            "pss-restricted-run-as-non-root",
+            "pss-restricted-seccomp",
+            "pss-restricted-capabilities",
         ] {
             assert!(fired.iter().any(|r| r == rule), "{rule} not in {fired:?}");
         }

@@ -21,7 +21,8 @@ fn report(ds: &DaemonSet<'_>, id: &str, why: &str, help: &'static str, out: &mut
                     f.what, f.control.name
                 ),
             )
-            .help(help),
+            .help(help)
+            .absent_if(f.absent),
         );
     }
 }

@@ -402,3 +402,40 @@ fn cross_scope_and_cross_sets_are_read_from_the_config_file() {
         "{text}"
     );
 }
+
+/// A patch (no selector, no pod labels) leaves what it does not set to its base: in a namespace
+/// that enforces `restricted`, it is judged on what it sets (`hostNetwork`), not on the
+/// `runAsNonRoot`, seccomp profile and dropped capabilities its base may well set.
+#[test]
+fn a_patch_is_admitted_or_rejected_for_what_it_sets() {
+    let s = Settings::default();
+    let patch = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: a, namespace: apps}
+spec:
+  template:
+    spec:
+      containers: [{name: a, image: a:2}]
+";
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n---\n";
+    assert_eq!(
+        admission(&format!("{namespace}{patch}"), &s),
+        Vec::<String>::new()
+    );
+    let sets = patch.replace("    spec:\n", "    spec:\n      hostNetwork: true\n");
+    let found = admission(&format!("{namespace}{sets}"), &s);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("error this DaemonSet's pods will be rejected in namespace apps (enforce: restricted): `hostNetwork: true`"),
+        "{found:?}"
+    );
+    // The whole object lacks what the patch may leave to its base: rejected for that too.
+    let whole = admission(
+        &with_namespace("pod-security.kubernetes.io/enforce: restricted"),
+        &s,
+    );
+    assert!(
+        whole[0].contains("does not set `runAsNonRoot: true`"),
+        "{whole:?}"
+    );
+}
