@@ -189,29 +189,69 @@ impl Server {
             })?;
         }
         let sources = Arc::new(Sources::new());
-        let options = helm::HelmOptions {
+        let settings = self.settings_for_path(chart);
+        // As `check` renders it: the configuration's release and namespace, and once per value
+        // set it names for this chart (values files inside the chart read from the copy, so
+        // that their unsaved buffers count).
+        let base = helm::HelmOptions {
             helm: self.helm.clone(),
             timeout: self.options.render_timeout,
             ..helm::HelmOptions::default()
         };
+        let base = helm::HelmOptions {
+            release: settings.render.release.clone().unwrap_or(base.release),
+            namespace: settings.render.namespace.clone(),
+            ..base
+        };
+        let canonical_chart = canonical(chart);
+        let in_copy = |file: &Path| -> PathBuf {
+            canonical(file)
+                .strip_prefix(&canonical_chart)
+                .map_or_else(|_| file.to_path_buf(), |rel| copy.join(rel))
+        };
+        let mut runs: Vec<helm::HelmOptions> = settings
+            .render
+            .value_sets
+            .iter()
+            .filter(|(set_chart, ..)| canonical_eq(set_chart, &canonical_chart))
+            .map(|(_, name, files)| helm::HelmOptions {
+                values: files.iter().map(|f| in_copy(f)).collect(),
+                set: Some(name.clone()),
+                ..base.clone()
+            })
+            .collect();
+        if runs.is_empty() {
+            runs.push(base);
+        }
         let translate = |name: &str| -> PathBuf {
             Path::new(name)
                 .strip_prefix(&copy)
                 .map_or_else(|_| PathBuf::from(name), |rel| chart.join(rel))
         };
-        let rendering = match helm::render_chart(&copy, &options, &sources) {
-            Ok(r) => r.rendered,
-            Err(mut error) => {
-                error.message = error
-                    .message
-                    .replace(&copy.display().to_string(), &chart.display().to_string());
-                return Ok(vec![
-                    self.error_findings(&error, &sources, &translate, trigger)
-                ]);
+        let mut files = Vec::new();
+        for options in &runs {
+            match helm::render_chart(&copy, options, &sources) {
+                Ok(r) => files.extend(self.lint_derived(
+                    &r.rendered,
+                    &sources,
+                    chart,
+                    &settings,
+                    &translate,
+                )),
+                Err(mut error) => {
+                    error.message = error
+                        .message
+                        .replace(&copy.display().to_string(), &chart.display().to_string());
+                    let missing = error.missing_tool;
+                    files.push(self.error_findings(&error, &sources, &translate, trigger));
+                    if missing {
+                        // The other value sets would say the same.
+                        break;
+                    }
+                }
             }
-        };
-        let settings = self.settings_for_path(chart);
-        Ok(self.lint_derived(&rendering, &sources, chart, &settings, &translate))
+        }
+        Ok(files)
     }
 
     /// Lint a rendered text and map its findings to their files.

@@ -527,3 +527,34 @@ fn chart_changes_wait_for_the_render_debounce() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+/// The configuration's value sets render the chart in the editor as `check` renders it: once
+/// per set, with the set's files (a values file inside the chart from its unsaved buffer).
+#[test]
+fn the_configured_value_sets_render_the_chart_in_the_editor() {
+    let Some(bin) = tools() else { return };
+    let dir = scratch();
+    let (values, _template) = chart(dir.path());
+    let prod = dir.path().join("agent/values-prod.yaml");
+    write(&prod, "securityContext:\n  privileged: false\n");
+    write(
+        &dir.path().join(".daemonlint.yaml"),
+        "helm:\n  value-sets:\n    agent:\n      prod: [agent/values-prod.yaml]\n",
+    );
+    let mut client = Client::start(Some(dir.path()), json!({"helmPath": bin.join("helm")}));
+
+    // Only the `prod` set is rendered, and it turns `privileged` off: nothing on values.yaml.
+    let published = client.open(&values);
+    assert!(
+        with_code(&published, "privileged-container").is_empty(),
+        "{published:#}"
+    );
+    // The set's file follows its unsaved buffer: `privileged: true` there is a finding on it.
+    client.open(&prod);
+    client.change(&prod, 2, "securityContext:\n  privileged: true\n");
+    let on_prod = client.settled(&uri_of(&prod), QUIET);
+    let privileged = with_code(&on_prod, "privileged-container");
+    assert_eq!(privileged.len(), 1, "{on_prod:#}");
+    assert_eq!(privileged[0]["range"]["start"]["line"], 1, "{on_prod:#}");
+    assert_eq!(client.shutdown(), 0);
+}
