@@ -1,7 +1,8 @@
-//! The one way to lint: a [`Linter`] is built once from resolved settings and owns what is
-//! loaded once (the policies); it runs inputs into an [`Emitter`]. The command line (every
-//! command), the language server, `--fix`, the inventory, the benches and the tests all go
-//! through it.
+//! The one way to lint: a [`Linter`] is built once from resolved settings and owns what every
+//! run shares (the policies, loaded once; the nodes of `--nodes`; whether the inventory is
+//! wanted); it runs inputs into an [`Emitter`]. What a run learns (which exemptions and baseline
+//! entries matched) is that run's own. The command line (every command), the language server,
+//! `--fix`, coverage, the inventory, the benches and the tests all go through it.
 //!
 //! A run: discover and lint the files in parallel batches (a large file window by window when
 //! the emitter writes as it goes), then standard input, then the configuration errors met on
