@@ -67,6 +67,7 @@ pub(crate) fn with_run_level(
             source: None,
             index,
             shared: false,
+            rendering: None,
         }],
         &|_| crate::settings::SettingsRef::Borrowed(settings),
         &stage(tally),

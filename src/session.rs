@@ -374,6 +374,7 @@ impl<'s> Linter<'s> {
                 source: Some(ids[i]),
                 index,
                 shared: false,
+                rendering: None,
             })
             .collect();
         let settings_of = |i: usize| {

@@ -576,7 +576,8 @@ pub struct RenderSettings {
     pub release: Option<String>,
     pub namespace: Option<String>,
     pub helm_timeout: Option<u64>,
-    /// `(chart, set name, values files)`, in the configuration's order.
+    /// `(chart, set name, values files)`, sorted by chart and set name (the renderings, and
+    /// the lists that name them, follow that order).
     pub value_sets: Vec<(PathBuf, String, Vec<PathBuf>)>,
     /// kubectl, or a kustomize binary.
     pub kustomize: Option<PathBuf>,

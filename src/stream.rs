@@ -417,6 +417,11 @@ impl<'a> Run<'a> {
                 source: Some(ids[i]),
                 index: &f.index,
                 shared: f.shared,
+                rendering: f
+                    .derived
+                    .as_ref()
+                    .and_then(|d| d.render.as_ref())
+                    .and_then(|r| Some((r.entry.as_str(), r.set.as_deref()?))),
             })
             .collect();
         // Reports that only carry findings: the files were counted when linted.
@@ -500,6 +505,9 @@ impl<'a> Run<'a> {
             }
         }
         let mut files = Vec::new();
+        // The findings of derived texts, rendering by rendering: one a chart's value sets
+        // share is reported once, naming them (as the files' own findings are).
+        let mut renderings = Vec::new();
         for (i, ((mut report, linted), needed)) in
             reports.into_iter().zip(&self.files).zip(needed).enumerate()
         {
@@ -529,10 +537,13 @@ impl<'a> Run<'a> {
             }
             report.source = SourceFile::new(linted.name.clone(), text);
             match &linted.derived {
-                Some(derived) => files.extend(remap(report, derived, &self.sources)),
+                Some(derived) => {
+                    renderings.push((&**derived, remap(report, derived, &self.sources)));
+                }
                 None => files.push(report),
             }
         }
+        files.extend(crate::remap::merge_renderings(renderings));
         emit.send(Report {
             files,
             show_suppressed: self.options.show_suppressed,

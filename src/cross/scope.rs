@@ -13,6 +13,9 @@ pub struct Indexed<'a> {
     pub index: &'a FileIndex,
     /// Seen by every scope (a `--namespaces` file), not only by its own.
     pub shared: bool,
+    /// A rendering of one value set of a chart: `(entry, set)`. The value sets of one chart
+    /// are alternative deployments, so their objects are never compared with each other.
+    pub rendering: Option<(&'a str, &'a str)>,
 }
 
 /// Which indexes each file's DaemonSets are compared with: the files of the same scope (see
@@ -53,7 +56,8 @@ impl Scopes {
         }
     }
 
-    /// The indexes the DaemonSets of index `i` are compared with.
+    /// The indexes the DaemonSets of index `i` are compared with (not the other value sets
+    /// of its own chart).
     #[must_use]
     pub fn members<'a>(&self, indexes: &[Indexed<'a>], i: usize) -> Vec<Indexed<'a>> {
         let own = self.keys.get(i).and_then(|k| self.groups.get(k));
@@ -61,8 +65,15 @@ impl Scopes {
         out.extend(self.shared.iter().copied());
         out.sort_unstable();
         out.dedup();
+        let rendering = indexes.get(i).and_then(|ix| ix.rendering);
         out.into_iter()
             .filter_map(|j| indexes.get(j).copied())
+            .filter(|other| match (rendering, other.rendering) {
+                (Some((entry, set)), Some((other_entry, other_set))) => {
+                    entry != other_entry || set == other_set
+                }
+                _ => true,
+            })
             .collect()
     }
 }

@@ -422,3 +422,65 @@ fn fix_edits_a_patch_through_an_exact_mapping_and_reports_the_overlay_built_agai
         "exact"
     )));
 }
+
+/// The value sets of one chart are alternative deployments: the run-level checks never compare
+/// one set's objects with another's, and a run-level finding the sets share is reported once,
+/// naming them.
+#[test]
+fn value_sets_are_alternatives_for_the_run_level_checks() {
+    let Some(bin) = tools() else { return };
+    let dir = tempfile::Builder::new().prefix("sets").tempdir().unwrap();
+    let chart = dir.path().join("agent");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: agent\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("values.yaml"),
+        "image: a:1\nsa: agent\naccount: other\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/ds.yaml"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {{ .Values.account }}\n---\n\
+         apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    \
+         matchLabels: {app: agent}\n  template:\n    metadata:\n      labels: {app: agent}\n    \
+         spec:\n      serviceAccountName: {{ .Values.sa }}\n      containers:\n        - name: agent\n          \
+         image: {{ .Values.image }}\n",
+    )
+    .unwrap();
+    // `one` defines the ServiceAccount `agent` uses; `two` and `three` do not.
+    std::fs::write(dir.path().join("one.yaml"), "account: agent\n").unwrap();
+    std::fs::write(dir.path().join("two.yaml"), "image: a:2\n").unwrap();
+    std::fs::write(dir.path().join("three.yaml"), "image: a:3\n").unwrap();
+    std::fs::write(
+        dir.path().join(".daemonlint.yaml"),
+        "helm:\n  value-sets:\n    agent:\n      one: [one.yaml]\n      two: [two.yaml]\n      three: [three.yaml]\n",
+    )
+    .unwrap();
+    let mut cmd = daemonlint(&bin);
+    cmd.current_dir(dir.path()).arg("agent");
+    let (rows, all, _) = run_json(&mut cmd);
+    let missing: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].0 == "missing-service-account")
+        .collect();
+    // Once, on the values line, for the two sets that lack it; `one` does not lend them its
+    // ServiceAccount.
+    assert_eq!(missing.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[missing[0]],
+        row("missing-service-account", "agent/values.yaml", 2, "exact")
+    );
+    let d = &all[missing[0]];
+    assert_eq!(
+        d["rendered"]["renderings"],
+        // Value sets come sorted by name.
+        serde_json::json!(["agent [three]", "agent [two]"]),
+        "{d:#}"
+    );
+    // Each set's own objects only: `other` once, not once per rendering.
+    let message = d["message"].as_str().unwrap();
+    assert!(message.contains("(`other`)"), "{message}");
+}
