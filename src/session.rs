@@ -171,6 +171,17 @@ impl<'s> Linter<'s> {
         }
     }
 
+    /// The files a plain walk of `paths` finds (no files named apart, nothing skipped).
+    fn targets(&self, paths: &[PathBuf]) -> Vec<crate::discover::Target> {
+        engine::targets(
+            paths,
+            self.settings,
+            false,
+            &[],
+            &crate::discover::Skip::default(),
+        )
+    }
+
     /// What the files of a run share, with the run's suppression tally.
     fn shared<'a>(&'a self, tally: &'a Tally) -> engine::Shared<'a> {
         engine::Shared {
@@ -345,13 +356,7 @@ impl<'s> Linter<'s> {
         if let Some(report) = engine::broken_policies(self.settings, self.policies()) {
             return (report, Vec::new());
         }
-        let targets = engine::targets(
-            paths,
-            self.settings,
-            false,
-            &[],
-            &crate::discover::Skip::default(),
-        );
+        let targets = self.targets(paths);
         let tally = Tally::default();
         let shared = self.shared(&tally);
         let lint = |t: &crate::discover::Target| engine::lint_target(t, self.settings, shared);
@@ -423,13 +428,7 @@ impl<'s> Linter<'s> {
     /// configuration: includes, excludes, the size limit; the baseline file left out), for a
     /// command that reads manifests without linting them (`coverage`).
     pub fn read_each(&self, paths: &[PathBuf], each: &mut dyn FnMut(Read<'_>)) {
-        let targets = engine::targets(
-            paths,
-            self.settings,
-            false,
-            &[],
-            &crate::discover::Skip::default(),
-        );
+        let targets = self.targets(paths);
         for t in targets {
             if let Some(message) = t.error {
                 each(Read::Unread {

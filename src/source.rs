@@ -95,6 +95,20 @@ impl LineIndex {
         self.line_starts.get(line).copied().unwrap_or(u32::MAX)
     }
 
+    /// The span of the whole 0-based line `line` of `text` (the text this index was built
+    /// from), without its line break (`\n` or `\r\n`).
+    #[must_use]
+    pub fn line_span(&self, text: &str, line: usize) -> Span {
+        let start = self.line_start(line).min(text.len() as u32) as usize;
+        let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        let end = if text[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        Span::new(start, end)
+    }
+
     #[must_use]
     pub fn line_count(&self) -> usize {
         self.line_starts.len()

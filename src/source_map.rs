@@ -256,17 +256,7 @@ impl SourceEntry {
     /// The span of the whole 0-based line `line` (without its line break).
     #[must_use]
     pub fn line_span(&self, line: usize) -> Span {
-        let index = self.line_index();
-        let start = index.line_start(line).min(self.text.len() as u32) as usize;
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |n| start + n);
-        let end = if self.text[..end].ends_with('\r') {
-            end - 1
-        } else {
-            end
-        };
-        Span::new(start, end)
+        self.line_index().line_span(&self.text, line)
     }
 }
 

@@ -84,6 +84,8 @@ struct Linted {
     settings_path: Option<PathBuf>,
     /// A derived text: its findings are mapped to their origins before they are handed over.
     derived: Option<std::sync::Arc<Derived>>,
+    /// Its id in the run's sources, when it got one while linted (a file read in windows).
+    source: Option<SourceId>,
 }
 
 /// A streamed run: lint with [`Run::lint_paths`] and [`Run::lint_bytes`], then
@@ -133,6 +135,7 @@ impl<'a> Run<'a> {
             windowed: false,
             shared: false,
             derived: None,
+            source: None,
         });
     }
 
@@ -393,6 +396,7 @@ impl<'a> Run<'a> {
         self.keep(&report, index);
         if let Some(last) = self.files.last_mut() {
             last.windowed = true;
+            last.source = Some(file_id);
         }
         Ok(())
     }
@@ -405,7 +409,10 @@ impl<'a> Run<'a> {
         let ids: Vec<SourceId> = self
             .files
             .iter()
-            .map(|f| self.sources.add(f.name.as_str(), ""))
+            .map(|f| {
+                f.source
+                    .unwrap_or_else(|| self.sources.add(f.name.as_str(), ""))
+            })
             .collect();
         let indexed: Vec<cross::Indexed<'_>> = self
             .files

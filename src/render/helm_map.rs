@@ -65,16 +65,7 @@ struct TextFile {
 
 impl TextFile {
     fn line_span(&self, line: usize) -> Span {
-        let start = self.index.line_start(line).min(self.text.len() as u32) as usize;
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |n| start + n);
-        let end = if self.text[..end].ends_with('\r') {
-            end - 1
-        } else {
-            end
-        };
-        Span::new(start, end)
+        self.index.line_span(&self.text, line)
     }
 
     fn line_text(&self, line: usize) -> &str {
