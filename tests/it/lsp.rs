@@ -34,12 +34,15 @@ impl From<Response> for Reply {
     }
 }
 
-struct Client {
+/// An in-process language server and its client end (also driven by `lsp_render`).
+pub(crate) struct Client {
     conn: Connection,
     server: JoinHandle<i32>,
     next_id: i32,
     /// Messages received while waiting for another one.
     pending: Vec<Message>,
+    /// How long to wait for a message the test expects.
+    pub(crate) wait: Duration,
 }
 
 /// Rules added after these tests were written; ignoring them keeps each test's expectations
@@ -86,7 +89,7 @@ impl Client {
         Self::start_with(test_options(), params)
     }
 
-    fn start_with(options: Options, params: Value) -> (Self, Value) {
+    pub(crate) fn start_with(options: Options, params: Value) -> (Self, Value) {
         let (server, conn) = Connection::memory();
         let server = std::thread::spawn(move || lsp::serve(server, options));
         let mut client = Self {
@@ -94,6 +97,7 @@ impl Client {
             server,
             next_id: 1,
             pending: Vec::new(),
+            wait: WAIT,
         };
         let response = client.request("initialize", params);
         let result = response.result.expect("initialize result");
@@ -104,7 +108,7 @@ impl Client {
     fn recv(&mut self) -> Message {
         self.conn
             .receiver
-            .recv_timeout(WAIT)
+            .recv_timeout(self.wait)
             .expect("a message from the server")
     }
 
@@ -127,7 +131,7 @@ impl Client {
         }
     }
 
-    fn notify(&self, method: &str, params: Value) {
+    pub(crate) fn notify(&self, method: &str, params: Value) {
         self.conn
             .sender
             .send(Notification::new(method.into(), params).into())
@@ -135,7 +139,7 @@ impl Client {
     }
 
     /// The next `publishDiagnostics` for `uri` (its params).
-    fn diagnostics(&mut self, uri: &str) -> Value {
+    pub(crate) fn diagnostics(&mut self, uri: &str) -> Value {
         let matches = |m: &Message| {
             matches!(m, Message::Notification(n)
                 if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
@@ -156,6 +160,33 @@ impl Client {
         }
     }
 
+    /// Wait until the server has been quiet for `quiet`, then the latest `publishDiagnostics`
+    /// of `uri` received so far (earlier ones are dropped).
+    pub(crate) fn settled(&mut self, uri: &str, quiet: Duration) -> Value {
+        while let Ok(m) = self.conn.receiver.recv_timeout(quiet) {
+            self.pending.push(m);
+        }
+        let is_for = |m: &Message| {
+            matches!(m, Message::Notification(n)
+                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
+        };
+        let last = self
+            .pending
+            .iter()
+            .rposition(is_for)
+            .expect("a publication");
+        let Message::Notification(n) = self.pending.remove(last) else {
+            unreachable!()
+        };
+        self.pending.retain(|m| !is_for(m));
+        n.params
+    }
+
+    /// Whether no message at all arrives within `within`.
+    pub(crate) fn silent_for(&self, within: Duration) -> bool {
+        self.conn.receiver.recv_timeout(within).is_err()
+    }
+
     /// Whether a `publishDiagnostics` for `uri` arrives within `within`.
     fn published_within(&mut self, uri: &str, within: Duration) -> bool {
         let deadline = Instant::now() + within;
@@ -173,7 +204,7 @@ impl Client {
         }
     }
 
-    fn open(&mut self, uri: &str, text: &str) -> Value {
+    pub(crate) fn open(&mut self, uri: &str, text: &str) -> Value {
         self.notify(
             "textDocument/didOpen",
             json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
@@ -181,7 +212,7 @@ impl Client {
         self.diagnostics(uri)
     }
 
-    fn change(&self, uri: &str, version: i32, text: &str) {
+    pub(crate) fn change(&self, uri: &str, version: i32, text: &str) {
         self.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version},
@@ -193,7 +224,7 @@ impl Client {
         self.server.join().expect("server thread")
     }
 
-    fn shutdown(mut self) -> i32 {
+    pub(crate) fn shutdown(mut self) -> i32 {
         let r = self.request("shutdown", Value::Null);
         assert_eq!(r.result, Some(Value::Null));
         self.notify("exit", Value::Null);
@@ -207,7 +238,7 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn uri_of(path: &Path) -> String {
+pub(crate) fn uri_of(path: &Path) -> String {
     lsp::path_to_uri(path).unwrap().as_str().to_string()
 }
 

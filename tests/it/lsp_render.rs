@@ -5,11 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use daemonlint::lsp::{self, Options};
-use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use crate::lsp::uri_of;
+use daemonlint::lsp::Options;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -21,147 +20,51 @@ fn tools() -> Option<PathBuf> {
     crate::common::k8s_tools()
 }
 
-struct Client {
-    conn: Connection,
-    server: JoinHandle<i32>,
-    next_id: i32,
-    pending: Vec<Message>,
+/// The shared test client (`crate::lsp::Client`), with documents named by path.
+struct Client(crate::lsp::Client);
+
+impl std::ops::Deref for Client {
+    type Target = crate::lsp::Client;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl Client {
     /// A server for the workspace `root` (`None`: the client names none).
     fn start(root: Option<&Path>, init: Value) -> Self {
-        let (server, conn) = Connection::memory();
         let options = Options {
             render_debounce: Duration::from_millis(100),
             ..Options::default()
         };
-        let server = std::thread::spawn(move || lsp::serve(server, options));
-        let mut client = Self {
-            conn,
-            server,
-            next_id: 1,
-            pending: Vec::new(),
-        };
-        let id = RequestId::from(client.next_id);
-        client.next_id += 1;
-        client
-            .conn
-            .sender
-            .send(
-                Request::new(
-                    id.clone(),
-                    "initialize".into(),
-                    json!({"capabilities": {}, "rootUri": root.map(uri_of), "initializationOptions": init}),
-                )
-                .into(),
-            )
-            .unwrap();
-        loop {
-            match client.recv() {
-                Message::Response(r) if r.id == id => break,
-                other => client.pending.push(other),
-            }
-        }
-        client.notify("initialized", json!({}));
-        client
-    }
-
-    fn recv(&mut self) -> Message {
-        self.conn
-            .receiver
-            .recv_timeout(WAIT)
-            .expect("a message from the server")
-    }
-
-    fn notify(&self, method: &str, params: Value) {
-        self.conn
-            .sender
-            .send(Notification::new(method.into(), params).into())
-            .unwrap();
-    }
-
-    /// The next `publishDiagnostics` for `uri` (its params).
-    fn diagnostics(&mut self, uri: &str) -> Value {
-        let matches = |m: &Message| {
-            matches!(m, Message::Notification(n)
-                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
-        };
-        if let Some(i) = self.pending.iter().position(matches) {
-            if let Message::Notification(n) = self.pending.remove(i) {
-                return n.params;
-            }
-        }
-        loop {
-            let m = self.recv();
-            if matches(&m) {
-                if let Message::Notification(n) = m {
-                    return n.params;
-                }
-            }
-            self.pending.push(m);
-        }
-    }
-
-    /// Wait until the server has been quiet for `quiet`, then the latest `publishDiagnostics`
-    /// of `uri` received so far (earlier ones are dropped).
-    fn settled(&mut self, uri: &str, quiet: Duration) -> Value {
-        while let Ok(m) = self.conn.receiver.recv_timeout(quiet) {
-            self.pending.push(m);
-        }
-        let is_for = |m: &Message| {
-            matches!(m, Message::Notification(n)
-                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
-        };
-        let last = self
-            .pending
-            .iter()
-            .rposition(is_for)
-            .expect("a publication");
-        let Message::Notification(n) = self.pending.remove(last) else {
-            unreachable!()
-        };
-        self.pending.retain(|m| !is_for(m));
-        n.params
+        let (mut client, _) = crate::lsp::Client::start_with(
+            options,
+            json!({"capabilities": {}, "rootUri": root.map(uri_of), "initializationOptions": init}),
+        );
+        // Renders take longer than lints.
+        client.wait = WAIT;
+        Self(client)
     }
 
     fn open(&mut self, path: &Path) -> Value {
-        let uri = uri_of(path);
         let text = std::fs::read_to_string(path).unwrap();
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
-        );
-        self.diagnostics(&uri)
+        self.0.open(&uri_of(path), &text)
     }
 
     fn change(&self, path: &Path, version: i32, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri_of(path), "version": version},
-                   "contentChanges": [{"text": text}]}),
-        );
+        self.0.change(&uri_of(path), version, text);
     }
 
-    fn shutdown(mut self) -> i32 {
-        let id = RequestId::from(self.next_id);
-        self.conn
-            .sender
-            .send(Request::new(id.clone(), "shutdown".into(), Value::Null).into())
-            .unwrap();
-        loop {
-            match self.recv() {
-                Message::Response(r) if r.id == id => break,
-                _ => {}
-            }
-        }
-        self.notify("exit", Value::Null);
-        self.server.join().expect("server thread")
+    fn shutdown(self) -> i32 {
+        self.0.shutdown()
     }
-}
-
-fn uri_of(path: &Path) -> String {
-    lsp::path_to_uri(path).unwrap().as_str().to_string()
 }
 
 /// `(code, start line)` of every published diagnostic, sorted.
@@ -339,7 +242,7 @@ fn helm_missing_is_one_clear_diagnostic_and_the_server_keeps_running() {
     let missing = dir.path().join("no-such-helm");
     let mut client = Client::start(Some(dir.path()), json!({"helmPath": missing}));
     let published = client.open(&values);
-    let errors = with_code(&published, lsp::RENDER_ERROR);
+    let errors = with_code(&published, daemonlint::lsp::RENDER_ERROR);
     assert_eq!(codes_lines(&published).len(), 1, "{published:#}");
     assert_eq!(errors.len(), 1, "{published:#}");
     assert_eq!(errors[0]["range"]["start"]["line"], 0);
@@ -377,7 +280,7 @@ fn a_broken_template_is_a_render_error_at_the_line_helm_names() {
         &TEMPLATE.replace("{{ .Values.image }}", "{{ .Values.image | nosuchfunc }}"),
     );
     let published = client.diagnostics(&uri_of(&template));
-    let errors = with_code(&published, lsp::RENDER_ERROR);
+    let errors = with_code(&published, daemonlint::lsp::RENDER_ERROR);
     assert_eq!(errors.len(), 1, "{published:#}");
     assert_eq!(errors[0]["range"]["start"]["line"], 15, "{published:#}");
     assert_eq!(client.shutdown(), 0);
@@ -480,7 +383,7 @@ fn patch_gets_its_overlay_findings(root_uri: bool) {
         &PATCH.replace("privileged: true", "privileged: false"),
     );
     let quiet_for = Duration::from_millis(700);
-    assert!(client.conn.receiver.recv_timeout(quiet_for).is_err());
+    assert!(client.silent_for(quiet_for));
     // Fixed and saved: the overlay is built again and the finding goes away.
     std::fs::write(
         &patch,
@@ -521,7 +424,7 @@ fn chart_changes_wait_for_the_render_debounce() {
     );
     assert_eq!(published["version"], 2);
     assert_eq!(
-        with_code(&published, lsp::RENDER_ERROR).len(),
+        with_code(&published, daemonlint::lsp::RENDER_ERROR).len(),
         1,
         "{published:#}"
     );
