@@ -17,9 +17,8 @@ use std::sync::{Arc, Mutex};
 use crate::diagnostic::Diagnostic;
 use crate::rules;
 use crate::settings::exemptions::{
-    fingerprint, recordable, relative_to, Baseline, Exemptions, InPlay,
+    fingerprint, recordable, relative_to, Baseline, Exemptions, InPlay, BASELINE_VERSION,
 };
-pub use crate::settings::exemptions::{fingerprint_key, hex_sha256, BASELINE_VERSION};
 use crate::settings::Settings;
 use crate::source::{SourceFile, Span};
 use crate::suppress::Suppressed;

@@ -193,7 +193,7 @@ pub(crate) fn qualified_name(object: &ObjectRef) -> String {
 /// of that key so that two findings never share one. Line numbers are left out on purpose, so
 /// editing lines above a finding does not make it look new to GitLab or GitHub.
 pub(crate) fn fingerprints(report: &Report, root: Option<&Path>) -> Vec<String> {
-    use crate::suppress_stage::{fingerprint_key, hex_sha256};
+    use crate::settings::exemptions::{fingerprint_key, hex_sha256};
     use rayon::prelude::*;
     let mut seen: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
     // The keys and their occurrence counts in order; the hashing, most of the work, in
